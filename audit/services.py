@@ -1,0 +1,62 @@
+"""Writing to the audit log. Every change that matters calls `audit_record`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import connection, transaction
+from django.http import HttpRequest
+from django.utils import timezone
+
+from .models import AuditEntry
+
+GENESIS_HASH = "0" * 64
+# Any constant works; it names the advisory lock that serialises chain appends.
+_PG_LOCK_KEY = 0x4155444954
+
+
+def client_ip(request: HttpRequest | None) -> str | None:
+    if request is None:
+        return None
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def audit_record(
+    *,
+    action: str,
+    actor=None,
+    target: Any = None,
+    target_type: str = "",
+    target_id: str = "",
+    data: dict | None = None,
+    request: HttpRequest | None = None,
+) -> AuditEntry:
+    """Append one entry, chained to the previous entry's hash.
+
+    Appends are serialised (an advisory lock on PostgreSQL, the write lock on
+    SQLite) so that the chain never forks.
+    """
+    if target is not None:
+        target_type = target_type or target._meta.label_lower
+        target_id = target_id or str(getattr(target, "public_id", None) or target.pk)
+    if actor is not None and not getattr(actor, "is_authenticated", False):
+        actor = None
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_PG_LOCK_KEY])
+        last = AuditEntry.objects.order_by("-id").values_list("hash", flat=True).first()
+        entry = AuditEntry(
+            at=timezone.now(),
+            actor=actor,
+            actor_label=actor.get_username() if actor is not None else "",
+            action=action,
+            target_type=target_type,
+            target_id=str(target_id),
+            data=data or {},
+            ip_address=client_ip(request),
+            prev_hash=last or GENESIS_HASH,
+        )
+        entry.hash = entry.compute_hash()
+        entry.save()
+    return entry

@@ -1,0 +1,39 @@
+from allauth.account.decorators import secure_admin_login
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from django.views.i18n import JavaScriptCatalog
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from rest_framework.routers import DefaultRouter
+
+from core.views import healthz
+from organisation import api as organisation_api
+from training.views import home
+
+# The admin's own login form bypasses allauth's rate limits; send it through allauth.
+admin.autodiscover()
+admin.site.login = secure_admin_login(admin.site.login)
+admin.site.site_header = "综窗人员培训认证系统 管理后台"
+
+router = DefaultRouter()
+router.register("departments", organisation_api.DepartmentViewSet, basename="department")
+router.register("staff", organisation_api.StaffViewSet, basename="staff")
+
+urlpatterns = [
+    path("", home, name="home"),
+    path("healthz", healthz, name="healthz"),
+    path("accounts/", include("allauth.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
+    path("org/", include("organisation.urls")),
+    path("admin/", admin.site.urls),
+    path("api/me/", organisation_api.MeView.as_view(), name="api-me"),
+    path("api/", include(router.urls)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+]
+
+if settings.DEBUG:
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

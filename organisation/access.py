@@ -1,0 +1,161 @@
+"""Who may see and change what. Every selector, API queryset and admin queryset
+that touches department-scoped data goes through this module.
+
+Rules:
+- a coordinator, manager or administrator role is bound to a unit and covers its
+  whole subtree; a user may hold several roles;
+- coordinators and administrators may change data in their subtrees, managers only read;
+- a learner (any staff member) sees only their own records;
+- `get_<thing>_for(user, id)` raises Http404 alike for "missing" and "not yours".
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db.models.lookups import StartsWith
+from django.http import Http404
+
+from .models import Department, Role, RoleAssignment, Staff
+
+READ_ROLES = (Role.COORDINATOR, Role.MANAGER, Role.ADMINISTRATOR)
+WRITE_ROLES = (Role.COORDINATOR, Role.ADMINISTRATOR)
+
+
+def _subtrees_of_roles(user, roles: Iterable[str]) -> QuerySet[Department]:
+    """Departments inside any subtree the user holds one of `roles` on.
+
+    One lazy query: the role check is an EXISTS subquery on the path prefix, so
+    callers can nest it (`department__in=...`) without a round trip.
+    """
+    if user is None or not user.is_authenticated or not user.is_active:
+        return Department.objects.none()
+    if user.is_superuser:
+        return Department.objects.all()
+    covering = RoleAssignment.objects.filter(
+        StartsWith(OuterRef("path"), F("department__path")),
+        user_id=user.pk,
+        role__in=list(roles),
+    )
+    return Department.objects.filter(Exists(covering))
+
+
+def departments_visible_to(user) -> QuerySet[Department]:
+    """Units whose data the user may read (coordinator, manager, administrator)."""
+    return _subtrees_of_roles(user, READ_ROLES)
+
+
+def departments_managed_by(user) -> QuerySet[Department]:
+    """Units whose data the user may change (coordinator, administrator)."""
+    return _subtrees_of_roles(user, WRITE_ROLES)
+
+
+def staff_visible_to(user) -> QuerySet[Staff]:
+    """Staff in the user's read subtrees, plus the user's own staff record."""
+    if user is None or not user.is_authenticated:
+        return Staff.objects.none()
+    return Staff.objects.filter(Q(department__in=departments_visible_to(user)) | Q(user_id=user.pk))
+
+
+def staff_managed_by(user) -> QuerySet[Staff]:
+    return Staff.objects.filter(department__in=departments_managed_by(user))
+
+
+def _denied(user, kind: str, identifier: object) -> None:
+    # Imported here: audit is a lower layer, but keep module import light.
+    from audit.services import audit_record
+
+    audit_record(
+        action="access.denied",
+        actor=user,
+        target_type=kind,
+        target_id=str(identifier)[:64],
+    )
+
+
+def get_department_for(user, department_id: int | str, *, write: bool = False) -> Department:
+    queryset = departments_managed_by(user) if write else departments_visible_to(user)
+    try:
+        return queryset.get(pk=int(department_id))
+    except (Department.DoesNotExist, ValueError, TypeError):
+        if Department.objects.filter(pk=_int_or_none(department_id)).exists():
+            _denied(user, "organisation.department", department_id)
+        raise Http404("No such unit.") from None
+
+
+def get_department_by_code_for(user, code: str, *, write: bool = False) -> Department:
+    queryset = departments_managed_by(user) if write else departments_visible_to(user)
+    try:
+        return queryset.get(code=code)
+    except Department.DoesNotExist:
+        if Department.objects.filter(code=code).exists():
+            _denied(user, "organisation.department", code)
+        raise Http404("No such unit.") from None
+
+
+def get_staff_for(user, public_id: uuid.UUID | str, *, write: bool = False) -> Staff:
+    """The staff member with this public id, if the user may see (or change) them."""
+    queryset = staff_managed_by(user) if write else staff_visible_to(user)
+    try:
+        key = uuid.UUID(str(public_id))
+    except ValueError:
+        raise Http404("No such staff member.") from None
+    try:
+        return queryset.select_related("department", "user").get(public_id=key)
+    except Staff.DoesNotExist:
+        if Staff.objects.filter(public_id=key).exists():
+            _denied(user, "organisation.staff", key)
+        raise Http404("No such staff member.") from None
+
+
+def _int_or_none(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+@dataclass(frozen=True)
+class UserRoles:
+    """What a user is, for navigation and policy decisions (one query)."""
+
+    roles: frozenset[str]
+    is_learner: bool
+    is_superuser: bool
+
+    @property
+    def is_administrator(self) -> bool:
+        return self.is_superuser or Role.ADMINISTRATOR in self.roles
+
+    @property
+    def is_coordinator(self) -> bool:
+        return self.is_administrator or Role.COORDINATOR in self.roles
+
+    @property
+    def is_manager(self) -> bool:
+        return self.is_administrator or Role.MANAGER in self.roles
+
+    @property
+    def can_read_units(self) -> bool:
+        return self.is_superuser or bool(self.roles)
+
+
+def user_roles(user) -> UserRoles:
+    """The user's roles, cached on the user object for the request."""
+    if user is None or not user.is_authenticated:
+        return UserRoles(frozenset(), False, False)
+    cached = getattr(user, "_user_roles_cache", None)
+    if cached is not None:
+        return cached
+    roles = frozenset(RoleAssignment.objects.filter(user_id=user.pk).values_list("role", flat=True))
+    is_learner = Staff.objects.filter(user_id=user.pk).exists()
+    result = UserRoles(roles, is_learner, user.is_superuser)
+    user._user_roles_cache = result
+    return result
+
+
+def is_administrator(user) -> bool:
+    return user_roles(user).is_administrator

@@ -1,0 +1,60 @@
+"""Shared fixtures: a small city tree and people in every role."""
+
+import os
+from dataclasses import dataclass
+
+import pytest
+
+from organisation.models import Department, DepartmentKind, Role
+
+from .factories import DepartmentFactory, add_totp, make_learner, make_user_with_role
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@dataclass
+class City:
+    city: Department
+    county_a: Department
+    county_b: Department
+    township_a1: Department
+    township_a2: Department
+    township_b1: Department
+
+
+@pytest.fixture
+def city(db) -> City:
+    """city ─┬ county_a ─┬ township_a1
+    │           └ township_a2
+    └ county_b ── township_b1
+    """
+    city = DepartmentFactory(code="C", name="测试市", kind=DepartmentKind.CITY)
+    county_a = DepartmentFactory(parent=city, code="A", name="甲县", kind=DepartmentKind.COUNTY)
+    county_b = DepartmentFactory(parent=city, code="B", name="乙县", kind=DepartmentKind.COUNTY)
+    a1 = DepartmentFactory(parent=county_a, code="A1", name="甲一镇")
+    a2 = DepartmentFactory(parent=county_a, code="A2", name="甲二镇")
+    b1 = DepartmentFactory(parent=county_b, code="B1", name="乙一镇")
+    return City(city, county_a, county_b, a1, a2, b1)
+
+
+@pytest.fixture
+def coordinator_a(city):
+    """A coordinator bound to county A (covers A, A1, A2)."""
+    return make_user_with_role(Role.COORDINATOR, city.county_a)
+
+
+@pytest.fixture
+def manager_a(city):
+    return make_user_with_role(Role.MANAGER, city.county_a)
+
+
+@pytest.fixture
+def administrator(city):
+    user = make_user_with_role(Role.ADMINISTRATOR, city.city)
+    add_totp(user)
+    return user
+
+
+@pytest.fixture
+def learner_a1(city):
+    return make_learner(city.township_a1)
