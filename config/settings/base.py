@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "audit",
     "accounts",
     "organisation",
+    "roster",
     "exams",
     "certificates",
     "training",
