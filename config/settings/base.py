@@ -284,3 +284,8 @@ LOGGING = {
 
 # Product configuration.
 CERTIFICATE_PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", "http://127.0.0.1:8000")
+
+# Roster import: dotted paths called after each committed import (see roster app).
+ROSTER_IMPORT_COMMITTED_HOOKS = ["training.services.enrolment_on_roster_import"]
+# Training: seconds between two video heartbeats (also the most one heartbeat credits).
+TRAINING_HEARTBEAT_SECONDS = int(env("TRAINING_HEARTBEAT_SECONDS", "15") or 15)
