@@ -6,6 +6,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Min
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -26,6 +27,7 @@ from .access import (
 from .exports import annual_records_xlsx, completion_matrix_xlsx
 from .models import MentorSession, Notification
 
+MATRIX_ROWS = 300  # on screen; the xlsx export has everyone
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -179,10 +181,21 @@ def matrix(request):
         response = HttpResponse(completion_matrix_xlsx(data), content_type=XLSX)
         response["Content-Disposition"] = f'attachment; filename="completion-{track.pk}.xlsx"'
         return response
+    visible = departments_visible_to(request.user)
+    top = visible.aggregate(top=Min("depth"))["top"] or 1
     return render(
         request,
         "training/matrix.html",
-        {"tracks": tracks, "track": track, "matrix": data, "unit": unit},
+        {
+            "tracks": tracks,
+            "track": track,
+            "matrix": data,
+            "rows": data.rows[:MATRIX_ROWS] if data else [],
+            "total": len(data.rows) if data else 0,
+            "limit": MATRIX_ROWS,
+            "unit": unit,
+            "units": visible.filter(depth__lte=top + 1).order_by("path"),
+        },
     )
 
 
