@@ -17,7 +17,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext as _g
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from audit.services import audit_record
@@ -461,8 +461,8 @@ def modules_publish_due(*, today: datetime.date | None = None) -> int:
             notification_send(
                 user=user,
                 key=f"module:{module.pk}",
-                title=_g("New weekly module: %(title)s") % {"title": module.title},
-                body=_g("Due on %(date)s.") % {"date": module.due_on.isoformat()},
+                title=gettext("New weekly module: %(title)s") % {"title": module.title},
+                body=gettext("Due on %(date)s.") % {"date": module.due_on.isoformat()},
                 url=url,
                 email=False,
             )
@@ -528,8 +528,8 @@ def reminders_send(*, today: datetime.date | None = None) -> ReminderResult:
             result.reminders += notification_send(
                 user=staff.user,
                 key=f"overdue:{module.pk}",
-                title=_g("Overdue: %(title)s") % {"title": module.title},
-                body=_g("This weekly module was due on %(date)s. Please complete it.")
+                title=gettext("Overdue: %(title)s") % {"title": module.title},
+                body=gettext("This weekly module was due on %(date)s. Please complete it.")
                 % {"date": module.due_on.isoformat()},
                 url=url,
             )
@@ -540,9 +540,9 @@ def reminders_send(*, today: datetime.date | None = None) -> ReminderResult:
                 result.escalations += notification_send(
                     user=manager,
                     key=f"escalation:{module.pk}:{staff.pk}",
-                    title=_g("%(name)s is %(days)s days overdue")
+                    title=gettext("%(name)s is %(days)s days overdue")
                     % {"name": staff.name, "days": row.days_overdue},
-                    body=_g("%(name)s (%(unit)s) has not completed “%(title)s”, due %(date)s.")
+                    body=gettext("%(name)s (%(unit)s) has not completed “%(title)s”, due %(date)s.")
                     % {
                         "name": staff.name,
                         "unit": staff.department.name,
@@ -589,7 +589,7 @@ def monthly_exam_create(
         )
         if exam.exam_session_id is None:
             session_id = exams_adapter.monthly_session_create(
-                title=_g("%(programme)s · monthly exam %(month)s")
+                title=gettext("%(programme)s · monthly exam %(month)s")
                 % {"programme": programme.name, "month": month.strftime("%Y-%m")},
                 month=month,
                 staff_ids=programme_audience_ids(programme=programme),
@@ -624,7 +624,7 @@ def makeup_offer(*, monthly_exam: MonthlyExam, created_by=None) -> list[int]:
         if locked.makeup_session_id is not None:
             return []
         session_id = exams_adapter.makeup_session_create(
-            title=_g("%(programme)s · make-up exam %(month)s")
+            title=gettext("%(programme)s · make-up exam %(month)s")
             % {"programme": locked.programme.name, "month": locked.month.strftime("%Y-%m")},
             original_session_id=locked.exam_session_id,
             staff_ids=missed,
@@ -645,8 +645,8 @@ def makeup_offer(*, monthly_exam: MonthlyExam, created_by=None) -> list[int]:
         notification_send(
             user=user,
             key=f"makeup:{locked.pk}",
-            title=_g("A make-up sitting of the monthly exam is open for you"),
-            body=_g("You missed the monthly exam of %(month)s.")
+            title=gettext("A make-up sitting of the monthly exam is open for you"),
+            body=gettext("You missed the monthly exam of %(month)s.")
             % {"month": locked.month.strftime("%Y-%m")},
             url=reverse("home"),
         )
@@ -787,11 +787,11 @@ def guidance_generate(
                 exam_score=result.score if result else None,
                 weak_points=weak,
                 practice_set_id=exams_adapter.practice_set_for_points(
-                    title=_g("Targeted practice: %(name)s") % {"name": staff.name},
+                    title=gettext("Targeted practice: %(name)s") % {"name": staff.name},
                     knowledge_point_ids=sorted(weak_ids),
                 ),
                 followup_session_id=exams_adapter.followup_session_create(
-                    title=_g("Follow-up quiz %(month)s")
+                    title=gettext("Follow-up quiz %(month)s")
                     % {"month": monthly_exam.month.strftime("%Y-%m")},
                     knowledge_point_ids=sorted(weak_ids),
                     staff_ids=[staff_id],
@@ -814,7 +814,7 @@ def guidance_generate(
             notification_send(
                 user=staff.user,
                 key=f"guidance:{plan.pk}",
-                title=_g("Your guidance plan is ready"),
+                title=gettext("Your guidance plan is ready"),
                 body=", ".join(p["name"] for p in weak),
                 url=reverse("training:plan", args=[plan.public_id]),
                 email=False,
