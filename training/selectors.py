@@ -456,6 +456,7 @@ class UnitRate:
     target: Decimal = Decimal("0")
     plans: int = 0
     plans_closed: int = 0
+    own_only: bool = False
 
     @property
     def completion_rate(self) -> int | None:
@@ -471,10 +472,13 @@ class UnitRate:
         return round(self.plans_closed * 100 / self.plans) if self.plans else None
 
 
-def unit_rates(*, user, year: int, today: datetime.date | None = None) -> list[UnitRate]:
-    """Per unit the user can read (units with enrolled people): weekly completion rate
-    (completed / due module assignments), study hours against the target, guidance plans
-    closed. A fixed number of queries."""
+def unit_rates(
+    *, user, year: int, parent: Department | None = None, today: datetime.date | None = None
+) -> list[UnitRate]:
+    """Per unit below `parent` (default: the user's top unit), each with its whole
+    subtree's totals (never an average of rates): weekly completion (completed / due
+    module assignments), study hours against the target, guidance plans closed. The
+    parent's own row counts only the people directly in it. A fixed number of queries."""
     today = today or timezone.localdate()
     visible = departments_visible_to(user)
     active = Enrolment.objects.filter(
@@ -538,21 +542,32 @@ def unit_rates(*, user, year: int, today: datetime.date | None = None) -> list[U
         plans[dept_id][0] += n
         if status == GuidanceStatus.CLOSED:
             plans[dept_id][1] += n
-    ids = set(people) | set(plans)
-    departments = Department.objects.filter(pk__in=ids).order_by("path")
-    return [
-        UnitRate(
-            department=d,
-            people=people.get(d.pk, 0),
-            due=due.get(d.pk, 0),
-            completed=completed.get(d.pk, 0),
-            hours=hours.get(d.pk) or Decimal("0"),
-            target=target,
-            plans=plans[d.pk][0] if d.pk in plans else 0,
-            plans_closed=plans[d.pk][1] if d.pk in plans else 0,
-        )
-        for d in departments
-    ]
+    units = list(visible.only("pk", "path", "depth", "name", "code").order_by("path"))
+    if parent is None:
+        top = min((u.depth for u in units), default=0)
+        shown = [u for u in units if u.depth == top]
+        if len(shown) == 1:  # one root: show its children (and the root's own people)
+            parent = shown[0]
+    if parent is not None:
+        shown = [parent] + [
+            u for u in units if u.depth == parent.depth + 1 and u.path.startswith(parent.path)
+        ]
+    rows = []
+    for unit in shown:
+        own_only = parent is not None and unit.pk == parent.pk
+        members = [unit.pk] if own_only else [u.pk for u in units if u.path.startswith(unit.path)]
+        rate = UnitRate(department=unit, target=target, own_only=own_only)
+        for d in members:
+            rate.people += people.get(d, 0)
+            rate.due += due.get(d, 0)
+            rate.completed += completed.get(d, 0)
+            rate.hours += hours.get(d) or Decimal("0")
+            if d in plans:
+                rate.plans += plans[d][0]
+                rate.plans_closed += plans[d][1]
+        if rate.people or rate.plans or not own_only:
+            rows.append(rate)
+    return rows
 
 
 @dataclass

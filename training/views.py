@@ -234,8 +234,9 @@ def _year(request) -> int:
 def units(request):
     _require_reader(request)
     year = _year(request)
-    rows = selectors.unit_rates(user=request.user, year=year)
-    return render(request, "training/units.html", {"rows": rows, "year": year})
+    parent = _unit_filter(request)
+    rows = selectors.unit_rates(user=request.user, year=year, parent=parent)
+    return render(request, "training/units.html", {"rows": rows, "year": year, "parent": parent})
 
 
 @login_required

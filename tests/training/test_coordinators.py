@@ -209,6 +209,21 @@ def test_unit_rates_per_unit_in_constant_queries(
     assert client.get(reverse("training:units")).status_code == 200
 
 
+def test_unit_rates_roll_up_each_subtree_as_totals_not_averages(cohort, city):
+    _track, _people, _w1, _w2 = cohort
+    city_manager = make_user_with_role(Role.MANAGER, city.city)
+    from training.selectors import unit_rates
+
+    rows = {
+        r.department.code: r for r in unit_rates(user=city_manager, year=timezone.localdate().year)
+    }
+
+    assert set(rows) == {"A", "B"}
+    assert (rows["A"].people, rows["A"].due, rows["A"].completed) == (3, 3, 1)
+    assert rows["A"].completion_rate == 33
+    assert (rows["B"].people, rows["B"].completion_rate) == (1, 0)
+
+
 def test_annual_records_export_one_row_per_person(client, cohort, manager_a):
     _track, people, _w1, _w2 = cohort
     client.force_login(manager_a)
