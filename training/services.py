@@ -49,6 +49,7 @@ logger = logging.getLogger(__name__)
 
 MSG_NOT_ENROLLED = _("You are not enrolled in this module's track.")
 MSG_NOT_PUBLISHED = _("This module has not been published yet.")
+MSG_NO_VIDEO = _("This lesson has no video.")
 MSG_BAD_POSITION = _("The playback position is not valid.")
 MSG_TOPIC_REQUIRED = _("The topic is required.")
 MSG_ATTENDEES_REQUIRED = _("Choose at least one attendee.")
@@ -224,6 +225,8 @@ def lesson_heartbeat(
     """
     module = lesson.module
     staff_can_study(staff=staff, module=module)
+    if not lesson.has_video:
+        raise ValidationError(MSG_NO_VIDEO, code="no_video")
     try:
         position = float(position)
     except (TypeError, ValueError):

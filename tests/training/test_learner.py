@@ -240,3 +240,39 @@ def test_lesson_text_is_sanitised():
     clean = sanitise_html(dirty)
     assert "script" not in clean and "onclick" not in clean and "javascript" not in clean
     assert "<p>好</p>" in clean
+
+
+def test_the_learners_home_page_does_not_grow_with_modules(client, learner):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    user, _staff, track = learner
+    make_lesson(make_module(track, week=1))
+    client.force_login(user)
+    client.get(reverse("home"))
+    with CaptureQueriesContext(connection) as before:
+        client.get(reverse("home"))
+    for week in range(2, 8):
+        module = make_module(
+            track,
+            week=week,
+            starts_on=today() - datetime.timedelta(days=30 - week),
+            due_on=today() - datetime.timedelta(days=20 - week),
+        )
+        make_lesson(module)
+    with CaptureQueriesContext(connection) as after:
+        response = client.get(reverse("home"))
+    assert response.status_code == 200
+    assert len(after) == len(before)
+
+
+def test_a_heartbeat_on_a_lesson_without_video_is_refused(learner):
+    from django.core.exceptions import ValidationError
+
+    from training.services import lesson_heartbeat
+
+    _user, staff, track = learner
+    text = make_lesson(make_module(track, week=2), video_seconds=0, video_url="")
+    with pytest.raises(ValidationError):
+        lesson_heartbeat(staff=staff, lesson=text, position=0, visible=True, active=True)
+    assert not LessonProgress.objects.exists()
