@@ -125,7 +125,7 @@ class Track(models.Model):
 
 
 class EnrolmentStatus(models.TextChoices):
-    ACTIVE = "active", _("Active")
+    ACTIVE = "active", _("Enrolled")
     WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
@@ -383,7 +383,7 @@ class MonthlyExam(models.Model):
 
 
 class GuidanceStatus(models.TextChoices):
-    OPEN = "open", _("In progress")
+    OPEN = "open", _("Guidance in progress")
     CLOSED = "closed", _("Closed: follow-up passed")
     CONTINUED = "continued", _("Continued into the next cycle")
 

@@ -24,6 +24,7 @@ from .models import (
     Lesson,
     LessonProgress,
     ModuleCompletion,
+    MonthlyExam,
     Notification,
     Programme,
     StudyHourCredit,
@@ -404,6 +405,28 @@ def guidance_plans_visible(*, user) -> QuerySet[GuidancePlan]:
         GuidancePlan.objects.filter(staff__department__in=departments_visible_to(user))
         .select_related("staff__department", "mentor", "mentor_user", "monthly_exam__programme")
         .annotate(session_count=Count("sessions"))
+    )
+
+
+def monthly_exams_visible(*, user):
+    """Monthly exams of programmes the user can see, with plan counts in their units."""
+    visible = departments_visible_to(user)
+    in_units = Q(guidance_plans__staff__department__in=visible)
+    return (
+        MonthlyExam.objects.filter(
+            programme__in=Programme.objects.filter(
+                Q(department__in=visible) | Q(tracks__enrolments__staff__department__in=visible)
+            ).distinct()
+        )
+        .select_related("programme")
+        .annotate(
+            plan_count=Count("guidance_plans", filter=in_units),
+            closed_count=Count(
+                "guidance_plans",
+                filter=in_units & Q(guidance_plans__status=GuidanceStatus.CLOSED),
+            ),
+        )
+        .order_by("-month", "programme__name")
     )
 
 

@@ -219,6 +219,7 @@ def guidance(request):
             "plans": plans,
             "groups": selectors.guidance_groups(plans=open_plans),
             "by_unit": selectors.weak_points_by_unit(plans=open_plans),
+            "exams": selectors.monthly_exams_visible(user=request.user)[:24],
         },
     )
 
