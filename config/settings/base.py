@@ -151,6 +151,7 @@ LOGIN_REDIRECT_URL = "home"
 # django-allauth: no self sign-up, sign in by staff number (or mobile, through the
 # backend above), rate limits on, TOTP available to all.
 ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
+ACCOUNT_FORMS = {"login": "accounts.forms.LoginForm"}
 ACCOUNT_LOGIN_METHODS = {"username"}
 ACCOUNT_SIGNUP_FIELDS = ["username*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = "none"
