@@ -26,6 +26,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("org/", include("organisation.urls")),
+    path("audit/", include("audit.urls")),
     path("roster/", include("roster.urls")),
     path("exams/", include("exams.urls")),
     path("certificates/", include("certificates.urls")),
