@@ -243,6 +243,16 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "core.api.exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env("API_ANON_RATE", "120/min"),
+        "user": env("API_USER_RATE", "1200/min"),
+        "token": "10/min",
+        "verify": "30/min",
+    },
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Window staff training and certification API",
