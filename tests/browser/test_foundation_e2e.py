@@ -75,3 +75,32 @@ def test_language_switch_to_english(page, live_server, db, screenshot):
     page.goto(f"{live_server.url}/accounts/login/")
     page.get_by_role("button", name="English").click()
     expect(page.locator("h1")).to_contain_text("Sign In")
+
+
+def test_administrator_sets_up_totp_before_anything_else(
+    page, live_server, city, sign_in, screenshot
+):
+    from allauth.mfa.totp.internal.auth import (
+        format_hotp_value,
+        hotp_value,
+        yield_hotp_counters_from_time,
+    )
+
+    admin = make_user_with_role(Role.ADMINISTRATOR, city.city, username="ADMIN1")
+    admin.set_password(NEW_PASSWORD)
+    admin.save()
+    sign_in(page, "ADMIN1", NEW_PASSWORD)
+    page.goto(f"{live_server.url}/org/units/")
+    # allauth asks for the password again before changing security settings.
+    expect(page).to_have_url(re.compile(r"/accounts/reauthenticate/"))
+    page.fill("input[name=password]", NEW_PASSWORD)
+    page.locator("main form button[type=submit]").first.click()
+    expect(page).to_have_url(re.compile(r"/accounts/2fa/totp/activate/$"))
+    expect(page.locator("img[src^='data:image/svg']")).to_be_visible()
+    screenshot(page, "04-admin-totp-setup")
+    secret = page.locator("#authenticator_secret").input_value()
+    counter = next(iter(yield_hotp_counters_from_time()))
+    page.fill("input[name=code]", format_hotp_value(hotp_value(secret, counter)))
+    page.locator("main form button[type=submit]").first.click()
+    page.goto(f"{live_server.url}/org/units/")
+    expect(page.locator("h1")).to_contain_text("测试市")
