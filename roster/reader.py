@@ -21,6 +21,7 @@ import csv
 import datetime
 import io
 import re
+import unicodedata
 import zipfile
 from dataclasses import dataclass, field
 
@@ -29,7 +30,30 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from core.text import clean_text
+from core.text import _SPACES
+
+# --- fast text normalising ---------------------------------------------------------------
+# The same result as core.text.clean_text / compact, with str.translate instead of a
+# per-character loop: an import normalises hundreds of thousands of cells.
+
+_TRANSLATION = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
+_TRANSLATION.update({ord(ch): " " for ch in _SPACES})
+
+
+def clean_text(value: object) -> str:
+    """Every kind of space trimmed, full-width ASCII made half-width (as core.text)."""
+    if value is None:
+        return ""
+    text = value if isinstance(value, str) else str(value)
+    if not text.isascii() and not unicodedata.is_normalized("NFC", text):
+        text = unicodedata.normalize("NFC", text)
+    return text.translate(_TRANSLATION).strip()
+
+
+def compact(value: object) -> str:
+    """`clean_text` with all inner spaces removed (codes, numbers, ID numbers)."""
+    return clean_text(value).replace(" ", "")
+
 
 # --- fields ---------------------------------------------------------------------------
 
@@ -367,7 +391,12 @@ def _find_header(grid: list[list]) -> tuple[int, dict[str, int]] | None:
 
 
 def _is_blank_row(cells: list) -> bool:
-    return all(c is None or (isinstance(c, str) and not clean_text(c)) for c in cells)
+    for c in cells:
+        if c is None:
+            continue
+        if not isinstance(c, str) or (c.strip() and clean_text(c)):
+            return False
+    return True
 
 
 def read_table(data: bytes, *, sheet: str | None = None) -> Table:

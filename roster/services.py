@@ -35,6 +35,7 @@ import hashlib
 import json
 import logging
 import re
+import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -50,7 +51,6 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.services import initial_code_generate, initial_password_hash
 from audit.services import audit_record
-from core.text import clean_text, compact
 from organisation.access import WRITE_ROLES, departments_managed_by
 from organisation.crypto import encrypt_id_number, hash_id_number
 from organisation.idnumbers import mask_id_number, validate_id_number
@@ -59,6 +59,7 @@ from organisation.services import validate_mobile
 
 from . import reader
 from .access import can_import
+from .bulk import insert_rows
 from .crypto import decrypt_bytes, encrypt_bytes
 from .models import ImportStatus, RosterImport
 from .reader import (
@@ -72,6 +73,8 @@ from .reader import (
     FIELD_UNIT,
     FIELD_WINDOW,
     Table,
+    clean_text,
+    compact,
 )
 
 logger = logging.getLogger(__name__)
@@ -229,7 +232,7 @@ def _zero_counts() -> dict[str, int]:
 # --- the plan: what a commit would do ------------------------------------------------------
 
 
-@dataclass
+@dataclass(slots=True)
 class _Row:
     number: int
     name: str = ""
@@ -421,38 +424,43 @@ def _analyse(table: Table, *, acting_user, sync: bool, report: Report, progress=
                 for row in group:
                     add_error(row, field_name, code, message, {"rows": numbers})
 
-    # The database: who exists already (by ID number), and who holds the staff
-    # numbers, mobiles and account names the file uses.
-    by_hash = {
-        s["id_number_hash"]: s for s in _existing_staff([r.id_hash for r in rows if r.id_hash])
-    }
-    by_number = {
-        s["staff_number"]: s["pk"]
-        for chunk in _chunks([r.staff_number for r in rows if r.staff_number])
-        for s in Staff.objects.filter(staff_number__in=chunk).values("pk", "staff_number")
-    }
-    by_mobile = {
-        s["mobile"]: s["pk"]
-        for chunk in _chunks([r.mobile for r in rows if r.mobile])
-        for s in Staff.objects.filter(mobile__in=chunk).values("pk", "mobile")
-    }
-    new_numbers = [r.staff_number for r in rows if r.id_hash and r.id_hash not in by_hash]
-    accounts = {
-        name
-        for chunk in _chunks(new_numbers)
-        for name in get_user_model()
-        .objects.filter(username__in=chunk)
-        .values_list("username", flat=True)
-    }
-
+    # The database, a chunk of rows at a time (memory stays flat): who exists already
+    # (by ID number), and who holds the staff numbers, mobiles and account names used.
+    User = get_user_model()
     limit = detail_limit()
     counts = _zero_counts()
     counts["rows"] = len(rows)
     matched_ids: set[int] = set()
     covered_units: set[int] = set()
-    for done, row in enumerate(rows, start=1):
-        if progress and done % PROGRESS_EVERY == 0:
-            progress(len(rows) // 2 + done // 2)
+    by_hash: dict[str, dict] = {}
+    by_number: dict[str, int] = {}
+    by_mobile: dict[str, int] = {}
+    accounts: set[str] = set()
+    for done, row in enumerate(rows):
+        if done % _CHUNK == 0:
+            chunk = [r for r in rows[done : done + _CHUNK] if not r.bad]
+            by_hash = {s["id_number_hash"]: s for s in _existing_staff([r.id_hash for r in chunk])}
+            by_number = dict(
+                Staff.objects.filter(staff_number__in=[r.staff_number for r in chunk]).values_list(
+                    "staff_number", "pk"
+                )
+            )
+            mobiles = [r.mobile for r in chunk if r.mobile]
+            by_mobile = (
+                dict(Staff.objects.filter(mobile__in=mobiles).values_list("mobile", "pk"))
+                if mobiles
+                else {}
+            )
+            new_numbers = [r.staff_number for r in chunk if r.id_hash not in by_hash]
+            accounts = (
+                set(
+                    User.objects.filter(username__in=new_numbers).values_list("username", flat=True)
+                )
+                if new_numbers
+                else set()
+            )
+            if progress:
+                progress(len(rows) // 2 + done // 2)
         if row.unit:
             covered_units.add(row.unit["pk"])
         if row.bad:
@@ -549,6 +557,8 @@ def _analyse(table: Table, *, acting_user, sync: bool, report: Report, progress=
 
 
 def _existing_staff(hashes: list[str]) -> list[dict]:
+    if not hashes:
+        return []
     fields = (
         "pk",
         "id_number_hash",
@@ -863,6 +873,7 @@ def roster_commit(
             report=report,
             progress=_progress_updater(roster_import),
         )
+        del table  # the plan holds what is needed; free the sheet before writing
         if not report.ok:
             roster_import.report = report.to_dict()
             roster_import.status = ImportStatus.INVALID
@@ -930,40 +941,45 @@ def _write(plan: _Plan, *, acting_user, confirm_transfers: bool) -> dict:
     today = timezone.localdate()
     passwords: list[list[str]] = []
     created: list[int] = []
-    # New people: accounts first (bulk), then their staff records (bulk).
-    for chunk in _chunks(plan.new_rows):
+    # New people: accounts first, then their staff records (COPY on PostgreSQL).
+    for chunk in _chunks(plan.new_rows, 10_000):
         users = []
         for row in chunk:
             code = initial_code_generate()
             passwords.append([row.staff_number, row.name, row.unit["name"], code])
             users.append(
-                User(
-                    username=row.staff_number,
-                    first_name=row.name[:150],
-                    password=initial_password_hash(code),
-                    must_change_password=True,
-                )
+                {
+                    "username": row.staff_number,
+                    "first_name": row.name[:150],
+                    "password": initial_password_hash(code),
+                    "must_change_password": True,
+                    "date_joined": now,
+                }
             )
-        users = User.objects.bulk_create(users)
+        user_ids = insert_rows(User, users)
+        del users
         staff = [
-            Staff(
-                name=row.name,
-                id_number_encrypted=encrypt_id_number(row.id_number),
-                id_number_hash=row.id_hash,
-                id_number_masked=mask_id_number(row.id_number),
-                staff_number=row.staff_number,
-                mobile=row.mobile or "",
-                department_id=row.unit["pk"],
-                post=row.post or "",
-                is_window_staff=True if row.is_window_staff is None else row.is_window_staff,
-                hire_date=row.hire_date,
-                user_id=user.pk,
-                created_at=now,
-                updated_at=now,
-            )
-            for row, user in zip(chunk, users, strict=True)
+            {
+                "public_id": uuid.uuid4(),
+                "name": row.name,
+                "id_number_encrypted": encrypt_id_number(row.id_number),
+                "id_number_hash": row.id_hash,
+                "id_number_masked": mask_id_number(row.id_number),
+                "staff_number": row.staff_number,
+                "mobile": row.mobile or "",
+                "department_id": row.unit["pk"],
+                "post": row.post or "",
+                "is_window_staff": True if row.is_window_staff is None else row.is_window_staff,
+                "status": StaffStatus.ACTIVE.value,
+                "hire_date": row.hire_date,
+                "left_on": None,
+                "user_id": user_id,
+                "created_at": now,
+                "updated_at": now,
+            }
+            for row, user_id in zip(chunk, user_ids, strict=True)
         ]
-        created.extend(s.pk for s in Staff.objects.bulk_create(staff))
+        created.extend(insert_rows(Staff, staff))
     # Changes (and confirmed transfers): bulk_update per set of changed fields.
     updates = [
         (pk, ch) for pk, ch, is_transfer in plan.updates if confirm_transfers or not is_transfer
