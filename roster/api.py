@@ -17,6 +17,10 @@ class RosterImportSerializer(serializers.ModelSerializer):
     created_by = serializers.CharField(source="created_by.username", read_only=True)
     department = serializers.CharField(source="department.code", read_only=True)
     percent = serializers.IntegerField(read_only=True)
+    status = serializers.CharField(
+        read_only=True,
+        help_text="queued, checking, refused, invalid, ready, committing, committed or failed",
+    )
 
     class Meta:
         model = RosterImport

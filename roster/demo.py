@@ -11,7 +11,6 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from openpyxl import Workbook
 
-from organisation.idnumbers import make_id_number
 from organisation.models import Department, Role, RoleAssignment, Staff, StaffStatus
 
 from . import services
@@ -71,22 +70,9 @@ def seed_roster(*, rng: random.Random) -> int:
         ).order_by("staff_number")[:12]
     )
     rows = [_row(s, unit) for s in staff]
-    # A change of post, and one new hire.
+    # A change of post (no new hire: the demo city stays deterministic, uuids and all).
     if rows:
         rows[rng.randrange(len(rows))][4] = "帮办代办"
-    new_id = make_id_number("360102", datetime.date(1998, 3, 15), rng.randint(0, 999))
-    rows.append(
-        [
-            "新员工",
-            new_id,
-            f"NEW{rng.randint(1000, 9999)}",
-            unit.code,
-            "综合窗口受理",
-            "是",
-            "",
-            "2026-10-08",
-        ]
-    )
     first = services.roster_upload(
         file=SimpleUploadedFile("花名册-10月.xlsx", _workbook(rows)),
         filename="花名册-10月.xlsx",
