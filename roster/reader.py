@@ -21,7 +21,6 @@ import csv
 import datetime
 import io
 import re
-import unicodedata
 import zipfile
 from dataclasses import dataclass, field
 
@@ -30,30 +29,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from core.text import _SPACES
-
-# --- fast text normalising ---------------------------------------------------------------
-# The same result as core.text.clean_text / compact, with str.translate instead of a
-# per-character loop: an import normalises hundreds of thousands of cells.
-
-_TRANSLATION = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
-_TRANSLATION.update({ord(ch): " " for ch in _SPACES})
-
-
-def clean_text(value: object) -> str:
-    """Every kind of space trimmed, full-width ASCII made half-width (as core.text)."""
-    if value is None:
-        return ""
-    text = value if isinstance(value, str) else str(value)
-    if not text.isascii() and not unicodedata.is_normalized("NFC", text):
-        text = unicodedata.normalize("NFC", text)
-    return text.translate(_TRANSLATION).strip()
-
-
-def compact(value: object) -> str:
-    """`clean_text` with all inner spaces removed (codes, numbers, ID numbers)."""
-    return clean_text(value).replace(" ", "")
-
+from core.text import clean_text, compact  # noqa: F401 (compact: used by services)
 
 # --- fields ---------------------------------------------------------------------------
 

@@ -61,6 +61,7 @@ from . import reader
 from .access import can_import
 from .bulk import insert_rows
 from .crypto import decrypt_bytes, encrypt_bytes
+from .lookups import in_filter
 from .models import ImportStatus, RosterImport
 from .reader import (
     FIELD_HIRE_DATE,
@@ -441,20 +442,24 @@ def _analyse(table: Table, *, acting_user, sync: bool, report: Report, progress=
             chunk = [r for r in rows[done : done + _CHUNK] if not r.bad]
             by_hash = {s["id_number_hash"]: s for s in _existing_staff([r.id_hash for r in chunk])}
             by_number = dict(
-                Staff.objects.filter(staff_number__in=[r.staff_number for r in chunk]).values_list(
-                    "staff_number", "pk"
-                )
+                Staff.objects.filter(
+                    **in_filter("staff_number", [r.staff_number for r in chunk])
+                ).values_list("staff_number", "pk")
             )
             mobiles = [r.mobile for r in chunk if r.mobile]
             by_mobile = (
-                dict(Staff.objects.filter(mobile__in=mobiles).values_list("mobile", "pk"))
+                dict(
+                    Staff.objects.filter(**in_filter("mobile", mobiles)).values_list("mobile", "pk")
+                )
                 if mobiles
                 else {}
             )
             new_numbers = [r.staff_number for r in chunk if r.id_hash not in by_hash]
             accounts = (
                 set(
-                    User.objects.filter(username__in=new_numbers).values_list("username", flat=True)
+                    User.objects.filter(**in_filter("username", new_numbers)).values_list(
+                        "username", flat=True
+                    )
                 )
                 if new_numbers
                 else set()
@@ -575,7 +580,7 @@ def _existing_staff(hashes: list[str]) -> list[dict]:
     return [
         staff
         for chunk in _chunks(hashes)
-        for staff in Staff.objects.filter(id_number_hash__in=chunk).values(*fields)
+        for staff in Staff.objects.filter(**in_filter("id_number_hash", chunk)).values(*fields)
     ]
 
 
