@@ -50,7 +50,7 @@ class RosterImportDetailSerializer(RosterImportSerializer):
 
 
 class UploadSerializer(serializers.Serializer):
-    file = serializers.FileField()
+    file = serializers.FileField(allow_empty_file=True)
     sheet = serializers.CharField(required=False, allow_blank=True, max_length=100)
     sync = serializers.BooleanField(required=False, default=False)
 

@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 class UploadForm(forms.Form):
     file = forms.FileField(
+        allow_empty_file=True,  # the service refuses it with its own message
         label=_("Roster file"),
         help_text=_("Excel (.xlsx, .xls), OpenDocument (.ods) or CSV (UTF-8 or GBK)."),
         widget=forms.ClearableFileInput(

@@ -132,3 +132,21 @@ def upload(data: bytes, name: str = "roster.xlsx"):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     return SimpleUploadedFile(name, data)
+
+
+def encrypted_xlsx(password: str = "secret") -> bytes:
+    """A real password-protected workbook, as Excel saves it (an OLE2 container with an
+    EncryptedPackage stream), made with msoffcrypto-tool."""
+    from msoffcrypto.format.ooxml import OOXMLFile
+
+    out = io.BytesIO()
+    OOXMLFile(io.BytesIO(xlsx([person()]))).encrypt(password, out)
+    return out.getvalue()
+
+
+def zip_bomb(size: int = 60 * 1024 * 1024) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("xl/worksheets/sheet1.xml", b"\x00" * size)
+    return buffer.getvalue()

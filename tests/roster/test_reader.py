@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 
 from roster import reader
 
-from .files import HEADER, csv_bytes, ods, person, xls, xlsx
+from .files import HEADER, csv_bytes, encrypted_xlsx, ods, person, xls, xlsx
 
 
 def refusal(data: bytes, **kwargs) -> ValidationError:
@@ -149,7 +149,11 @@ def test_a_zip_that_is_not_a_workbook_is_refused():
     assert refusal(b"PK\x03\x04" + bytes(100)).code == reader.REFUSAL_NOT_SPREADSHEET
 
 
-def test_a_password_protected_workbook_is_refused():
+def test_a_real_password_protected_xlsx_is_refused():
+    assert refusal(encrypted_xlsx()).code == reader.REFUSAL_ENCRYPTED
+
+
+def test_an_ole_file_with_an_encrypted_package_stream_is_refused():
     # Excel saves a password-protected .xlsx as an OLE2 file with an EncryptedPackage
     # stream; its directory names the streams in UTF-16.
     ole = bytearray(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504))

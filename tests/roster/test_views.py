@@ -220,7 +220,8 @@ def test_api_refused_file_is_422_with_the_code(coordinator_client, city):
     response = coordinator_client.post(
         reverse("api-roster-imports"), {"file": upload(b"", "e.xlsx")}
     )
-    assert response.status_code in (400, 422)
+    assert response.status_code == 422
+    assert response.json()["error_code"] == "file_empty"
 
 
 def test_api_is_404_for_managers(client, city, manager_a):
