@@ -32,6 +32,9 @@ def _fingerprint():
 
 
 def _wipe():
+    from roster.models import RosterImport
+
+    RosterImport.objects.all().delete()
     RoleAssignment.objects.all().delete()
     Staff.objects.all().delete()
     Department.objects.all().delete()

@@ -1,11 +1,14 @@
 """Fill an empty database with the demo city. Thin: the seeders live in each app."""
 
+import random
+
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from audit.services import audit_record
 from organisation.demo import seed_organisation
 from organisation.models import Department
+from roster.demo import seed_roster
 
 
 class Command(BaseCommand):
@@ -30,6 +33,7 @@ class Command(BaseCommand):
             )
         with transaction.atomic():
             result = seed_organisation(seed=options["seed"])
+            seed_roster(rng=random.Random(options["seed"]))
             audit_record(action="demo.seeded", data={"units": result.units, "staff": result.staff})
         self.stdout.write(
             self.style.SUCCESS(f"Demo city: {result.units} units, {result.staff} staff.")
