@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.http import Http404
 from django.utils import timezone
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -22,9 +23,60 @@ class HeartbeatSerializer(serializers.Serializer):
     playing = serializers.BooleanField(default=True)
 
 
+class HeartbeatResultSerializer(serializers.Serializer):
+    credited_seconds = serializers.FloatField()
+    watched_seconds = serializers.FloatField()
+    required_seconds = serializers.IntegerField()
+    lesson_completed = serializers.BooleanField()
+    module_completed = serializers.BooleanField()
+    interval = serializers.IntegerField()
+
+
+class ModuleStatusSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    week = serializers.IntegerField()
+    title = serializers.CharField()
+    due_on = serializers.DateField()
+    lessons_total = serializers.IntegerField()
+    lessons_done = serializers.IntegerField()
+    quiz_passed = serializers.BooleanField()
+    completed = serializers.BooleanField()
+
+
+class LearnerHomeSerializer(serializers.Serializer):
+    next_step = inline_serializer(
+        "NextStep",
+        {
+            "kind": serializers.CharField(),
+            "title": serializers.CharField(),
+            "url": serializers.CharField(),
+            "detail": serializers.CharField(),
+        },
+    )
+    current_modules = ModuleStatusSerializer(many=True)
+    overdue_modules = ModuleStatusSerializer(many=True)
+    modules_completed = serializers.IntegerField()
+    modules_due = serializers.IntegerField()
+    study_hours = serializers.DecimalField(max_digits=6, decimal_places=1)
+    study_hours_target = serializers.DecimalField(max_digits=6, decimal_places=1)
+    open_guidance_plan = serializers.UUIDField(allow_null=True)
+    open_exams = serializers.ListField(child=serializers.DictField())
+    upcoming_exams = serializers.ListField(child=serializers.DictField())
+    results = serializers.ListField(child=serializers.DictField())
+    mistakes_to_review = serializers.IntegerField()
+    certificate = serializers.DictField(allow_null=True)
+
+
+class CompletionMatrixSerializer(serializers.Serializer):
+    track = serializers.DictField()
+    weeks = serializers.ListField(child=serializers.DictField())
+    rows = serializers.ListField(child=serializers.DictField())
+
+
 class LessonHeartbeatApi(APIView):
     """POST every heartbeat interval while the lesson video page is open."""
 
+    @extend_schema(request=HeartbeatSerializer, responses=HeartbeatResultSerializer)
     def post(self, request, pk: int):
         staff, lesson = get_lesson_for_learner(request.user, pk)
         serializer = HeartbeatSerializer(data=request.data)
@@ -58,6 +110,7 @@ def _module_status(status: selectors.ModuleStatus) -> dict:
 class LearnerHomeApi(APIView):
     """The learner's home data: next step, modules, study hours, exams, certificate."""
 
+    @extend_schema(responses=LearnerHomeSerializer)
     def get(self, request):
         staff = learner_staff_or_404(request.user)
         home = selectors.learner_home(staff=staff)
@@ -98,6 +151,7 @@ class LearnerHomeApi(APIView):
 class CompletionMatrixApi(APIView):
     """People × weeks for one track, scoped to the caller's units."""
 
+    @extend_schema(responses=CompletionMatrixSerializer)
     def get(self, request, pk: int):
         if not user_roles(request.user).can_read_units:
             raise Http404

@@ -151,6 +151,7 @@ LOGIN_REDIRECT_URL = "home"
 # django-allauth: no self sign-up, sign in by staff number (or mobile, through the
 # backend above), rate limits on, TOTP available to all.
 ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
+ACCOUNT_FORMS = {"login": "accounts.forms.LoginForm"}
 ACCOUNT_LOGIN_METHODS = {"username"}
 ACCOUNT_SIGNUP_FIELDS = ["username*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = "none"
@@ -242,6 +243,16 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "core.api.exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env("API_ANON_RATE", "120/min"),
+        "user": env("API_USER_RATE", "1200/min"),
+        "token": "10/min",
+        "verify": "30/min",
+    },
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Window staff training and certification API",
@@ -285,7 +296,12 @@ LOGGING = {
 # Product configuration.
 CERTIFICATE_PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", "http://127.0.0.1:8000")
 
-# Roster import: dotted paths called after each committed import (see roster app).
-ROSTER_IMPORT_COMMITTED_HOOKS = ["training.services.enrolment_on_roster_import"]
+# Roster import (see roster/services.py).
+ROSTER_MAX_ROWS = int(env("ROSTER_MAX_ROWS", "100000") or 100000)
+ROSTER_BACKGROUND_ROWS = int(env("ROSTER_BACKGROUND_ROWS", "2000") or 2000)
+ROSTER_ENCRYPTION_KEYS = env_list("ROSTER_ENCRYPTION_KEYS")
+# Dotted paths of callables run after a committed import, with keyword arguments
+# import_id, created_staff_ids, updated_staff_ids, left_staff_ids.
+ROSTER_IMPORT_COMMITTED_HOOKS: list[str] = ["training.services.enrolment_on_roster_import"]
 # Training: seconds between two video heartbeats (also the most one heartbeat credits).
 TRAINING_HEARTBEAT_SECONDS = int(env("TRAINING_HEARTBEAT_SECONDS", "15") or 15)

@@ -8,6 +8,7 @@ from django.db import transaction
 from audit.services import audit_record
 from organisation.demo import seed_organisation
 from organisation.models import Department
+from roster.demo import seed_roster
 from training.demo import seed_training
 
 
@@ -33,6 +34,7 @@ class Command(BaseCommand):
             )
         with transaction.atomic():
             result = seed_organisation(seed=options["seed"])
+            seed_roster(rng=random.Random(options["seed"]))
             seed_training(rng=random.Random(options["seed"]))
             audit_record(action="demo.seeded", data={"units": result.units, "staff": result.staff})
         self.stdout.write(
