@@ -972,6 +972,33 @@ def guidance_followups_collect() -> int:
     return closed
 
 
+MSG_MENTOR_NOT_COLLEAGUE = _("The mentor must be an active colleague of the same unit.")
+
+
+@transaction.atomic
+def guidance_plan_set_mentor(
+    *, plan: GuidancePlan, mentor: Staff | None = None, mentor_user=None, actor
+) -> GuidancePlan:
+    """A coordinator chooses the mentor: a colleague of the same unit, or a user
+    (normally the coordinator themself)."""
+    if mentor is not None and (
+        mentor.department_id != plan.staff.department_id
+        or mentor.status != StaffStatus.ACTIVE
+        or mentor.pk == plan.staff_id
+    ):
+        raise ValidationError({"mentor": MSG_MENTOR_NOT_COLLEAGUE})
+    plan.mentor = mentor
+    plan.mentor_user = None if mentor is not None else mentor_user
+    plan.save(update_fields=["mentor", "mentor_user"])
+    audit_record(
+        action="training.guidance_mentor_set",
+        actor=actor,
+        target=plan,
+        data={"mentor": str(mentor.public_id) if mentor else None, "user": plan.mentor_user_id},
+    )
+    return plan
+
+
 @transaction.atomic
 def mentor_session_record(
     *,

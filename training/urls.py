@@ -11,6 +11,7 @@ urlpatterns = [
     path("notifications/", views.notifications, name="notifications"),
     path("notifications/<int:pk>/read/", views.notification_read, name="notification_read"),
     path("plans/<uuid:public_id>/", views.plan_detail, name="plan"),
+    path("plans/<uuid:public_id>/mentor/", views.plan_mentor, name="plan_mentor"),
     path("matrix/", views.matrix, name="matrix"),
     path("overdue/", views.overdue, name="overdue"),
     path("guidance/", views.guidance, name="guidance"),

@@ -13,7 +13,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from organisation.access import departments_visible_to, get_department_for, user_roles
+from organisation.access import (
+    departments_managed_by,
+    departments_visible_to,
+    get_department_for,
+    user_roles,
+)
 from organisation.models import Staff
 
 from . import exams_adapter, selectors, services
@@ -112,6 +117,46 @@ class MentorSessionForm(forms.Form):
         self.fields["attendees"].queryset = Staff.objects.filter(pk__in=ids)
 
 
+class MentorForm(forms.Form):
+    mentor = forms.ModelChoiceField(
+        label=_("Mentor"),
+        queryset=Staff.objects.none(),
+        required=False,
+        empty_label=_("Me (the coordinator)"),
+    )
+
+    def __init__(self, *args, plan, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["mentor"].queryset = (
+            Staff.objects.filter(department_id=plan.staff.department_id, status="active")
+            .exclude(pk=plan.staff_id)
+            .order_by("hire_date", "pk")
+        )
+        self.fields["mentor"].initial = plan.mentor_id
+
+
+@login_required
+@require_POST
+def plan_mentor(request, public_id):
+    plan = get_plan_for(request.user, public_id)
+    if not departments_managed_by(request.user).filter(pk=plan.staff.department_id).exists():
+        raise Http404
+    form = MentorForm(request.POST, plan=plan)
+    if form.is_valid():
+        try:
+            services.guidance_plan_set_mentor(
+                plan=plan,
+                mentor=form.cleaned_data["mentor"],
+                mentor_user=request.user,
+                actor=request.user,
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("The mentor was changed."))
+    return redirect("training:plan", public_id=plan.public_id)
+
+
 @login_required
 def plan_detail(request, public_id):
     plan = get_plan_for(request.user, public_id)
@@ -148,6 +193,9 @@ def plan_detail(request, public_id):
             "form": form,
             "practice_url": exams_adapter.practice_url(practice_set_id=plan.practice_set_id),
             "is_own": plan.staff.user_id == request.user.pk,
+            "mentor_form": MentorForm(plan=plan)
+            if departments_managed_by(request.user).filter(pk=plan.staff.department_id).exists()
+            else None,
         },
     )
 
