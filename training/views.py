@@ -29,6 +29,7 @@ from .access import (
     get_track_for,
     plans_recordable_by,
 )
+from .content import sanitise_html
 from .exports import annual_records_xlsx, completion_matrix_xlsx
 from .models import MentorSession, Notification
 
@@ -72,6 +73,8 @@ def lesson_detail(request, pk: int):
         "training/lesson.html",
         {
             "lesson": lesson,
+            # Stored sanitised; cleaned again here so that no path can bypass it.
+            "body_html": sanitise_html(lesson.body_html),
             "module": lesson.module,
             "progress": progress,
             "heartbeat_seconds": services.heartbeat_seconds(),

@@ -276,3 +276,14 @@ def test_a_heartbeat_on_a_lesson_without_video_is_refused(learner):
     with pytest.raises(ValidationError):
         lesson_heartbeat(staff=staff, lesson=text, position=0, visible=True, active=True)
     assert not LessonProgress.objects.exists()
+
+
+def test_a_lesson_page_never_renders_a_script_even_if_stored_unsanitised(client, learner):
+    user, _staff, track = learner
+    lesson = make_lesson(make_module(track, week=2))
+    type(lesson).objects.filter(pk=lesson.pk).update(
+        body_html='<p>好</p><img src=x onerror="alert(1)"><script>alert(2)</script>'
+    )
+    client.force_login(user)
+    body = client.get(reverse("training:lesson", args=[lesson.pk])).content.decode()
+    assert "onerror" not in body and "alert(2)" not in body and "<p>好</p>" in body
