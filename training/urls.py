@@ -5,6 +5,7 @@ from . import views
 app_name = "training"
 
 urlpatterns = [
+    path("me/", views.my_record, name="my_record"),
     path("modules/<int:pk>/", views.module_detail, name="module"),
     path("lessons/<int:pk>/", views.lesson_detail, name="lesson"),
     path("lessons/<int:pk>/read/", views.lesson_read, name="lesson_read"),

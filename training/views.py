@@ -27,6 +27,7 @@ from .access import (
     get_module_for_learner,
     get_plan_for,
     get_track_for,
+    learner_staff_or_404,
     plans_recordable_by,
 )
 from .content import sanitise_html
@@ -45,6 +46,26 @@ def home(request):
     if staff is not None:
         context["home"] = selectors.learner_home(staff=staff)
     return render(request, "training/home.html", context)
+
+
+@login_required
+def my_record(request):
+    """The learner's own year: every module with its status, study-hour credits, plans."""
+    staff = learner_staff_or_404(request.user)
+    today = timezone.localdate()
+    return render(
+        request,
+        "training/my_record.html",
+        {
+            "staff": staff,
+            "modules": selectors.learner_modules(staff=staff, today=today),
+            "today": today,
+            "credits": staff.study_hours.filter(year=today.year).order_by("-credited_at")[:200],
+            "hours": selectors.hours_for(staff=staff, year=today.year),
+            "target": selectors.hours_target_for(staff=staff, year=today.year),
+            "plans": staff.guidance_plans.select_related("monthly_exam").order_by("-created_at"),
+        },
+    )
 
 
 @login_required
