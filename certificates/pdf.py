@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import base64
+import logging
 import threading
 from pathlib import Path
 
@@ -27,6 +28,8 @@ from .models import Certificate
 
 STATIC_DIR = (Path(settings.BASE_DIR) / "static").resolve()
 _RENDER_LOCK = threading.Lock()
+# WeasyPrint logs every rendering step at INFO; keep the server log for real news.
+logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 _engine: tuple | None = None
 
 
