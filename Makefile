@@ -10,7 +10,7 @@ format:
 	.venv/bin/ruff check --fix .
 	.venv/bin/ruff format .
 messages:
-	.venv/bin/python manage.py makemessages -l zh_Hans -l en --ignore=.venv --ignore=var --no-obsolete
-	.venv/bin/python manage.py makemessages -d djangojs -l zh_Hans -l en --ignore=.venv --ignore=var --ignore=var/static --no-obsolete
+	.venv/bin/python manage.py makemessages -l zh_Hans -l en --ignore=.venv --ignore=var --ignore=tests --ignore=bench --no-obsolete
+	.venv/bin/python manage.py makemessages -d djangojs -l zh_Hans -l en --ignore=.venv --ignore=var --ignore=tests --ignore=bench --no-obsolete
 	.venv/bin/python manage.py compilemessages --ignore=.venv
 check: lint test

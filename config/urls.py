@@ -6,6 +6,7 @@ from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
+from accounts.api import ObtainTokenView
 from core.views import healthz
 from organisation import api as organisation_api
 from training.views import home
@@ -26,12 +27,14 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("org/", include("organisation.urls")),
+    path("audit/", include("audit.urls")),
     path("roster/", include("roster.urls")),
     path("exams/", include("exams.urls")),
     path("certificates/", include("certificates.urls")),
     path("training/", include("training.urls")),
     path("admin/", admin.site.urls),
     path("api/me/", organisation_api.MeView.as_view(), name="api-me"),
+    path("api/auth/token/", ObtainTokenView.as_view(), name="api-token"),
     path("api/", include(router.urls)),
     path("api/", include("roster.api_urls")),
     path("api/", include("exams.api_urls")),

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 from . import selectors, services
 from .access import get_department_for, get_staff_for, user_roles
 from .forms import StaffCreateForm, StaffFilterForm
+from .models import Department
 
 
 def _require_unit_reader(user):
@@ -43,7 +44,7 @@ def unit_detail(request, department_id: int):
     page = Paginator(staff, 50).get_page(request.GET.get("page"))
     context = {
         "department": department,
-        "ancestors": department.get_ancestors(),
+        "ancestors": Department.objects.get_ancestors(department),
         "children": selectors.department_children(user=request.user, parent=department),
         "counts": selectors.department_subtree_counts(department=department),
         "page": page,

@@ -12,6 +12,7 @@ APT_PACKAGES=(gettext fonts-noto-cjk libharfbuzz-subset0 libpango-1.0-0 libpango
               libffi-dev shared-mime-info)
 if [[ "$MODE" == "test" ]]; then
   APT_PACKAGES+=(chromium poppler-utils zbar-tools)
+  command -v npm >/dev/null 2>&1 || APT_PACKAGES+=(nodejs npm)
 fi
 
 missing=()
@@ -56,6 +57,11 @@ echo "==> Installing Python dependencies (requirements.lock)"
 
 echo "==> Compiling translations"
 .venv/bin/python manage.py compilemessages --ignore=.venv -v0
+
+if [[ "$MODE" == "test" ]]; then
+  echo "==> Installing the browser tests' tools (axe-core, npm registry)"
+  (cd tests/browser && npm ci --no-audit --no-fund --silent)
+fi
 
 if [[ "$MODE" == "run" ]]; then
   echo "==> Migrating the database"

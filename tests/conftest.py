@@ -58,3 +58,13 @@ def administrator(city):
 @pytest.fixture
 def learner_a1(city):
     return make_learner(city.township_a1)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Rate limits and throttles live in the cache; no test inherits another's."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

@@ -151,6 +151,7 @@ LOGIN_REDIRECT_URL = "home"
 # django-allauth: no self sign-up, sign in by staff number (or mobile, through the
 # backend above), rate limits on, TOTP available to all.
 ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
+ACCOUNT_FORMS = {"login": "accounts.forms.LoginForm"}
 ACCOUNT_LOGIN_METHODS = {"username"}
 ACCOUNT_SIGNUP_FIELDS = ["username*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = "none"
@@ -242,6 +243,16 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "core.api.exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env("API_ANON_RATE", "120/min"),
+        "user": env("API_USER_RATE", "1200/min"),
+        "token": "10/min",
+        "verify": "30/min",
+    },
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Window staff training and certification API",

@@ -1,0 +1,46 @@
+"""Bounded fuzzing of the whole REST API from its OpenAPI schema (schemathesis).
+
+Every operation is called with generated data, signed in (token) as a city
+administrator: no response may be a server error, and every documented response must
+match its schema. The number of examples is bounded so the run stays short in CI.
+"""
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, settings
+from rest_framework.authtoken.models import Token
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+)
+
+from config.wsgi import application
+from organisation.models import Role
+
+from ..factories import StaffFactory, add_totp, make_user_with_role
+
+MAX_EXAMPLES = 15
+
+# The schema itself is public (no database needed), so it is loaded at collection.
+schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", application)
+
+
+@pytest.fixture
+def admin_headers(db, city):
+    admin = make_user_with_role(Role.ADMINISTRATOR, city.city, username="fuzz-admin")
+    add_totp(admin)
+    StaffFactory.create_batch(3, department=city.township_a1)
+    token = Token.objects.create(user=admin)
+    return {"Authorization": f"Token {token.key}"}
+
+
+@schema.parametrize()
+@settings(
+    max_examples=MAX_EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), database=None
+)
+def test_api_never_errors_and_matches_its_schema(case, admin_headers):
+    case.call_and_validate(
+        headers=admin_headers,
+        checks=[not_a_server_error, response_schema_conformance, content_type_conformance],
+    )

@@ -1,0 +1,97 @@
+"""Browser tests: Debian's Chromium driven by Playwright against the live server.
+
+Playwright cannot download its own browsers here, so the session fixture below points
+it at /usr/bin/chromium (installed by `scripts/setup.sh test`) with the flags that keep
+Chromium from reaching for the internet.
+"""
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+HERE = Path(__file__).parent
+SCREENSHOTS = HERE.parent.parent / "test-artifacts" / "screenshots"
+AXE = HERE / "node_modules" / "axe-core" / "axe.min.js"
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if str(item.fspath).startswith(str(HERE)):
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "args": [
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+        ],
+    }
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    # bypass_csp only lets the tests inject axe-core; the app's CSP is tested elsewhere.
+    return {
+        **browser_context_args,
+        "locale": "zh-CN",
+        "timezone_id": "Asia/Shanghai",
+        "bypass_csp": True,
+    }
+
+
+@pytest.fixture
+def screenshot():
+    """Save a full-page screenshot under test-artifacts/screenshots/<name>.png."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+
+    def take(page, name: str) -> Path:
+        path = SCREENSHOTS / f"{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+    return take
+
+
+@pytest.fixture
+def axe_check():
+    """Run axe-core (from the npm registry, see package.json) in the page and return
+    the serious or critical violations, formatted for an assertion message."""
+
+    def check(page) -> list[str]:
+        page.add_script_tag(content=AXE.read_text(encoding="utf-8"))
+        result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+        serious = [v for v in result["violations"] if v["impact"] in ("serious", "critical")]
+        return [
+            f"{v['id']} ({v['impact']}): {v['help']} -> "
+            + json.dumps([n["target"] for n in v["nodes"]][:5], ensure_ascii=False)
+            for v in serious
+        ]
+
+    return check
+
+
+@pytest.fixture
+def sign_in(live_server):
+    def do(page, login: str, password: str):
+        page.goto(f"{live_server.url}/accounts/login/")
+        page.fill("input[name=login]", login)
+        page.fill("input[name=password]", password)
+        page.locator("main form button[type=submit]").first.click()
+
+    return do
