@@ -460,10 +460,15 @@ def dashboard_unit(request, department_id: int):
     board = dashboard_build(user=request.user, department=department)
     ancestors = list(
         departments_visible_to(request.user)
-        .filter(pk__in=[a.pk for a in department.get_ancestors()])
+        .filter(path__in=_ancestor_paths(department))
         .order_by("path")
     )
     return render(request, "certificates/dashboard.html", {"board": board, "ancestors": ancestors})
+
+
+def _ancestor_paths(department) -> list[str]:
+    step = department.steplen
+    return [department.path[:end] for end in range(step, len(department.path), step)]
 
 
 @login_required
