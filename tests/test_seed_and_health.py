@@ -32,6 +32,11 @@ def _fingerprint():
 
 
 def _wipe():
+    from certificates.models import Assessment, Certificate, CertificateCounter
+
+    Certificate.objects.all().delete()
+    Assessment.objects.all().delete()
+    CertificateCounter.objects.all().delete()
     RoleAssignment.objects.all().delete()
     Staff.objects.all().delete()
     Department.objects.all().delete()

@@ -12,7 +12,7 @@ from django.utils.translation import gettext
 from pypdf import PdfReader
 
 from certificates.models import Assessment, Certificate, RateSnapshot
-from organisation.models import Role
+from organisation.models import Department, Role, Staff
 
 from ..factories import DepartmentFactory, StaffFactory, make_user_with_role
 from .helpers import issued_certificate, passed_assessment, quick_certificate
@@ -211,3 +211,28 @@ def test_bundles_are_only_downloadable_by_who_asked(client, city, levels, role):
     assert client.get(bundle_url + "?download=1").status_code == 200
     client.force_login(other)
     assert client.get(bundle_url).status_code == 404
+
+
+def test_demo_certificates_give_uneven_rates_and_a_climbing_trend(db):
+    import random
+
+    from certificates.demo import seed_certificates
+    from certificates.rates import unit_rates
+    from organisation.demo import seed_organisation
+
+    seed_organisation(seed=7)
+    result = seed_certificates(rng=random.Random(7))
+    assert result.certificates > 3000 and result.snapshots == 12
+    root = Department.objects.get(depth=1)
+    units = unit_rates(root=root)
+    assert 0.6 < units[root.pk].rate < 0.95
+    assert {u.card for u in units.values()} >= {"red", "yellow", ""}
+    trend = list(
+        RateSnapshot.objects.filter(department=root)
+        .order_by("month_end")
+        .values_list("certified", flat=True)
+    )
+    assert trend == sorted(trend) and trend[0] < trend[-1]
+    learners = Staff.objects.filter(user__isnull=False, user__role_assignments__isnull=True)
+    counts = [s.certificates.count() for s in learners.order_by("staff_number")[:2]]
+    assert counts == [1, 0]

@@ -1,9 +1,12 @@
 """Fill an empty database with the demo city. Thin: the seeders live in each app."""
 
+import random
+
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from audit.services import audit_record
+from certificates.demo import seed_certificates
 from organisation.demo import seed_organisation
 from organisation.models import Department
 
@@ -30,6 +33,7 @@ class Command(BaseCommand):
             )
         with transaction.atomic():
             result = seed_organisation(seed=options["seed"])
+            seed_certificates(rng=random.Random(options["seed"] + 6))
             audit_record(action="demo.seeded", data={"units": result.units, "staff": result.staff})
         self.stdout.write(
             self.style.SUCCESS(f"Demo city: {result.units} units, {result.staff} staff.")
