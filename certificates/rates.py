@@ -12,8 +12,8 @@ Definition, for a unit and its whole subtree, on a day d:
 A subtree's rate is total over total, never an average of its units' rates.
 
 Every selector here answers for a whole subtree in a constant number of queries: one
-for the units, one aggregate per unit (GROUP BY department), then the roll-up along
-the materialised path happens in Python. History (rebuilding past months) uses the
+for the units, one grouped count (GROUP BY department: staff, and certificate
+holders), then the roll-up along the materialised path happens in Python. History (rebuilding past months) uses the
 same queries with d in the past: hire/left dates and issue/revoke/expiry dates.
 Known limit: a person's unit and window-staff flag are taken as they are today.
 """
@@ -157,19 +157,25 @@ def unit_rates(
         if parent is not None:
             parent.children.append(unit)
     staff = Staff.objects.filter(counted_staff_q(day))
-    if root is not None:
-        staff = staff.filter(department__path__startswith=root.path)
-    rows = (
-        staff.order_by()
+    # One grouped count. `pk IN (SELECT staff_id ...)` is hashed once by PostgreSQL;
+    # a correlated EXISTS inside an aggregate FILTER would run once per row.
+    holders = valid_certificates(day, rules)
+    if root is not None and not root.is_root():
+        # The unit ids are already known: an IN list lets the database use the
+        # staff (department, ...) index, and keeps the hashed holders small.
+        ids = list(units)
+        staff = staff.filter(department_id__in=ids)
+        holders = holders.filter(staff__department_id__in=ids)
+    holders = holders.values("staff_id")
+    rows = [
+        (row["department_id"], row["total"], row["certified"])
+        for row in staff.order_by()
         .values("department_id")
-        .annotate(
-            total=Count("pk"),
-            certified=Count("pk", filter=Q(_has_valid_certificate(day, rules))),
-        )
-    )
+        .annotate(total=Count("pk"), certified=Count("pk", filter=Q(pk__in=holders)))
+    ]
     steplen = Department.steplen
-    for row in rows:
-        unit = units.get(row["department_id"])
+    for department_id, total, holding in rows:
+        unit = units.get(department_id)
         if unit is None:
             continue
         # Add the unit's own counts to it and every ancestor inside the subtree.
@@ -177,8 +183,8 @@ def unit_rates(
         while path:
             target = by_path.get(path)
             if target is not None:
-                target.window_staff += row["total"]
-                target.certified += row["certified"]
+                target.window_staff += total
+                target.certified += holding
             path = path[:-steplen]
     for unit in units.values():
         unit.card = card_for(unit.rate, rules)

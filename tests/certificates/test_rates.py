@@ -173,5 +173,5 @@ def test_forecast_uses_the_snapshot_three_months_back(city, tree):
 def test_rates_take_a_constant_number_of_queries(city, tree, django_assert_num_queries):
     for _ in range(30):
         DepartmentFactory(parent=city.township_b1)
-    with django_assert_num_queries(3):  # rules, units, one aggregate
+    with django_assert_num_queries(3):  # rules, units, one grouped count
         unit_rates(root=city.city, day=D)
