@@ -13,8 +13,9 @@ A subtree's rate is total over total, never an average of its units' rates.
 
 Every selector here answers for a whole subtree in a constant number of queries: one
 for the units, one grouped count (GROUP BY department: staff, and certificate
-holders), then the roll-up along the materialised path happens in Python. History (rebuilding past months) uses the
-same queries with d in the past: hire/left dates and issue/revoke/expiry dates.
+holders), then the roll-up along the materialised path happens in Python. History
+(rebuilding past months) uses the same queries with d in the past: hire/left dates
+and issue/revoke/expiry dates.
 Known limit: a person's unit and window-staff flag are taken as they are today.
 """
 
