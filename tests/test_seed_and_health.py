@@ -35,6 +35,11 @@ def _wipe():
     from roster.models import RosterImport
 
     RosterImport.objects.all().delete()
+    from certificates.models import Assessment, Certificate, CertificateCounter
+
+    Certificate.objects.all().delete()
+    Assessment.objects.all().delete()
+    CertificateCounter.objects.all().delete()
     RoleAssignment.objects.all().delete()
     Staff.objects.all().delete()
     Department.objects.all().delete()
