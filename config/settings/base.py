@@ -302,4 +302,6 @@ ROSTER_BACKGROUND_ROWS = int(env("ROSTER_BACKGROUND_ROWS", "2000") or 2000)
 ROSTER_ENCRYPTION_KEYS = env_list("ROSTER_ENCRYPTION_KEYS")
 # Dotted paths of callables run after a committed import, with keyword arguments
 # import_id, created_staff_ids, updated_staff_ids, left_staff_ids.
-ROSTER_IMPORT_COMMITTED_HOOKS: list[str] = []
+ROSTER_IMPORT_COMMITTED_HOOKS: list[str] = ["training.services.enrolment_on_roster_import"]
+# Training: seconds between two video heartbeats (also the most one heartbeat credits).
+TRAINING_HEARTBEAT_SECONDS = int(env("TRAINING_HEARTBEAT_SECONDS", "15") or 15)
