@@ -223,6 +223,51 @@ def _refusal_report(exc: ValidationError, *, filename: str, sha256: str, sync: b
     )
 
 
+def _row_messages() -> dict:
+    from organisation import idnumbers
+    from organisation.services import MSG_MOBILE
+
+    return {
+        CODE_REQUIRED: MSG_REQUIRED,
+        CODE_TOO_LONG: MSG_TOO_LONG,
+        CODE_ID_AS_NUMBER: MSG_ID_AS_NUMBER,
+        CODE_UNIT_AMBIGUOUS: MSG_UNIT_AMBIGUOUS,
+        CODE_UNIT_OUTSIDE: MSG_UNIT_OUTSIDE,
+        CODE_WINDOW_VALUE: MSG_WINDOW_VALUE,
+        CODE_DATE_VALUE: MSG_DATE_VALUE,
+        CODE_MOBILE: MSG_MOBILE,
+        CODE_DUPLICATE_ID: MSG_DUPLICATE_ID,
+        CODE_DUPLICATE_STAFF_NUMBER: MSG_DUPLICATE_STAFF_NUMBER,
+        CODE_DUPLICATE_MOBILE: MSG_DUPLICATE_MOBILE,
+        CODE_STAFF_NUMBER_TAKEN: MSG_STAFF_NUMBER_TAKEN,
+        CODE_MOBILE_TAKEN: MSG_MOBILE_TAKEN,
+        CODE_ACCOUNT_TAKEN: MSG_ACCOUNT_TAKEN,
+        "id_empty": idnumbers.MSG_EMPTY,
+        "id_legacy_15": idnumbers.MSG_LEGACY_15,
+        "id_length": idnumbers.MSG_LENGTH,
+        "id_characters": idnumbers.MSG_CHARACTERS,
+        "id_birth_date": idnumbers.MSG_BIRTH_DATE,
+        "id_check_digit": idnumbers.MSG_CHECK_DIGIT,
+    }
+
+
+def error_message(error: dict) -> str:
+    """A row error's message in the active language (reports keep code and params)."""
+    code, params = error.get("code"), dict(error.get("params") or {})
+    if code == CODE_UNIT_UNKNOWN:
+        message = MSG_UNIT_SUGGEST if "suggestion" in params else MSG_UNIT_UNKNOWN
+    else:
+        message = _row_messages().get(code)
+    if message is None:
+        return error.get("message", "")
+    if "field" in params:
+        params["field"] = FIELD_LABELS.get(params["field"], params["field"])
+    try:
+        return str(message % params) if params else str(message)
+    except (KeyError, TypeError, ValueError):
+        return error.get("message", "")
+
+
 def _zero_counts() -> dict[str, int]:
     return dict.fromkeys(
         ("rows", "new", "updated", "unchanged", "transfers", "leaving", "errors", "error_rows"),
@@ -329,6 +374,11 @@ def _analyse(table: Table, *, acting_user, sync: bool, report: Report, progress=
                 "field": field_name,
                 "code": code,
                 "message": str(message % params) if params else str(message),
+                # Kept so that the message can be shown again in the reader's language.
+                "params": {
+                    k: field_name if k == "field" else (v if isinstance(v, int) else str(v))
+                    for k, v in (params or {}).items()
+                },
             }
         )
 

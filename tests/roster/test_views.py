@@ -230,3 +230,26 @@ def test_api_is_404_for_managers(client, city, manager_a):
     response = client.post(reverse("api-roster-imports"), {"file": upload(xlsx([person()]))})
     assert response.status_code == 404
     assert not RosterImport.objects.exists()
+
+
+def test_row_errors_are_shown_in_the_readers_language(client, city, coordinator_a):
+    from django.utils import translation
+
+    with translation.override("en"):
+        services.roster_upload(
+            file=upload(xlsx([person(name=""), person("甲二"), person(mobile="12")])),
+            filename="r.xlsx",
+            acting_user=coordinator_a,
+        )
+    record = RosterImport.objects.get()
+    assert record.report["errors"][0]["message"] == "Name is required."
+    client.force_login(coordinator_a)
+    page = client.get(
+        reverse("roster:detail", args=[record.public_id]), headers={"accept-language": "zh-hans"}
+    )
+    messages = [e["message"] for e in page.context["errors"]]
+    assert messages[:2] == [
+        "姓名为必填项。",
+        "没有编码或名称为“甲二”的单位。您是否要填写“甲二镇”？",
+    ]
+    assert "手机号" in messages[2]
