@@ -253,3 +253,21 @@ def test_row_errors_are_shown_in_the_readers_language(client, city, coordinator_
         "没有编码或名称为“甲二”的单位。您是否要填写“甲二镇”？",
     ]
     assert "手机号" in messages[2]
+
+
+def test_the_admin_lists_imports_scoped_to_the_administrators_subtree(client, city, coordinator_a):
+    from tests.factories import add_totp
+
+    services.roster_upload(
+        file=upload(xlsx([person()])), filename="甲县.xlsx", acting_user=coordinator_a
+    )
+    other = make_user_with_role("coordinator", city.county_b)
+    services.roster_upload(
+        file=upload(xlsx([person("B1")])), filename="乙县.xlsx", acting_user=other
+    )
+    admin = make_user_with_role("administrator", city.county_a)
+    add_totp(admin)
+    client.force_login(admin)
+    response = client.get("/admin/roster/rosterimport/")
+    assert response.status_code == 200
+    assert "甲县.xlsx" in response.text and "乙县.xlsx" not in response.text
