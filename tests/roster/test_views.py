@@ -271,3 +271,13 @@ def test_the_admin_lists_imports_scoped_to_the_administrators_subtree(client, ci
     response = client.get("/admin/roster/rosterimport/")
     assert response.status_code == 200
     assert "甲县.xlsx" in response.text and "乙县.xlsx" not in response.text
+
+
+def test_the_detail_page_costs_a_fixed_number_of_queries(
+    coordinator_client, city, django_assert_max_num_queries
+):
+    post_file(coordinator_client, xlsx([person() for _ in range(30)] + [person("X9")]))
+    record = RosterImport.objects.get()
+    with django_assert_max_num_queries(8):
+        response = coordinator_client.get(reverse("roster:detail", args=[record.public_id]))
+    assert len(response.context["new"]) == 30 and len(response.context["errors"]) == 1
