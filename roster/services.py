@@ -45,6 +45,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
@@ -491,19 +492,24 @@ def _analyse(table: Table, *, acting_user, sync: bool, report: Report, progress=
         if done % _CHUNK == 0:
             chunk = [r for r in rows[done : done + _CHUNK] if not r.bad]
             by_hash = {s["id_number_hash"]: s for s in _existing_staff([r.id_hash for r in chunk])}
-            by_number = dict(
-                Staff.objects.filter(
-                    **in_filter("staff_number", [r.staff_number for r in chunk])
-                ).values_list("staff_number", "pk")
-            )
-            mobiles = [r.mobile for r in chunk if r.mobile]
-            by_mobile = (
-                dict(
-                    Staff.objects.filter(**in_filter("mobile", mobiles)).values_list("mobile", "pk")
-                )
-                if mobiles
-                else {}
-            )
+            # Staff numbers and mobiles held by someone: only those that are not already
+            # this person's own (unique columns), in one query.
+            numbers, mobiles = [], []
+            for r in chunk:
+                own = by_hash.get(r.id_hash) or {}
+                if own.get("staff_number") != r.staff_number:
+                    numbers.append(r.staff_number)
+                if r.mobile and own.get("mobile") != r.mobile:
+                    mobiles.append(r.mobile)
+            by_number, by_mobile = {}, {}
+            if numbers or mobiles:
+                holders = Staff.objects.filter(
+                    Q(**in_filter("staff_number", numbers)) | Q(**in_filter("mobile", mobiles))
+                ).values_list("staff_number", "mobile", "pk")
+                for number, mobile, pk in holders:
+                    by_number[number] = pk
+                    if mobile:
+                        by_mobile[mobile] = pk
             new_numbers = [r.staff_number for r in chunk if r.id_hash not in by_hash]
             accounts = (
                 set(
