@@ -528,7 +528,7 @@ def _analyse(table: Table, *, acting_user, sync: bool, report: Report, progress=
             continue
         current = by_hash.get(row.id_hash)
         own_pk = current["pk"] if current else None
-        holder = by_number.get(row.staff_number)
+        holder = holder_number = by_number.get(row.staff_number)
         if holder is not None and holder != own_pk:
             params = {"value": row.staff_number}
             add_error(
@@ -537,7 +537,7 @@ def _analyse(table: Table, *, acting_user, sync: bool, report: Report, progress=
         holder = by_mobile.get(row.mobile) if row.mobile else None
         if holder is not None and holder != own_pk:
             add_error(row, FIELD_MOBILE, CODE_MOBILE_TAKEN, MSG_MOBILE_TAKEN, {"value": row.mobile})
-        if current is None and row.staff_number in accounts:
+        if current is None and row.staff_number in accounts and holder_number is None:
             params = {"value": row.staff_number}
             add_error(row, FIELD_STAFF_NUMBER, CODE_ACCOUNT_TAKEN, MSG_ACCOUNT_TAKEN, params)
         if row.bad:

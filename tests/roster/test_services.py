@@ -436,3 +436,9 @@ def test_the_stored_upload_is_encrypted(city, coordinator_a):
     with record.file.open("rb") as handle:
         stored = handle.read()
     assert row[1].encode() not in stored
+
+
+def test_an_existing_account_name_is_an_error_for_a_new_person(city, coordinator_a):
+    User.objects.create(username="ACC1")
+    report = preview(coordinator_a, xlsx([person(staff_number="ACC1")]))
+    assert codes(report) == ["account_taken"]
