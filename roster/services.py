@@ -510,7 +510,9 @@ def _analyse(table: Table, *, acting_user, sync: bool, report: Report, progress=
                     by_number[number] = pk
                     if mobile:
                         by_mobile[mobile] = pk
-            new_numbers = [r.staff_number for r in chunk if r.id_hash not in by_hash]
+            # Account names: a new person's, or a changed staff number's (usernames are
+            # staff numbers), must not belong to someone else's account.
+            new_numbers = numbers
             accounts = (
                 set(
                     User.objects.filter(**in_filter("username", new_numbers)).values_list(
@@ -537,7 +539,7 @@ def _analyse(table: Table, *, acting_user, sync: bool, report: Report, progress=
         holder = by_mobile.get(row.mobile) if row.mobile else None
         if holder is not None and holder != own_pk:
             add_error(row, FIELD_MOBILE, CODE_MOBILE_TAKEN, MSG_MOBILE_TAKEN, {"value": row.mobile})
-        if current is None and row.staff_number in accounts and holder_number is None:
+        if row.staff_number in accounts and holder_number is None:
             params = {"value": row.staff_number}
             add_error(row, FIELD_STAFF_NUMBER, CODE_ACCOUNT_TAKEN, MSG_ACCOUNT_TAKEN, params)
         if row.bad:

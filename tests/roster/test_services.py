@@ -442,3 +442,38 @@ def test_an_existing_account_name_is_an_error_for_a_new_person(city, coordinator
     User.objects.create(username="ACC1")
     report = preview(coordinator_a, xlsx([person(staff_number="ACC1")]))
     assert codes(report) == ["account_taken"]
+
+
+def test_a_changed_staff_number_must_not_be_another_accounts_name(city, coordinator_a, snapshot):
+    existing = StaffFactory(department=city.township_a1)
+    User.objects.create(username="ADMIN7")
+    row = person(
+        "A1",
+        name=existing.name,
+        id_number=existing.reveal_id_number(),
+        staff_number="ADMIN7",
+        mobile=existing.mobile,
+        post=existing.post,
+    )
+    before = snapshot()
+    report = preview(coordinator_a, xlsx([row]))
+    assert codes(report) == ["account_taken"]
+    assert snapshot() == before
+
+
+def test_a_changed_staff_number_renames_the_sign_in_account(city, coordinator_a):
+    existing = StaffFactory(department=city.township_a1, staff_number="OLD1")
+    existing.user = User.objects.create(username="OLD1")
+    existing.save()
+    row = person(
+        "A1",
+        name=existing.name,
+        id_number=existing.reveal_id_number(),
+        staff_number="NEW1",
+        mobile=existing.mobile,
+        post=existing.post,
+    )
+    _record, report = upload_and_commit(coordinator_a, xlsx([row]))
+    assert report.updated[0]["changes"]["staff_number"] == ["OLD1", "NEW1"]
+    existing.refresh_from_db()
+    assert existing.staff_number == "NEW1" and existing.user.username == "NEW1"
