@@ -946,7 +946,7 @@ def roster_commit(
         with transaction.atomic():
             result = _write(plan, acting_user=acting_user, confirm_transfers=confirm_transfers)
             report.committed = True
-            report.transfers_applied = confirm_transfers and bool(plan.updates)
+            report.transfers_applied = bool(result["transferred"])
             report.counts["applied_transfers"] = len(result["transferred"])
             roster_import.report = report.to_dict()
             roster_import.status = ImportStatus.COMMITTED
