@@ -323,9 +323,8 @@ class _Units:
         )
         self._cache: dict[str, tuple] = {}
 
-    def resolve(self, raw: object) -> tuple[dict | None, str, str, dict]:
-        """(unit, error code, message, params) for a unit cell."""
-        text = reader.to_text(raw)
+    def resolve(self, text: str) -> tuple[dict | None, str, str, dict]:
+        """(unit, error code, message, params) for a unit cell's text."""
         if text in self._cache:
             return self._cache[text]
         result = self._resolve(text)
@@ -416,12 +415,12 @@ def _analyse(table: Table, *, acting_user, sync: bool, report: Report, progress=
                 params = {"field": label, "limit": MAX_LENGTHS[field_name]}
                 add_error(row, field_name, CODE_TOO_LONG, MSG_TOO_LONG, params)
         # Unit.
-        raw_unit = value(cells, FIELD_UNIT)
-        if not reader.to_text(raw_unit):
+        unit_text = reader.to_text(value(cells, FIELD_UNIT))
+        if not unit_text:
             label = FIELD_LABELS[FIELD_UNIT]
             add_error(row, FIELD_UNIT, CODE_REQUIRED, MSG_REQUIRED, {"field": label})
         else:
-            unit, code, message, params = units.resolve(raw_unit)
+            unit, code, message, params = units.resolve(unit_text)
             if unit is None:
                 add_error(row, FIELD_UNIT, code, message, params)
             row.unit = unit
@@ -432,12 +431,13 @@ def _analyse(table: Table, *, acting_user, sync: bool, report: Report, progress=
                 add_error(row, FIELD_POST, CODE_TOO_LONG, MSG_TOO_LONG, params)
         if has[FIELD_WINDOW]:
             raw = value(cells, FIELD_WINDOW)
-            if reader.to_text(raw) == "":
+            text = reader.to_text(raw)
+            if text == "":
                 row.is_window_staff = True
             else:
-                row.is_window_staff = reader.to_bool(raw)
+                row.is_window_staff = reader.to_bool(raw if isinstance(raw, int | float) else text)
                 if row.is_window_staff is None:
-                    params = {"value": reader.to_text(raw)}
+                    params = {"value": text}
                     add_error(row, FIELD_WINDOW, CODE_WINDOW_VALUE, MSG_WINDOW_VALUE, params)
         if has[FIELD_MOBILE]:
             try:
