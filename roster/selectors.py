@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 
 from organisation.access import departments_managed_by
 from organisation.models import Department
@@ -19,6 +19,7 @@ def roster_import_list(*, user) -> QuerySet[RosterImport]:
         imports_visible_to(user)
         .select_related("created_by", "department")
         .defer("report", "initial_passwords")
+        .annotate(outcome=F("report__counts"))
     )
 
 

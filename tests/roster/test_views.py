@@ -182,6 +182,7 @@ def test_history_queries_do_not_grow_with_imports(
     with django_assert_max_num_queries(8):
         response = coordinator_client.get(reverse("roster:history"))
     assert len(response.context["page"].object_list) == 3
+    assert "新增 1，更新 0，错误行 0" in response.text
 
 
 # --- REST -----------------------------------------------------------------------------
