@@ -27,7 +27,22 @@ schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", application)
 
 
 @pytest.fixture
-def admin_headers(db, city):
+def _keep_connection_open():
+    """The WSGI handler closes the database connection after each request, which would
+    end the test's transaction on PostgreSQL; Django's own test client disconnects
+    that handler the same way."""
+    from django.core import signals
+    from django.db import close_old_connections
+
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def admin_headers(db, city, _keep_connection_open):
     admin = make_user_with_role(Role.ADMINISTRATOR, city.city, username="fuzz-admin")
     add_totp(admin)
     StaffFactory.create_batch(3, department=city.township_a1)
