@@ -545,6 +545,49 @@ MSG_IMPORT_LEVEL = _("Unknown or not offered level.")
 MSG_IMPORT_DUPLICATE = _("This person and level appear twice in the file.")
 
 
+def practical_scores_template(*, acting_user) -> bytes:
+    """An xlsx to fill in: the header row, then every open assessment in the user's
+    units that still lacks a practical score (one row each, score left empty)."""
+    import io
+
+    from openpyxl import Workbook
+    from openpyxl.styles import Font, PatternFill
+
+    from core.exports import safe_cell
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "实操成绩"
+    ws.append([names[0] for names in PRACTICAL_HEADERS.values()])
+    for cell in ws[1]:
+        cell.font = Font(bold=True, color="FFFFFF")
+        cell.fill = PatternFill("solid", fgColor="1F4E79")
+    open_assessments = (
+        Assessment.objects.filter(
+            candidate__department__in=departments_managed_by(acting_user),
+            status=AssessmentStatus.PENDING,
+            practical_score__isnull=True,
+        )
+        .select_related("candidate", "level")
+        .order_by("candidate__department__path", "candidate__staff_number")
+    )
+    for assessment in open_assessments.iterator(chunk_size=500):
+        ws.append(
+            [
+                safe_cell(assessment.candidate.staff_number),
+                safe_cell(assessment.candidate.name),
+                safe_cell(assessment.level.name),
+                None,
+            ]
+        )
+    for column, width in zip("ABCD", (16, 12, 16, 12), strict=True):
+        ws.column_dimensions[column].width = width
+    ws.freeze_panes = "A2"
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()
+
+
 def _norm_header(value) -> str:
     return compact(str(value or "")).lower()
 

@@ -236,3 +236,34 @@ def test_demo_certificates_give_uneven_rates_and_a_climbing_trend(db):
     learners = Staff.objects.filter(user__isnull=False, user__role_assignments__isnull=True)
     counts = [s.certificates.count() for s in learners.order_by("staff_number")[:2]]
     assert counts == [1, 0]
+
+
+def test_practical_import_page_checks_then_imports(client, city, levels, coordinator_a):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    staff = StaffFactory(department=city.township_a1, name="张三", staff_number="S1")
+    wb = openpyxl.Workbook()
+    wb.active.append(["工号", "姓名", "等级", "实操成绩"])
+    wb.active.append(["S1", "张三", 5, 91])
+    buffer = io.BytesIO()
+    wb.save(buffer)
+
+    def upload():
+        return SimpleUploadedFile("scores.xlsx", buffer.getvalue())
+
+    client.force_login(coordinator_a)
+    url = reverse("certificates:import")
+    response = client.post(url, {"file": upload(), "apply": "0"})
+    assert response.status_code == 200
+    assert not Assessment.objects.filter(candidate=staff).exists()
+    response = client.post(url, {"file": upload(), "apply": "1"})
+    assert response.status_code == 302
+    assert Assessment.objects.get(candidate=staff).practical_score == 91
+    template = client.get(reverse("certificates:import_template"))
+    assert template.status_code == 200
+
+
+def test_learners_cannot_import_or_see_assessments(client, learner_a1):
+    client.force_login(learner_a1[0])
+    for name in ("import", "import_template", "assessments", "external_new"):
+        assert client.get(reverse(f"certificates:{name}")).status_code == 404
