@@ -15,7 +15,7 @@ from organisation.access import get_department_for, user_roles
 from . import services
 from .access import certificates_visible_to, get_assessment_for, get_certificate_for
 from .dashboard import dashboard_build
-from .models import Certificate
+from .models import Certificate, CertificateSource
 from .pdf import render_certificate_pdf
 from .ratelimit import rate_limited
 from .selectors import certificate_list, certificate_verify
@@ -71,6 +71,8 @@ class CertificateViewSet(viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["get"])
     def pdf(self, request, public_id=None):
         certificate = self.get_object()
+        if certificate.source != CertificateSource.ISSUED:
+            raise Http404
         response = HttpResponse(render_certificate_pdf(certificate), content_type="application/pdf")
         response["Content-Disposition"] = f'attachment; filename="{certificate.number}.pdf"'
         return response

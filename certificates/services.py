@@ -742,6 +742,7 @@ def bundle_build(*, bundle_id: int) -> CertificateBundle:
         Certificate.objects.filter(
             staff__department__path__startswith=bundle.department.path,
             revoked_on__isnull=True,
+            source=CertificateSource.ISSUED,
         )
         .select_related("level", "staff__department")
         .order_by("staff__department__path", "number")

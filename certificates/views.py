@@ -39,7 +39,7 @@ from .forms import (
     ScoreForm,
     VerifyForm,
 )
-from .models import BundleStatus, Certificate, CertificateBundle, Notice
+from .models import BundleStatus, Certificate, CertificateBundle, CertificateSource, Notice
 from .pdf import render_certificate_pdf
 from .ratelimit import rate_limited
 from .rates import gap_staff
@@ -167,6 +167,8 @@ def certificate_detail(request, public_id):
 @login_required
 def certificate_pdf(request, public_id):
     certificate = get_certificate_for(request.user, public_id)
+    if certificate.source != CertificateSource.ISSUED:
+        raise Http404  # certificates from elsewhere have their scan, not our PDF
     try:
         pdf = render_certificate_pdf(certificate)
     except ValidationError as exc:

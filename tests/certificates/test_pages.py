@@ -267,3 +267,49 @@ def test_learners_cannot_import_or_see_assessments(client, learner_a1):
     client.force_login(learner_a1[0])
     for name in ("import", "import_template", "assessments", "external_new"):
         assert client.get(reverse(f"certificates:{name}")).status_code == 404
+
+
+def test_certificates_from_elsewhere_have_no_pdf_of_ours(client, city, levels, administrator):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from certificates.services import certificate_record_external
+
+    certificate = certificate_record_external(
+        staff=StaffFactory(department=city.township_a1),
+        level=levels[4],
+        number="JX-1",
+        issue_date=datetime.date(2020, 1, 1),
+        assessment_body="江西省职业技能鉴定指导中心",
+        evidence=SimpleUploadedFile("a.pdf", b"%PDF-1.4 scan"),
+        acting_user=administrator,
+    )
+    client.force_login(administrator)
+    assert client.get(reverse("certificates:pdf", args=[certificate.public_id])).status_code == 404
+    evidence = client.get(reverse("certificates:evidence", args=[certificate.public_id]))
+    assert evidence.status_code == 200
+    assert b"".join(evidence.streaming_content).startswith(b"%PDF")
+
+
+def test_an_administrator_records_a_paper_certificate_through_the_page(
+    client, city, levels, administrator, coordinator_a
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    StaffFactory(department=city.township_b1, staff_number="P1")
+    data = {
+        "staff_number": "P1",
+        "level": levels[4].pk,
+        "number": "JX-2019-7",
+        "issue_date": "2019-06-01",
+        "assessment_body": "江西省职业技能鉴定指导中心",
+    }
+    client.force_login(coordinator_a)
+    url = reverse("certificates:external_new")
+    assert client.get(url).status_code == 404
+    client.force_login(administrator)
+    bad = client.post(url, {**data, "evidence": SimpleUploadedFile("a.pdf", b"GIF89a")})
+    assert bad.status_code == 200 and not Certificate.objects.exists()
+    good = client.post(url, {**data, "evidence": SimpleUploadedFile("a.png", b"\x89PNG\r\n\x1a\n")})
+    certificate = Certificate.objects.get()
+    assert good.url == reverse("certificates:detail", args=[certificate.public_id])
+    assert certificate.source == "external"
