@@ -39,6 +39,8 @@ class Dashboard:
     people: list = field(default_factory=list)
     people_truncated: bool = False
     all_units: list[UnitRate] = field(default_factory=list)
+    red_units: int = 0
+    yellow_units: int = 0
 
 
 def trend_chart(points: list[TrendPoint], *, width: int = 640, height: int = 220) -> dict:
@@ -108,6 +110,8 @@ def dashboard_build(*, user, department: Department, today: datetime.date | None
         today=today,
         can_see_people=roles.is_coordinator,
         all_units=list(units.values()),
+        red_units=sum(1 for u in staffed if u.card == "red"),
+        yellow_units=sum(1 for u in staffed if u.card == "yellow"),
     )
     if board.can_see_people and not children:
         people = list(gap_staff(department=department, day=today)[: GAP_LIST_LIMIT + 1])

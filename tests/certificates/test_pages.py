@@ -62,6 +62,18 @@ def test_managers_see_rates_but_not_who(client, city, levels, manager_a):
     assert "待认证" not in page.content.decode()
 
 
+def test_the_dashboard_counts_cards_below(city, levels, manager_a):
+    from certificates.dashboard import dashboard_build
+
+    quick_certificate(
+        StaffFactory(department=city.township_a1), levels[5], issued=datetime.date(2026, 1, 1)
+    )
+    StaffFactory(department=city.township_a2)
+    board = dashboard_build(user=manager_a, department=city.county_a)
+    assert (board.red_units, board.yellow_units) == (1, 0)  # A2 at 0%; A1 at 100%
+    assert [u.name for u in board.league] == ["甲一镇", "甲二镇"]
+
+
 def test_dashboard_is_scoped_to_the_users_subtree(client, city, manager_a):
     client.force_login(manager_a)
     response = client.get(reverse("certificates:dashboard"))
