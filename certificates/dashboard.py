@@ -45,7 +45,7 @@ class Dashboard:
 
 def trend_chart(points: list[TrendPoint], *, width: int = 640, height: int = 220) -> dict:
     """Coordinates for a small inline SVG line chart of the rate (0-100%)."""
-    left, right, top, bottom = 44, 12, 12, 34
+    left, right, top, bottom = 44, 36, 12, 34
     plot_w, plot_h = width - left - right, height - top - bottom
     usable = [p for p in points if p.percent is not None]
     n = max(len(points) - 1, 1)
