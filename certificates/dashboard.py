@@ -184,6 +184,19 @@ def dashboard_xlsx(board: Dashboard, *, people=None) -> bytes:
     ws.freeze_panes = "C3"
     ws.auto_filter.ref = f"A2:{get_column_letter(len(headers))}{ws.max_row}"
 
+    trend = wb.create_sheet(_("Trend")[:31])
+    trend.append([_("Month"), _("Window staff"), _("Certified"), _("Certified rate")])
+    for col in range(1, 5):
+        trend.cell(row=1, column=col).font = header_font
+        trend.cell(row=1, column=col).fill = header_fill
+    for point in board.trend:
+        rate = point.certified / point.window_staff if point.window_staff else None
+        trend.append([point.day, point.window_staff, point.certified, rate])
+        trend.cell(row=trend.max_row, column=1).number_format = "yyyy-mm-dd"
+        trend.cell(row=trend.max_row, column=4).number_format = "0.0%"
+    for col, width in enumerate([14, 12, 12, 12], start=1):
+        trend.column_dimensions[get_column_letter(col)].width = width
+
     if people is not None:
         sheet = wb.create_sheet(_("Still to certify")[:31])
         sheet.append([_("Unit"), _("Name"), _("Staff number"), _("Post")])

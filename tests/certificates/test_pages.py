@@ -137,7 +137,10 @@ def test_the_xlsx_export_opens_with_the_expected_cells(client, city, levels, coo
     assert ws["H3"].value == labels["Red card"]
     rows = {ws.cell(row=r, column=1).value: r for r in range(3, ws.max_row + 1)}
     assert ws.cell(row=rows["A1"], column=6).value == 0.5
-    people = wb.worksheets[1]
+    trend = wb.worksheets[1]
+    assert trend.max_row == 2  # no snapshots yet: today's figure only
+    assert (trend["B2"].value, trend["C2"].value, trend["D2"].value) == (2, 1, 0.5)
+    people = wb.worksheets[2]
     names = [people.cell(row=r, column=2).value for r in range(2, people.max_row + 1)]
     assert names == ["'=HYPERLINK()"]
 
