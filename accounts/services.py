@@ -12,12 +12,23 @@ _CODE_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ"
 INITIAL_CODE_LENGTH = 12  # about 69 bits
 
 
+# Rejection sampling over random bytes: as uniform as secrets.choice and about ten
+# times faster (a roster import generates tens of thousands of codes).
+_BYTE_LIMIT = 256 - 256 % len(_CODE_ALPHABET)
+
+
 def initial_code_generate() -> str:
-    return "".join(secrets.choice(_CODE_ALPHABET) for _ in range(INITIAL_CODE_LENGTH))
+    out: list[str] = []
+    while len(out) < INITIAL_CODE_LENGTH:
+        for byte in secrets.token_bytes(INITIAL_CODE_LENGTH + 8):
+            if byte < _BYTE_LIMIT:
+                out.append(_CODE_ALPHABET[byte % len(_CODE_ALPHABET)])
+    return "".join(out[:INITIAL_CODE_LENGTH])
 
 
 def initial_password_hash(code: str) -> str:
-    return make_password(code, hasher="initial_hmac_sha256")
+    # One urandom call for the salt instead of Django's 22 secrets.choice calls.
+    return make_password(code, salt=secrets.token_hex(11), hasher="initial_hmac_sha256")
 
 
 def user_set_initial_password(*, user: User) -> str:

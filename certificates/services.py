@@ -89,8 +89,15 @@ _MAGIC = {
 
 
 def certification_settings_get() -> CertificationSettings:
-    """The rules row (seeded by migration 0002)."""
-    return CertificationSettings.objects.select_related("required_level").get(pk=1)
+    """The rules row (seeded by migration 0002, re-created with defaults if missing)."""
+    try:
+        return CertificationSettings.objects.select_related("required_level").get(pk=1)
+    except CertificationSettings.DoesNotExist:
+        from .defaults import configuration_ensure
+        from .models import SkillLevel
+
+        configuration_ensure(SkillLevel, CertificationSettings)
+        return CertificationSettings.objects.select_related("required_level").get(pk=1)
 
 
 # --- helpers ---------------------------------------------------------------------------

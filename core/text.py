@@ -6,29 +6,24 @@ import unicodedata
 _SPACES = "\u3000\u00a0\u2002\u2003\u2009\u200b\ufeff\t\r\n"
 
 
+# str.translate tables (one pass in C: imports normalise hundreds of thousands of cells).
+_HALF_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
+_CLEAN = _HALF_WIDTH | {ord(ch): 0x20 for ch in _SPACES}
+
+
 def to_half_width(text: str) -> str:
     """Full-width ASCII letters, digits and punctuation to their half-width forms."""
-    out = []
-    for ch in text:
-        code = ord(ch)
-        if code == 0x3000:
-            out.append(" ")
-        elif 0xFF01 <= code <= 0xFF5E:
-            out.append(chr(code - 0xFEE0))
-        else:
-            out.append(ch)
-    return "".join(out)
+    return text.translate(_HALF_WIDTH)
 
 
 def clean_text(value: object) -> str:
     """Trim every kind of space at both ends and convert full-width ASCII."""
     if value is None:
         return ""
-    text = unicodedata.normalize("NFC", str(value))
-    text = to_half_width(text)
-    for ch in _SPACES:
-        text = text.replace(ch, " ")
-    return text.strip()
+    text = value if isinstance(value, str) else str(value)
+    if not text.isascii():
+        text = unicodedata.normalize("NFC", text)
+    return text.translate(_CLEAN).strip()
 
 
 def compact(value: object) -> str:

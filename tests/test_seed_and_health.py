@@ -32,11 +32,16 @@ def _fingerprint():
 
 
 def _wipe():
+    from roster.models import RosterImport
+    from training.models import Programme
+
+    RosterImport.objects.all().delete()
     from certificates.models import Assessment, Certificate, CertificateCounter
 
     Certificate.objects.all().delete()
     Assessment.objects.all().delete()
     CertificateCounter.objects.all().delete()
+    Programme.objects.all().delete()
     RoleAssignment.objects.all().delete()
     Staff.objects.all().delete()
     Department.objects.all().delete()

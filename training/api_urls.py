@@ -1,5 +1,19 @@
 """REST routes of the training app, mounted under /api/."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from . import api
+
+urlpatterns = [
+    path("training/home/", api.LearnerHomeApi.as_view(), name="training-api-home"),
+    path(
+        "training/lessons/<int:pk>/heartbeat/",
+        api.LessonHeartbeatApi.as_view(),
+        name="training-api-heartbeat",
+    ),
+    path(
+        "training/tracks/<int:pk>/matrix/",
+        api.CompletionMatrixApi.as_view(),
+        name="training-api-matrix",
+    ),
+]

@@ -1,18 +1,250 @@
-"""The signed-in home page: what to do next, by role."""
+"""HTML pages of the training cycle. Thin: access module, service or selector, render."""
 
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Min
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
 
-from organisation.access import user_roles
+from organisation.access import departments_visible_to, get_department_for, user_roles
 from organisation.models import Staff
+
+from . import exams_adapter, selectors, services
+from .access import (
+    get_lesson_for_learner,
+    get_module_for_learner,
+    get_plan_for,
+    get_track_for,
+    plans_recordable_by,
+)
+from .exports import annual_records_xlsx, completion_matrix_xlsx
+from .models import MentorSession, Notification
+
+MATRIX_ROWS = 300  # on screen; the xlsx export has everyone
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @login_required
 def home(request):
     roles = user_roles(request.user)
-    staff = (
-        Staff.objects.select_related("department").filter(user_id=request.user.pk).first()
-        if roles.is_learner
+    staff = selectors.learner_staff(request.user) if roles.is_learner else None
+    context = {"roles": roles, "staff": staff}
+    if staff is not None:
+        context["home"] = selectors.learner_home(staff=staff)
+    return render(request, "training/home.html", context)
+
+
+@login_required
+def module_detail(request, pk: int):
+    staff, module = get_module_for_learner(request.user, pk)
+    completion = module.completions.filter(staff=staff).first()
+    return render(
+        request,
+        "training/module.html",
+        {
+            "module": module,
+            "lessons": selectors.module_lessons(staff=staff, module=module),
+            "completion": completion,
+            "practice_url": exams_adapter.practice_url(practice_set_id=module.practice_set_id),
+            "overdue": module.due_on < timezone.localdate(),
+        },
+    )
+
+
+@login_required
+def lesson_detail(request, pk: int):
+    staff, lesson = get_lesson_for_learner(request.user, pk)
+    progress = lesson.progress.filter(staff=staff).first()
+    return render(
+        request,
+        "training/lesson.html",
+        {
+            "lesson": lesson,
+            "module": lesson.module,
+            "progress": progress,
+            "heartbeat_seconds": services.heartbeat_seconds(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def lesson_read(request, pk: int):
+    staff, lesson = get_lesson_for_learner(request.user, pk)
+    services.lesson_mark_read(staff=staff, lesson=lesson)
+    messages.success(request, _("Marked as read."))
+    return redirect("training:module", pk=lesson.module_id)
+
+
+@login_required
+def notifications(request):
+    items = Notification.objects.filter(user=request.user)[:100]
+    return render(request, "training/notifications.html", {"items": items})
+
+
+@login_required
+@require_POST
+def notification_read(request, pk: int):
+    services.notification_mark_read(user=request.user, notification_id=pk)
+    return redirect("training:notifications")
+
+
+class MentorSessionForm(forms.Form):
+    held_on = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    topic = forms.CharField(label=_("Topic"), max_length=200)
+    attendees = forms.ModelMultipleChoiceField(
+        label=_("Attendees"), queryset=Staff.objects.none(), widget=forms.CheckboxSelectMultiple
+    )
+    notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea)
+
+    def __init__(self, *args, plan, **kwargs):
+        super().__init__(*args, **kwargs)
+        ids = {plan.staff_id}
+        if plan.mentor_id:
+            ids.add(plan.mentor_id)
+        self.fields["attendees"].queryset = Staff.objects.filter(pk__in=ids)
+
+
+@login_required
+def plan_detail(request, public_id):
+    plan = get_plan_for(request.user, public_id)
+    can_record = plans_recordable_by(request.user).filter(pk=plan.pk).exists()
+    form = None
+    if can_record:
+        form = MentorSessionForm(request.POST or None, plan=plan)
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.mentor_session_record(
+                    plan=plan,
+                    held_on=form.cleaned_data["held_on"],
+                    topic=form.cleaned_data["topic"],
+                    attendees=form.cleaned_data["attendees"],
+                    notes=form.cleaned_data["notes"],
+                    actor=request.user,
+                )
+            except ValidationError as error:
+                for field, errors in error.message_dict.items():
+                    for message in errors:
+                        form.add_error(field if field in form.fields else None, message)
+            else:
+                messages.success(request, _("The mentor session was recorded."))
+                return redirect("training:plan", public_id=plan.public_id)
+    elif request.method == "POST":
+        raise PermissionDenied
+    return render(
+        request,
+        "training/plan.html",
+        {
+            "plan": plan,
+            "lessons": plan.lessons.select_related("module"),
+            "sessions": MentorSession.objects.filter(plan=plan).prefetch_related("attendees"),
+            "form": form,
+            "practice_url": exams_adapter.practice_url(practice_set_id=plan.practice_set_id),
+            "is_own": plan.staff.user_id == request.user.pk,
+        },
+    )
+
+
+# --- Coordinators and managers -------------------------------------------------------
+
+
+def _require_reader(request):
+    if not user_roles(request.user).can_read_units:
+        raise Http404
+
+
+def _unit_filter(request):
+    unit_id = request.GET.get("unit")
+    return get_department_for(request.user, unit_id) if unit_id else None
+
+
+@login_required
+def matrix(request):
+    _require_reader(request)
+    tracks = list(selectors.tracks_visible_to(request.user))
+    track_id = request.GET.get("track")
+    track = get_track_for(request.user, track_id) if track_id else (tracks[0] if tracks else None)
+    unit = _unit_filter(request)
+    data = (
+        selectors.completion_matrix(user=request.user, track=track, department=unit)
+        if track
         else None
     )
-    return render(request, "training/home.html", {"roles": roles, "staff": staff})
+    if data is not None and request.GET.get("format") == "xlsx":
+        response = HttpResponse(completion_matrix_xlsx(data), content_type=XLSX)
+        response["Content-Disposition"] = f'attachment; filename="completion-{track.pk}.xlsx"'
+        return response
+    visible = departments_visible_to(request.user)
+    top = visible.aggregate(top=Min("depth"))["top"] or 1
+    return render(
+        request,
+        "training/matrix.html",
+        {
+            "tracks": tracks,
+            "track": track,
+            "matrix": data,
+            "rows": data.rows[:MATRIX_ROWS] if data else [],
+            "total": len(data.rows) if data else 0,
+            "limit": MATRIX_ROWS,
+            "unit": unit,
+            "units": visible.filter(depth__lte=top + 1).order_by("path"),
+        },
+    )
+
+
+@login_required
+def overdue(request):
+    _require_reader(request)
+    staff_queryset = Staff.objects.filter(department__in=departments_visible_to(request.user))
+    rows = selectors.overdue_rows(staff_queryset=staff_queryset, today=timezone.localdate())
+    return render(request, "training/overdue.html", {"rows": rows[:500], "total": len(rows)})
+
+
+@login_required
+def guidance(request):
+    _require_reader(request)
+    plans = list(selectors.guidance_plans_visible(user=request.user).order_by("-created_at")[:500])
+    open_plans = [p for p in plans if p.status == "open"]
+    return render(
+        request,
+        "training/guidance.html",
+        {
+            "plans": plans,
+            "groups": selectors.guidance_groups(plans=open_plans),
+            "by_unit": selectors.weak_points_by_unit(plans=open_plans),
+            "exams": selectors.monthly_exams_visible(user=request.user)[:24],
+        },
+    )
+
+
+def _year(request) -> int:
+    try:
+        return int(request.GET.get("year") or timezone.localdate().year)
+    except ValueError:
+        return timezone.localdate().year
+
+
+@login_required
+def units(request):
+    _require_reader(request)
+    year = _year(request)
+    parent = _unit_filter(request)
+    rows = selectors.unit_rates(user=request.user, year=year, parent=parent)
+    return render(request, "training/units.html", {"rows": rows, "year": year, "parent": parent})
+
+
+@login_required
+def records_export(request):
+    _require_reader(request)
+    year = _year(request)
+    records = selectors.annual_records(user=request.user, year=year)
+    response = HttpResponse(annual_records_xlsx(records, year=year), content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="training-record-{year}.xlsx"'
+    return response

@@ -2,37 +2,12 @@
 
 from django.db import migrations
 
-LEVELS = [
-    # code, name, offered, comprehensive review required
-    (5, "五级/初级工", True, False),
-    (4, "四级/中级工", True, False),
-    (3, "三级/高级工", True, False),
-    (2, "二级/技师", False, True),
-    (1, "一级/高级技师", False, True),
-]
-
+from certificates.defaults import configuration_ensure
 
 def seed(apps, schema_editor):
-    SkillLevel = apps.get_model("certificates", "SkillLevel")
-    CertificationSettings = apps.get_model("certificates", "CertificationSettings")
-    levels = {}
-    for code, name, offered, review in LEVELS:
-        levels[code], _ = SkillLevel.objects.get_or_create(
-            code=code,
-            defaults={"name": name, "is_offered": offered, "requires_review": review},
-        )
-    CertificationSettings.objects.get_or_create(
-        pk=1,
-        defaults={
-            "pass_mark": 60,
-            "required_level": levels[5],
-            "validity_years": None,
-            "red_card_below": 60,
-            "yellow_card_below": 90,
-            "reminder_days": 60,
-            "assessment_body": "政务服务职业技能等级认定评价机构",
-            "number_prefix": "ZC",
-        },
+    configuration_ensure(
+        apps.get_model("certificates", "SkillLevel"),
+        apps.get_model("certificates", "CertificationSettings"),
     )
 
 

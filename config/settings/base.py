@@ -295,3 +295,13 @@ LOGGING = {
 
 # Product configuration.
 CERTIFICATE_PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", "http://127.0.0.1:8000")
+
+# Roster import (see roster/services.py).
+ROSTER_MAX_ROWS = int(env("ROSTER_MAX_ROWS", "100000") or 100000)
+ROSTER_BACKGROUND_ROWS = int(env("ROSTER_BACKGROUND_ROWS", "2000") or 2000)
+ROSTER_ENCRYPTION_KEYS = env_list("ROSTER_ENCRYPTION_KEYS")
+# Dotted paths of callables run after a committed import, with keyword arguments
+# import_id, created_staff_ids, updated_staff_ids, left_staff_ids.
+ROSTER_IMPORT_COMMITTED_HOOKS: list[str] = ["training.services.enrolment_on_roster_import"]
+# Training: seconds between two video heartbeats (also the most one heartbeat credits).
+TRAINING_HEARTBEAT_SECONDS = int(env("TRAINING_HEARTBEAT_SECONDS", "15") or 15)

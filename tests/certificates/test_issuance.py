@@ -110,7 +110,7 @@ def test_certificate_numbers_are_unique_in_the_database(city, levels):
         )
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_concurrent_issuance_never_repeats_a_number(city, levels):
     if connection.vendor != "postgresql":
         pytest.skip("row locks need PostgreSQL; the unique constraint is tested above")

@@ -9,6 +9,8 @@ from audit.services import audit_record
 from certificates.demo import seed_certificates
 from organisation.demo import seed_organisation
 from organisation.models import Department
+from roster.demo import seed_roster
+from training.demo import seed_training
 
 
 class Command(BaseCommand):
@@ -33,7 +35,9 @@ class Command(BaseCommand):
             )
         with transaction.atomic():
             result = seed_organisation(seed=options["seed"])
+            seed_roster(rng=random.Random(options["seed"]))
             seed_certificates(rng=random.Random(options["seed"] + 6))
+            seed_training(rng=random.Random(options["seed"]))
             audit_record(action="demo.seeded", data={"units": result.units, "staff": result.staff})
         self.stdout.write(
             self.style.SUCCESS(f"Demo city: {result.units} units, {result.staff} staff.")

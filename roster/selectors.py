@@ -1,0 +1,32 @@
+"""Reads for the roster app."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from organisation.access import departments_managed_by
+from organisation.models import Department
+
+from . import exports
+from .access import imports_visible_to
+from .models import RosterImport
+from .services import _load_table
+
+
+def roster_import_list(*, user) -> QuerySet[RosterImport]:
+    """The user's import history (their subtree), newest first, without the heavy report."""
+    return (
+        imports_visible_to(user)
+        .select_related("created_by", "department")
+        .defer("report", "initial_passwords")
+    )
+
+
+def roster_units_for(*, user) -> list[Department]:
+    return list(departments_managed_by(user).order_by("path").only("code", "name", "path"))
+
+
+def roster_error_report(*, roster_import: RosterImport) -> bytes:
+    """The uploaded sheet with the bad cells highlighted (errors of the latest check)."""
+    table = _load_table(roster_import)
+    return exports.error_report_xlsx(table=table, errors=roster_import.report.get("errors", []))

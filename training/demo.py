@@ -1,0 +1,521 @@
+"""Demo training data: the city's 2026 programme with three tracks, twelve weekly
+modules of Chinese lessons on comprehensive-window work, enrolment of the demo staff,
+varied progress and study hours, and guidance plans after last month's exam.
+
+Deterministic (one seeded generator) and bulk-created so that it stays fast.
+"""
+
+from __future__ import annotations
+
+import datetime
+import random
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.utils import timezone
+
+from organisation.models import Department, Role, RoleAssignment, Staff
+
+from .content import sanitise_html
+from .models import (
+    CompletionRule,
+    CreditSource,
+    Enrolment,
+    EnrolmentStatus,
+    GuidancePlan,
+    GuidanceStatus,
+    LessonProgress,
+    LevelHeld,
+    MentorSession,
+    ModuleCompletion,
+    MonthlyExam,
+    Programme,
+    StudyHourCredit,
+    Tier,
+    Track,
+    WeeklyModule,
+)
+from .models import Lesson as LessonModel
+from .services import enrolment_sync
+
+# Knowledge points (知识点) of the work type; ids are local to the demo until the exam
+# engine's question bank is present (see exams_adapter).
+KNOWLEDGE_POINTS = {
+    1: "政策法规",
+    2: "服务礼仪与规范",
+    3: "政务服务平台操作",
+    4: "一件事一次办",
+    5: "数据安全与个人信息保护",
+    6: "帮办代办",
+    7: "好差评与投诉处理",
+    8: "跨部门业务知识",
+}
+
+# (title, knowledge point ids, [(lesson title, paragraphs)])
+WEEKS = [
+    (
+        "综合窗口的职责与“一窗受理”流程",
+        [1, 4],
+        [
+            (
+                "什么是“前台综合受理、后台分类审批、统一窗口出件”",
+                [
+                    "综合窗口把多个部门的事项集中到一个窗口受理，群众只需到一个窗口、交一套材料。",
+                    "受理人员负责材料的接收、初审和录入，后台审批人员负责审查决定，出件窗口统一送达结果。",
+                    "受理时要做到“一次告知”：材料不全的，一次性告知需要补正的全部内容，并出具补正告知书。",
+                ],
+            ),
+            (
+                "受理、不予受理与补正告知",
+                [
+                    "申请事项属于本窗口受理范围、材料齐全、符合法定形式的，应当当场受理并出具受理凭证。",
+                    "不属于受理范围的，应当告知申请人向有关部门申请，并出具不予受理告知书，说明理由。",
+                ],
+            ),
+        ],
+    ),
+    (
+        "政务服务相关法律法规要点",
+        [1],
+        [
+            (
+                "《行政许可法》与窗口工作",
+                [
+                    "行政许可应当遵循公开、公平、公正、非歧视的原则，办理时限、条件、程序应当公示。",
+                    "窗口人员不得要求申请人提交与申请事项无关的材料，不得擅自增加办理条件。",
+                ],
+            ),
+            (
+                "《优化营商环境条例》中的政务服务要求",
+                [
+                    "推行政务服务事项标准化，同一事项在不同地区、不同层级的受理条件和办理标准一致。",
+                    "推行“证明事项告知承诺制”，能够通过信息共享获取的材料不再要求申请人提供。",
+                ],
+            ),
+        ],
+    ),
+    (
+        "服务礼仪与文明用语",
+        [2],
+        [
+            (
+                "窗口服务礼仪规范",
+                [
+                    "着装整洁、佩戴工牌、主动问候；接待群众做到“来有迎声、问有答声、走有送声”。",
+                    "使用文明用语，杜绝“不知道”“不归我管”“明天再来”等服务禁语。",
+                ],
+            ),
+            (
+                "特殊群体的服务",
+                [
+                    "对老年人、残疾人、孕妇等特殊群体提供优先办理、上门服务、绿色通道等便利措施。",
+                    "保留线下办理渠道，不得强制要求老年人使用智能终端办事。",
+                ],
+            ),
+        ],
+    ),
+    (
+        "一体化政务服务平台操作（一）：统一身份认证与受理登记",
+        [3],
+        [
+            (
+                "统一身份认证与电子证照调用",
+                [
+                    "通过统一身份认证平台核验申请人身份，支持刷身份证、扫码、人脸识别等方式。",
+                    "能够从电子证照库调取的证照，直接调用，不再要求申请人提交纸质材料。",
+                ],
+            ),
+            (
+                "受理登记的规范录入",
+                [
+                    "按照事项清单选择正确的事项和情形，核对申请表单必填项，材料逐项上传并核对清晰度。",
+                    "录入完成后生成办件编号，告知申请人查询办理进度的方式。",
+                ],
+            ),
+        ],
+    ),
+    (
+        "一体化政务服务平台操作（二）：流转、办结与出件",
+        [3],
+        [
+            (
+                "办件流转与时限监控",
+                [
+                    "受理后按照流程推送至后台审批部门，关注办理时限预警，避免超期。",
+                    "遇到系统故障时按照应急预案登记，恢复后及时补录，做到办件不积压。",
+                ],
+            ),
+            (
+                "统一出件与结果送达",
+                [
+                    "审批结果统一由出件窗口发放，支持邮政寄递和电子证照送达，做好签收登记。",
+                ],
+            ),
+        ],
+    ),
+    (
+        "“高效办成一件事”集成服务",
+        [4, 8],
+        [
+            (
+                "“一件事”的办理模式",
+                [
+                    "把多个相关联的事项集成为“一件事”，实行一张表单、一套材料、一次提交、一窗办结。",
+                    "常见主题：新生儿出生、企业开办、退休、不动产登记与水电气联动过户等。",
+                ],
+            ),
+            (
+                "企业开办“一件事”实务",
+                [
+                    "营业执照、公章刻制、发票申领、社保登记、公积金开户可一次申请、并联办理。",
+                ],
+            ),
+        ],
+    ),
+    (
+        "数据安全与个人信息保护",
+        [5],
+        [
+            (
+                "窗口工作中的个人信息保护",
+                [
+                    "依据《个人信息保护法》，处理个人信息应当具有明确、合理的目的，并遵循最小必要原则。",
+                    "身份证号等敏感个人信息应当脱敏展示，不得拍照外传，不得在工作群中发送办件材料。",
+                ],
+            ),
+            (
+                "账号与终端安全",
+                [
+                    "不得共用账号，离开工位及时锁屏；严禁在业务终端上插入来历不明的移动存储介质。",
+                ],
+            ),
+        ],
+    ),
+    (
+        "帮办代办与“跨域通办”",
+        [6, 8],
+        [
+            (
+                "帮办代办服务",
+                [
+                    "为重点项目、特殊群体提供全程帮办代办，建立帮办台账，做到事事有回应。",
+                ],
+            ),
+            (
+                "“跨省通办”“省内通办”的受理",
+                [
+                    "异地申请的事项按照“全程网办”“异地代收代办”“多地联办”等方式办理，做好材料流转登记。",
+                ],
+            ),
+        ],
+    ),
+    (
+        "政务服务“好差评”与投诉处理",
+        [7, 2],
+        [
+            (
+                "“好差评”制度",
+                [
+                    "每个办件都应当邀请群众评价；差评应当在规定时间内回访核实、整改反馈。",
+                ],
+            ),
+            (
+                "投诉与矛盾化解",
+                [
+                    "遇到群众情绪激动时，先倾听、后解释，必要时请值班负责人协调，做好记录。",
+                ],
+            ),
+        ],
+    ),
+    (
+        "市场主体登记业务知识",
+        [8],
+        [
+            (
+                "经营主体登记的常见事项",
+                [
+                    "设立、变更、注销登记的材料要求；经营范围规范表述的选择；名称自主申报的注意事项。",
+                ],
+            ),
+        ],
+    ),
+    (
+        "社会保障与医保业务知识",
+        [8, 4],
+        [
+            (
+                "社保与医保常办事项",
+                [
+                    "参保登记、关系转移接续、异地就医备案、灵活就业人员参保等事项的受理要点。",
+                ],
+            ),
+        ],
+    ),
+    (
+        "综合复习与模拟练习",
+        [1, 2, 3, 4, 5],
+        [
+            (
+                "本阶段知识梳理",
+                [
+                    "回顾前十一周的重点内容，完成模拟练习，查漏补缺，为月度考试和等级认定做好准备。",
+                ],
+            ),
+        ],
+    ),
+]
+
+
+def _body(paragraphs: list[str]) -> str:
+    return sanitise_html("".join(f"<p>{p}</p>" for p in paragraphs))
+
+
+@dataclass
+class TrainingDemoResult:
+    modules: int = 0
+    enrolments: int = 0
+    completions: int = 0
+    plans: int = 0
+
+
+def seed_training(*, rng: random.Random) -> TrainingDemoResult:
+    result = TrainingDemoResult()
+    today = timezone.localdate()
+    now = timezone.now()
+    city = Department.objects.filter(depth=1).order_by("path").first()
+    if city is None:
+        return result
+    programme = Programme.objects.create(
+        name=f"综窗人员岗位能力提升 {today.year}",
+        year=today.year,
+        department=city,
+        annual_hours_target=Decimal("40"),
+    )
+    in_service = Track.objects.create(
+        programme=programme,
+        name="在岗综窗人员（五级/初级）",
+        tier=Tier.IN_SERVICE,
+        target_level=5,
+        level_held=LevelHeld.ANY,
+    )
+    new_staff = Track.objects.create(
+        programme=programme,
+        name="新入职人员岗前培训",
+        tier=Tier.NEW_STAFF,
+        target_level=5,
+        hired_within_days=180,
+    )
+    refresher = Track.objects.create(
+        programme=programme,
+        name="持证人员复训（四级/中级）",
+        tier=Tier.REFRESHER,
+        target_level=4,
+        level_held=LevelHeld.CERTIFIED,
+    )
+
+    # Twelve weeks: ten already started, the current week, and next week.
+    first_monday = today - datetime.timedelta(days=today.weekday()) - datetime.timedelta(weeks=10)
+    modules: list[WeeklyModule] = []
+    for track in (in_service, new_staff, refresher):
+        weeks = WEEKS if track is in_service else WEEKS[:6]
+        for index, (title, points, _lessons) in enumerate(weeks):
+            starts = first_monday + datetime.timedelta(weeks=index)
+            modules.append(
+                WeeklyModule(
+                    track=track,
+                    week=index + 1,
+                    title=title,
+                    summary=f"本周学习：{title}。",
+                    starts_on=starts,
+                    due_on=starts + datetime.timedelta(days=6),
+                    published_at=now if starts <= today else None,
+                    knowledge_points=[KNOWLEDGE_POINTS[p] for p in points],
+                    knowledge_point_ids=points,
+                    completion_rule=CompletionRule.LESSONS,
+                )
+            )
+    WeeklyModule.objects.bulk_create(modules)
+    result.modules = len(modules)
+    modules = list(WeeklyModule.objects.filter(track__programme=programme).order_by("pk"))
+    lessons = []
+    for module in modules:
+        for order, (title, paragraphs) in enumerate(WEEKS[module.week - 1][2], start=1):
+            lessons.append(
+                LessonModel(module=module, order=order, title=title, body_html=_body(paragraphs))
+            )
+    LessonModel.objects.bulk_create(lessons)
+
+    enrolment_sync(programme=programme)
+    back = now - datetime.timedelta(weeks=11)
+    Enrolment.objects.filter(track=in_service).update(enrolled_at=back)
+    result.enrolments = Enrolment.objects.filter(track__programme=programme).count()
+
+    _seed_progress(rng=rng, programme=programme, today=today, now=now, result=result)
+    _seed_guidance(rng=rng, programme=programme, today=today, result=result)
+    return result
+
+
+def _seed_progress(*, rng, programme, today, now, result) -> None:
+    """Each unit has its own diligence; each person a bit of their own."""
+    lessons_by_module: dict[int, list[int]] = {}
+    for lesson_id, module_id in LessonModel.objects.filter(
+        module__track__programme=programme
+    ).values_list("pk", "module_id"):
+        lessons_by_module.setdefault(module_id, []).append(lesson_id)
+    modules = {
+        m.pk: m
+        for m in WeeklyModule.objects.filter(track__programme=programme, published_at__isnull=False)
+    }
+    by_track: dict[int, list[WeeklyModule]] = {}
+    for module in modules.values():
+        by_track.setdefault(module.track_id, []).append(module)
+    unit_rate: dict[int, float] = {}
+    completions, progress, credits = [], [], []
+    enrolments = Enrolment.objects.filter(
+        track__programme=programme, status=EnrolmentStatus.ACTIVE
+    ).values_list("staff_id", "staff__department_id", "track_id", "enrolled_at")
+    for staff_id, department_id, track_id, enrolled_at in enrolments.order_by("pk"):
+        rate = unit_rate.setdefault(department_id, rng.uniform(0.55, 0.98))
+        personal = min(1.0, max(0.1, rate + rng.uniform(-0.2, 0.1)))
+        for module in sorted(by_track.get(track_id, []), key=lambda m: m.week):
+            if module.due_on < timezone.localtime(enrolled_at).date():
+                continue
+            current = module.due_on >= today
+            chance = personal * (0.5 if current else 1.0)
+            lesson_ids = lessons_by_module.get(module.pk, [])
+            if rng.random() < chance:
+                late = rng.random() < 0.15 and not current
+                day = module.due_on + datetime.timedelta(days=rng.randint(1, 4) if late else 0)
+                at = timezone.make_aware(
+                    datetime.datetime.combine(min(day, today), datetime.time(10, 0))
+                )
+                completions.append(
+                    ModuleCompletion(staff_id=staff_id, module=module, completed_at=at)
+                )
+                for lesson_id in lesson_ids:
+                    progress.append(
+                        LessonProgress(
+                            staff_id=staff_id,
+                            lesson_id=lesson_id,
+                            watched_seconds=0,
+                            read_at=at,
+                            completed_at=at,
+                        )
+                    )
+                credits.append(
+                    StudyHourCredit(
+                        staff_id=staff_id,
+                        year=programme.year,
+                        source=CreditSource.LESSON,
+                        source_key=f"demo:{module.pk}",
+                        hours=Decimal("1.5") * len(lesson_ids),
+                        credited_at=at,
+                    )
+                )
+            elif lesson_ids and rng.random() < 0.3:
+                progress.append(
+                    LessonProgress(
+                        staff_id=staff_id, lesson_id=lesson_ids[0], read_at=now, completed_at=now
+                    )
+                )
+    ModuleCompletion.objects.bulk_create(completions, batch_size=2000)
+    LessonProgress.objects.bulk_create(progress, batch_size=2000)
+    StudyHourCredit.objects.bulk_create(credits, batch_size=2000)
+    result.completions = len(completions)
+
+
+def _seed_guidance(*, rng, programme, today, result) -> None:
+    """Last month's exam: about one person in twelve gets a plan; a third closed."""
+    last_month = (today.replace(day=1) - datetime.timedelta(days=1)).replace(day=1)
+    exam = MonthlyExam.objects.create(
+        programme=programme, month=last_month, guidance_generated_at=timezone.now()
+    )
+    staff = list(
+        Staff.objects.filter(
+            enrolments__track__programme=programme,
+            enrolments__status=EnrolmentStatus.ACTIVE,
+        )
+        .distinct()
+        .order_by("pk")
+        .values_list("pk", "department_id")
+    )
+    coordinators = {
+        a.department.path: a.user_id
+        for a in RoleAssignment.objects.filter(role=Role.COORDINATOR).select_related("department")
+    }
+    paths = dict(Department.objects.values_list("pk", "path"))
+    peers: dict[int, list[int]] = {}
+    for staff_id, department_id in staff:
+        peers.setdefault(department_id, []).append(staff_id)
+    plans = []
+    for staff_id, department_id in staff:
+        if rng.random() >= 1 / 12:
+            continue
+        points = rng.sample(sorted(KNOWLEDGE_POINTS), rng.choice([1, 1, 2, 3]))
+        weak = sorted(
+            (
+                {"id": p, "name": KNOWLEDGE_POINTS[p], "score": float(rng.randint(20, 58))}
+                for p in points
+            ),
+            key=lambda w: w["score"],
+        )
+        score = Decimal(rng.randint(38, 78))
+        colleagues = [s for s in peers[department_id] if s != staff_id]
+        mentor_id = rng.choice(colleagues) if colleagues and rng.random() < 0.7 else None
+        mentor_user_id = None
+        if mentor_id is None:
+            path = paths[department_id]
+            for prefix, user_id in sorted(coordinators.items(), key=lambda i: -len(i[0])):
+                if path.startswith(prefix):
+                    mentor_user_id = user_id
+                    break
+        closed = rng.random() < 0.35
+        plans.append(
+            GuidancePlan(
+                staff_id=staff_id,
+                monthly_exam=exam,
+                failed_exam=score < programme.monthly_exam_pass_score,
+                exam_score=score,
+                weak_points=weak,
+                mentor_id=mentor_id,
+                mentor_user_id=mentor_user_id,
+                status=GuidanceStatus.CLOSED if closed else GuidanceStatus.OPEN,
+                followup_score=Decimal(rng.randint(65, 95)) if closed else None,
+                closed_at=timezone.now() if closed else None,
+            )
+        )
+    GuidancePlan.objects.bulk_create(plans, batch_size=1000)
+    result.plans = len(plans)
+    saved = list(GuidancePlan.objects.filter(monthly_exam=exam).order_by("pk"))
+    sessions = [
+        MentorSession(
+            plan=plan,
+            held_on=today - datetime.timedelta(days=rng.randint(1, 15)),
+            topic=f"{plan.weak_points[0]['name']}专项辅导",
+            notes="结合真实办件逐项讲解，现场演示平台操作，布置针对性练习。",
+        )
+        for plan in saved
+        if rng.random() < 0.5
+    ]
+    MentorSession.objects.bulk_create(sessions)
+    through = MentorSession.attendees.through
+    through.objects.bulk_create(
+        [through(mentorsession_id=s.pk, staff_id=s.plan.staff_id) for s in sessions]
+    )
+    lesson_ids: dict[int, list[int]] = {}
+    for lesson_id, point_ids in LessonModel.objects.filter(
+        module__track__programme=programme, module__track__tier=Tier.IN_SERVICE
+    ).values_list("pk", "module__knowledge_point_ids"):
+        for p in point_ids:
+            lesson_ids.setdefault(p, []).append(lesson_id)
+    plan_lessons = GuidancePlan.lessons.through
+    plan_lessons.objects.bulk_create(
+        [
+            plan_lessons(guidanceplan_id=plan.pk, lesson_id=lesson_id)
+            for plan in saved
+            for lesson_id in sorted(
+                {i for w in plan.weak_points for i in lesson_ids.get(w["id"], [])}
+            )
+        ],
+        ignore_conflicts=True,
+    )
