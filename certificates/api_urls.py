@@ -7,6 +7,7 @@ from . import api
 
 router = SimpleRouter()
 router.register("certificates/certificates", api.CertificateViewSet, basename="certificate")
+router.register("certificates/assessments", api.AssessmentViewSet, basename="assessment")
 
 urlpatterns = [
     # Public, no sign-in (the accounts middleware exempts /api/public/).
@@ -17,11 +18,6 @@ urlpatterns = [
         "public/certificates/v/<str:code>/",
         api.PublicVerifyCodeView.as_view(),
         name="api-certificate-verify-code",
-    ),
-    path(
-        "certificates/assessments/<uuid:public_id>/issue/",
-        api.IssueView.as_view(),
-        name="api-certificate-issue",
     ),
     path(
         "certificates/rates/<int:department_id>/",

@@ -39,11 +39,13 @@ class Dashboard:
     people: list = field(default_factory=list)
     people_truncated: bool = False
     all_units: list[UnitRate] = field(default_factory=list)
+    red_units: int = 0
+    yellow_units: int = 0
 
 
 def trend_chart(points: list[TrendPoint], *, width: int = 640, height: int = 220) -> dict:
     """Coordinates for a small inline SVG line chart of the rate (0-100%)."""
-    left, right, top, bottom = 44, 12, 12, 34
+    left, right, top, bottom = 44, 36, 12, 34
     plot_w, plot_h = width - left - right, height - top - bottom
     usable = [p for p in points if p.percent is not None]
     n = max(len(points) - 1, 1)
@@ -108,6 +110,8 @@ def dashboard_build(*, user, department: Department, today: datetime.date | None
         today=today,
         can_see_people=roles.is_coordinator,
         all_units=list(units.values()),
+        red_units=sum(1 for u in staffed if u.card == "red"),
+        yellow_units=sum(1 for u in staffed if u.card == "yellow"),
     )
     if board.can_see_people and not children:
         people = list(gap_staff(department=department, day=today)[: GAP_LIST_LIMIT + 1])
@@ -179,6 +183,19 @@ def dashboard_xlsx(board: Dashboard, *, people=None) -> bytes:
         ws.column_dimensions[get_column_letter(col)].width = width
     ws.freeze_panes = "C3"
     ws.auto_filter.ref = f"A2:{get_column_letter(len(headers))}{ws.max_row}"
+
+    trend = wb.create_sheet(_("Trend")[:31])
+    trend.append([_("Month"), _("Window staff"), _("Certified"), _("Certified rate")])
+    for col in range(1, 5):
+        trend.cell(row=1, column=col).font = header_font
+        trend.cell(row=1, column=col).fill = header_fill
+    for point in board.trend:
+        rate = point.certified / point.window_staff if point.window_staff else None
+        trend.append([point.day, point.window_staff, point.certified, rate])
+        trend.cell(row=trend.max_row, column=1).number_format = "yyyy-mm-dd"
+        trend.cell(row=trend.max_row, column=4).number_format = "0.0%"
+    for col, width in enumerate([14, 12, 12, 12], start=1):
+        trend.column_dimensions[get_column_letter(col)].width = width
 
     if people is not None:
         sheet = wb.create_sheet(_("Still to certify")[:31])

@@ -8,8 +8,9 @@ Certificate numbering rule (documented, printed on the certificate):
 prefix from CertificationSettings.number_prefix, year of the issue date (4 digits),
 level code (1 digit, 5 = entry level), and a 6-digit sequence per (year, level) taken
 from a counter row locked with SELECT ... FOR UPDATE, so that concurrent issuance
-never hands out the same number; the unique constraint on `Certificate.number` is
-the last line of defence.
+never hands out the same number (a number already carried by a certificate recorded
+from elsewhere is skipped); the unique constraint on `Certificate.number` is the last
+line of defence.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from decimal import Decimal, InvalidOperation
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Value
 from django.db.models.lookups import StartsWith
 from django.utils import timezone
@@ -278,10 +279,14 @@ def _next_number(*, rules: CertificationSettings, year: int, level_code: int) ->
     counter, _ = CertificateCounter.objects.select_for_update().get_or_create(
         year=year, level_code=level_code
     )
-    counter.last_value = F("last_value") + 1
+    while True:
+        counter.last_value += 1
+        number = f"{rules.number_prefix}{year:04d}{level_code}{counter.last_value:06d}"
+        # A certificate recorded from elsewhere may already carry this number: skip it.
+        if not Certificate.objects.filter(number=number).exists():
+            break
     counter.save(update_fields=["last_value"])
-    counter.refresh_from_db(fields=["last_value"])
-    return f"{rules.number_prefix}{year:04d}{level_code}{counter.last_value:06d}"
+    return number
 
 
 def _printable_fields(*, name: str, level: SkillLevel, body: str) -> dict[str, str]:
@@ -333,7 +338,15 @@ def certificate_issue(
         )
         if photo is not None:
             certificate.photo.save(f"{certificate.verification_code}.img", photo, save=False)
-        certificate.save()
+        try:
+            with transaction.atomic():
+                certificate.save()
+        except IntegrityError:
+            # The same assessment issued twice at the same moment, or the number was
+            # already taken by a certificate recorded from elsewhere (issue again).
+            if Certificate.objects.filter(assessment=assessment).exists():
+                raise ValidationError(MSG_ALREADY_ISSUED, code="already_issued") from None
+            raise ValidationError(MSG_NUMBER_TAKEN, code="number_taken") from None
         audit_record(
             action="certificate.issued",
             actor=acting_user,
@@ -403,7 +416,13 @@ def certificate_record_external(
         certificate.evidence.save(
             f"{certificate.verification_code}.{extension}", evidence, save=False
         )
-        certificate.save()
+        try:
+            with transaction.atomic():
+                certificate.save()
+        except IntegrityError:  # the same number recorded twice at the same moment
+            raise ValidationError(
+                {"number": ValidationError(MSG_NUMBER_TAKEN, code="taken")}
+            ) from None
         audit_record(
             action="certificate.recorded_external",
             actor=acting_user,
@@ -550,6 +569,49 @@ MSG_IMPORT_UNKNOWN_STAFF = _("No staff member with this staff number in your uni
 MSG_IMPORT_NAME_MISMATCH = _("The name does not match the staff number.")
 MSG_IMPORT_LEVEL = _("Unknown or not offered level.")
 MSG_IMPORT_DUPLICATE = _("This person and level appear twice in the file.")
+
+
+def practical_scores_template(*, acting_user) -> bytes:
+    """An xlsx to fill in: the header row, then every open assessment in the user's
+    units that still lacks a practical score (one row each, score left empty)."""
+    import io
+
+    from openpyxl import Workbook
+    from openpyxl.styles import Font, PatternFill
+
+    from core.exports import safe_cell
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "实操成绩"
+    ws.append([names[0] for names in PRACTICAL_HEADERS.values()])
+    for cell in ws[1]:
+        cell.font = Font(bold=True, color="FFFFFF")
+        cell.fill = PatternFill("solid", fgColor="1F4E79")
+    open_assessments = (
+        Assessment.objects.filter(
+            candidate__department__in=departments_managed_by(acting_user),
+            status=AssessmentStatus.PENDING,
+            practical_score__isnull=True,
+        )
+        .select_related("candidate", "level")
+        .order_by("candidate__department__path", "candidate__staff_number")
+    )
+    for assessment in open_assessments.iterator(chunk_size=500):
+        ws.append(
+            [
+                safe_cell(assessment.candidate.staff_number),
+                safe_cell(assessment.candidate.name),
+                safe_cell(assessment.level.name),
+                None,
+            ]
+        )
+    for column, width in zip("ABCD", (16, 12, 16, 12), strict=True):
+        ws.column_dimensions[column].width = width
+    ws.freeze_panes = "A2"
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()
 
 
 def _norm_header(value) -> str:
@@ -706,6 +768,7 @@ def bundle_build(*, bundle_id: int) -> CertificateBundle:
         Certificate.objects.filter(
             staff__department__path__startswith=bundle.department.path,
             revoked_on__isnull=True,
+            source=CertificateSource.ISSUED,
         )
         .select_related("level", "staff__department")
         .order_by("staff__department__path", "number")

@@ -19,6 +19,11 @@ urlpatterns = [
     path("bundles/<uuid:public_id>/", views.bundle_detail, name="bundle"),
     path("assessments/", views.assessment_list, name="assessments"),
     path("assessments/import/", views.practical_import, name="import"),
+    path(
+        "assessments/import/template.xlsx",
+        views.practical_import_template,
+        name="import_template",
+    ),
     path("assessments/<uuid:public_id>/", views.assessment_detail, name="assessment_detail"),
     path("external/new/", views.external_create, name="external_new"),
     path("dashboard/", views.dashboard, name="dashboard"),

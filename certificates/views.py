@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -38,7 +39,7 @@ from .forms import (
     ScoreForm,
     VerifyForm,
 )
-from .models import BundleStatus, Certificate, CertificateBundle, Notice
+from .models import BundleStatus, Certificate, CertificateBundle, CertificateSource, Notice
 from .pdf import render_certificate_pdf
 from .ratelimit import rate_limited
 from .rates import gap_staff
@@ -132,6 +133,8 @@ def index(request):
     )
     staff = Staff.objects.filter(user_id=request.user.pk).first()
     notices = list(Notice.objects.filter(user=request.user, read_at__isnull=True)[:10])
+    if notices:  # shown once, then marked read
+        Notice.objects.filter(pk__in=[n.pk for n in notices]).update(read_at=timezone.now())
     units = list(department_roots_for(user=request.user)) if roles.can_read_units else []
     return render(
         request,
@@ -164,6 +167,8 @@ def certificate_detail(request, public_id):
 @login_required
 def certificate_pdf(request, public_id):
     certificate = get_certificate_for(request.user, public_id)
+    if certificate.source != CertificateSource.ISSUED:
+        raise Http404  # certificates from elsewhere have their scan, not our PDF
     try:
         pdf = render_certificate_pdf(certificate)
     except ValidationError as exc:
@@ -389,6 +394,17 @@ def practical_import(request):
             )
             return redirect("certificates:assessments")
     return render(request, "certificates/import.html", {"form": form, "result": result})
+
+
+@login_required
+def practical_import_template(request):
+    _require_writer(request.user)
+    response = HttpResponse(
+        services.practical_scores_template(acting_user=request.user),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = 'attachment; filename="practical-scores.xlsx"'
+    return response
 
 
 @login_required

@@ -7,6 +7,8 @@ match its schema. The number of examples is bounded so the run stays short in CI
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from rest_framework.authtoken.models import Token
 from schemathesis.checks import not_a_server_error
@@ -26,23 +28,21 @@ MAX_EXAMPLES = 15
 schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", application)
 
 
-@pytest.fixture
-def _keep_connection_open():
-    """The WSGI handler closes the database connection after each request, which would
-    end the test's transaction on PostgreSQL; Django's own test client disconnects
-    that handler the same way."""
-    from django.core import signals
-    from django.db import close_old_connections
-
-    signals.request_started.disconnect(close_old_connections)
-    signals.request_finished.disconnect(close_old_connections)
+@pytest.fixture(autouse=True)
+def _keep_the_test_connection_open():
+    """Calling the WSGI app directly fires request_started/finished, whose
+    close_old_connections() closes the test transaction's connection on PostgreSQL
+    (SQLite's in-memory database is never closed). Django's test Client detaches the
+    handler the same way."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
     yield
-    signals.request_started.connect(close_old_connections)
-    signals.request_finished.connect(close_old_connections)
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
 
 
 @pytest.fixture
-def admin_headers(db, city, _keep_connection_open):
+def admin_headers(db, city):
     admin = make_user_with_role(Role.ADMINISTRATOR, city.city, username="fuzz-admin")
     add_totp(admin)
     StaffFactory.create_batch(3, department=city.township_a1)

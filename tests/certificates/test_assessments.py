@@ -202,3 +202,23 @@ def test_practical_import_reports_a_file_without_header(city, coordinator_a):
     assert result.errors and result.errors[0][0] == 0
     result = practical_scores_import(file=io.BytesIO(b"not a spreadsheet"))
     assert result.errors and result.errors[0][0] == 0
+
+
+def test_the_import_template_lists_open_assessments_and_reimports(city, levels, coordinator_a):
+    from certificates.services import practical_scores_template
+
+    mine = StaffFactory(department=city.township_a1, name="张三", staff_number="S1")
+    other = StaffFactory(department=city.township_b1, name="李四", staff_number="S2")
+    assessment_create(candidate=mine, level=levels[5])
+    assessment_create(candidate=other, level=levels[5])
+    content = practical_scores_template(acting_user=coordinator_a)
+    ws = openpyxl.load_workbook(io.BytesIO(content)).active
+    rows = list(ws.iter_rows(values_only=True))
+    assert rows == [("工号", "姓名", "等级", "实操成绩"), ("S1", "张三", "五级/初级工", None)]
+    ws.cell(row=2, column=4, value=88)
+    buffer = io.BytesIO()
+    ws.parent.save(buffer)
+    buffer.seek(0)
+    result = practical_scores_import(file=buffer, acting_user=coordinator_a, dry_run=False)
+    assert result.applied
+    assert Assessment.objects.get(candidate=mine).practical_score == 88

@@ -304,3 +304,18 @@ def test_expiry_reminders_go_to_holder_and_coordinator_once(
     assert sorted(mail.outbox[0].to) == ["co@example.cn", "holder@example.cn"]
     assert set(Notice.objects.values_list("user_id", flat=True)) == {user.pk, coordinator.pk}
     assert not Notice.objects.filter(user=other).exists()
+
+
+def test_a_number_already_recorded_from_elsewhere_is_skipped(city, levels, administrator):
+    certificate_record_external(
+        staff=StaffFactory(department=city.township_a1),
+        level=levels[5],
+        number="ZC20265000001",
+        issue_date=datetime.date(2026, 1, 1),
+        assessment_body="x",
+        evidence=SimpleUploadedFile("a.pdf", PDF),
+        acting_user=administrator,
+    )
+    assessment = passed_assessment(StaffFactory(department=city.township_a1), levels[5])
+    issued = certificate_issue(assessment=assessment, issue_date=datetime.date(2026, 3, 1))
+    assert issued.number == "ZC20265000002"

@@ -62,6 +62,18 @@ def test_managers_see_rates_but_not_who(client, city, levels, manager_a):
     assert "待认证" not in page.content.decode()
 
 
+def test_the_dashboard_counts_cards_below(city, levels, manager_a):
+    from certificates.dashboard import dashboard_build
+
+    quick_certificate(
+        StaffFactory(department=city.township_a1), levels[5], issued=datetime.date(2026, 1, 1)
+    )
+    StaffFactory(department=city.township_a2)
+    board = dashboard_build(user=manager_a, department=city.county_a)
+    assert (board.red_units, board.yellow_units) == (1, 0)  # A2 at 0%; A1 at 100%
+    assert [u.name for u in board.league] == ["甲一镇", "甲二镇"]
+
+
 def test_dashboard_is_scoped_to_the_users_subtree(client, city, manager_a):
     client.force_login(manager_a)
     response = client.get(reverse("certificates:dashboard"))
@@ -125,7 +137,10 @@ def test_the_xlsx_export_opens_with_the_expected_cells(client, city, levels, coo
     assert ws["H3"].value == labels["Red card"]
     rows = {ws.cell(row=r, column=1).value: r for r in range(3, ws.max_row + 1)}
     assert ws.cell(row=rows["A1"], column=6).value == 0.5
-    people = wb.worksheets[1]
+    trend = wb.worksheets[1]
+    assert trend.max_row == 2  # no snapshots yet: today's figure only
+    assert (trend["B2"].value, trend["C2"].value, trend["D2"].value) == (2, 1, 0.5)
+    people = wb.worksheets[2]
     names = [people.cell(row=r, column=2).value for r in range(2, people.max_row + 1)]
     assert names == ["'=HYPERLINK()"]
 
@@ -236,3 +251,80 @@ def test_demo_certificates_give_uneven_rates_and_a_climbing_trend(db):
     learners = Staff.objects.filter(user__isnull=False, user__role_assignments__isnull=True)
     counts = [s.certificates.count() for s in learners.order_by("staff_number")[:2]]
     assert counts == [1, 0]
+
+
+def test_practical_import_page_checks_then_imports(client, city, levels, coordinator_a):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    staff = StaffFactory(department=city.township_a1, name="张三", staff_number="S1")
+    wb = openpyxl.Workbook()
+    wb.active.append(["工号", "姓名", "等级", "实操成绩"])
+    wb.active.append(["S1", "张三", 5, 91])
+    buffer = io.BytesIO()
+    wb.save(buffer)
+
+    def upload():
+        return SimpleUploadedFile("scores.xlsx", buffer.getvalue())
+
+    client.force_login(coordinator_a)
+    url = reverse("certificates:import")
+    response = client.post(url, {"file": upload(), "apply": "0"})
+    assert response.status_code == 200
+    assert not Assessment.objects.filter(candidate=staff).exists()
+    response = client.post(url, {"file": upload(), "apply": "1"})
+    assert response.status_code == 302
+    assert Assessment.objects.get(candidate=staff).practical_score == 91
+    template = client.get(reverse("certificates:import_template"))
+    assert template.status_code == 200
+
+
+def test_learners_cannot_import_or_see_assessments(client, learner_a1):
+    client.force_login(learner_a1[0])
+    for name in ("import", "import_template", "assessments", "external_new"):
+        assert client.get(reverse(f"certificates:{name}")).status_code == 404
+
+
+def test_certificates_from_elsewhere_have_no_pdf_of_ours(client, city, levels, administrator):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from certificates.services import certificate_record_external
+
+    certificate = certificate_record_external(
+        staff=StaffFactory(department=city.township_a1),
+        level=levels[4],
+        number="JX-1",
+        issue_date=datetime.date(2020, 1, 1),
+        assessment_body="江西省职业技能鉴定指导中心",
+        evidence=SimpleUploadedFile("a.pdf", b"%PDF-1.4 scan"),
+        acting_user=administrator,
+    )
+    client.force_login(administrator)
+    assert client.get(reverse("certificates:pdf", args=[certificate.public_id])).status_code == 404
+    evidence = client.get(reverse("certificates:evidence", args=[certificate.public_id]))
+    assert evidence.status_code == 200
+    assert b"".join(evidence.streaming_content).startswith(b"%PDF")
+
+
+def test_an_administrator_records_a_paper_certificate_through_the_page(
+    client, city, levels, administrator, coordinator_a
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    StaffFactory(department=city.township_b1, staff_number="P1")
+    data = {
+        "staff_number": "P1",
+        "level": levels[4].pk,
+        "number": "JX-2019-7",
+        "issue_date": "2019-06-01",
+        "assessment_body": "江西省职业技能鉴定指导中心",
+    }
+    client.force_login(coordinator_a)
+    url = reverse("certificates:external_new")
+    assert client.get(url).status_code == 404
+    client.force_login(administrator)
+    bad = client.post(url, {**data, "evidence": SimpleUploadedFile("a.pdf", b"GIF89a")})
+    assert bad.status_code == 200 and not Certificate.objects.exists()
+    good = client.post(url, {**data, "evidence": SimpleUploadedFile("a.png", b"\x89PNG\r\n\x1a\n")})
+    certificate = Certificate.objects.get()
+    assert good.url == reverse("certificates:detail", args=[certificate.public_id])
+    assert certificate.source == "external"

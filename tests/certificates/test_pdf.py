@@ -15,6 +15,7 @@ from certificates.models import BundleStatus, CertificateBundle
 from certificates.pdf import _get_engine, render_certificate_pdf, verification_url
 from certificates.services import bundle_request
 
+from ..factories import StaffFactory
 from .helpers import issued_certificate
 
 
@@ -130,3 +131,35 @@ def test_a_units_certificates_are_bundled_as_a_zip(
         [first.number, second.number]
     )
     assert "not-printed.txt" in names
+
+
+def test_a_photo_is_validated_and_printed(city, levels):
+    from io import BytesIO
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    from certificates.services import certificate_issue
+
+    from .helpers import passed_assessment
+
+    buffer = BytesIO()
+    Image.new("RGB", (60, 80), (200, 30, 30)).save(buffer, format="PNG")
+    staff = StaffFactory(department=city.township_a1)
+    with pytest.raises(ValidationError):
+        certificate_issue(
+            assessment=passed_assessment(staff, levels[5]),
+            photo=SimpleUploadedFile("x.png", b"<svg onload=alert(1)>"),
+        )
+    certificate = certificate_issue(
+        assessment=passed_assessment(staff, levels[4]),
+        photo=SimpleUploadedFile("me.png", buffer.getvalue()),
+    )
+    reader = PdfReader(io.BytesIO(render_certificate_pdf(certificate)))
+    assert len(reader.pages[0].images) >= 1
+
+
+def test_the_font_check_passes_here():
+    from certificates.checks import check_certificate_fonts
+
+    assert check_certificate_fonts() == []
