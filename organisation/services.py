@@ -249,6 +249,7 @@ def role_assign(
         if role == Role.ADMINISTRATOR and not user.is_staff:
             user.is_staff = True  # lets administrators into the Django admin
             user.save(update_fields=["is_staff"])
+        user_roles_forget(user.pk)
         if created:
             audit_record(
                 action="role.assigned",
