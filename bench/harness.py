@@ -43,23 +43,24 @@ def pg_recreate_database(name: str) -> str:
 
 def app_env(db_url: str, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
-    env.update({
-        "DJANGO_SETTINGS_MODULE": "config.settings.local",
-        "DJANGO_DEBUG": "false",
-        "DATABASE_URL": db_url,
-        "DATABASE_CONN_MAX_AGE": "600",
-        "LOG_LEVEL": "WARNING",
-        # Generous API throttles: thousands of simulated people share one address.
-        "API_ANON_RATE": "100000/min",
-        "API_USER_RATE": "100000/min",
-    })
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "config.settings.local",
+            "DJANGO_DEBUG": "false",
+            "DATABASE_URL": db_url,
+            "DATABASE_CONN_MAX_AGE": "600",
+            "LOG_LEVEL": "WARNING",
+            # Generous API throttles: thousands of simulated people share one address.
+            "API_ANON_RATE": "100000/min",
+            "API_USER_RATE": "100000/min",
+        }
+    )
     env.update(extra)
     return env
 
 
 def manage(args: list[str], env: dict[str, str], **kwargs) -> subprocess.CompletedProcess:
-    return subprocess.run([PYTHON, "manage.py", *args], cwd=ROOT, env=env, check=True,
-                          **kwargs)
+    return subprocess.run([PYTHON, "manage.py", *args], cwd=ROOT, env=env, check=True, **kwargs)
 
 
 def free_port() -> int:
@@ -71,8 +72,15 @@ def free_port() -> int:
 class Gunicorn:
     """The real application under gunicorn (gthread workers)."""
 
-    def __init__(self, env: dict[str, str], *, workers: int = 4, threads: int = 8,
-                 port: int | None = None, log: Path | None = None):
+    def __init__(
+        self,
+        env: dict[str, str],
+        *,
+        workers: int = 4,
+        threads: int = 8,
+        port: int | None = None,
+        log: Path | None = None,
+    ):
         self.env = env
         self.workers = workers
         self.threads = threads
@@ -88,11 +96,30 @@ class Gunicorn:
         self.log.parent.mkdir(parents=True, exist_ok=True)
         logfile = self.log.open("w")
         self.proc = subprocess.Popen(
-            [PYTHON, "-m", "gunicorn", "config.wsgi:application",
-             "--bind", f"127.0.0.1:{self.port}", "--workers", str(self.workers),
-             "--worker-class", "gthread", "--threads", str(self.threads),
-             "--timeout", "60", "--graceful-timeout", "5", "--backlog", "4096"],
-            cwd=ROOT, env=self.env, stdout=logfile, stderr=subprocess.STDOUT,
+            [
+                PYTHON,
+                "-m",
+                "gunicorn",
+                "config.wsgi:application",
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                "--workers",
+                str(self.workers),
+                "--worker-class",
+                "gthread",
+                "--threads",
+                str(self.threads),
+                "--timeout",
+                "60",
+                "--graceful-timeout",
+                "5",
+                "--backlog",
+                "4096",
+            ],
+            cwd=ROOT,
+            env=self.env,
+            stdout=logfile,
+            stderr=subprocess.STDOUT,
         )
         self.wait_healthy()
         return self
@@ -100,16 +127,19 @@ class Gunicorn:
     def wait_healthy(self, timeout: float = 60) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            with contextlib.suppress(OSError):
-                with urllib.request.urlopen(f"{self.url}/healthz", timeout=2) as r:  # noqa: S310
-                    if r.status == 200:
-                        return
+            with (
+                contextlib.suppress(OSError),
+                urllib.request.urlopen(f"{self.url}/healthz", timeout=2) as r,
+            ):
+                if r.status == 200:
+                    return
             time.sleep(0.3)
         raise RuntimeError(f"gunicorn did not become healthy; see {self.log}")
 
     def worker_pids(self) -> list[int]:
-        out = subprocess.run(["pgrep", "-P", str(self.proc.pid)], capture_output=True,
-                             text=True).stdout
+        out = subprocess.run(
+            ["pgrep", "-P", str(self.proc.pid)], capture_output=True, text=True
+        ).stdout
         return [int(p) for p in out.split()]
 
     def kill_one_worker(self) -> int:
@@ -135,8 +165,11 @@ class Gunicorn:
 def restart_postgres() -> None:
     """Restart the local PostgreSQL cluster (needs the right to do so: root here)."""
     version = sorted(os.listdir("/etc/postgresql"))[-1]
-    subprocess.run(["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", "restart"],
-                   check=True, capture_output=True)
+    subprocess.run(
+        ["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", "restart"],
+        check=True,
+        capture_output=True,
+    )
 
 
 @dataclass
@@ -145,7 +178,8 @@ class Stats:
 
     latencies: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     errors: dict[str, dict[str, int]] = field(
-        default_factory=lambda: defaultdict(lambda: defaultdict(int)))
+        default_factory=lambda: defaultdict(lambda: defaultdict(int))
+    )
     started: float = field(default_factory=time.monotonic)
 
     def ok(self, name: str, seconds: float) -> None:
@@ -164,24 +198,29 @@ class Stats:
             def pct(p: float, values=values, n=n) -> float:
                 return values[min(n - 1, int(p * n))] * 1000 if n else float("nan")
 
-            rows.append({
-                "endpoint": name,
-                "ok": n,
-                "errors": dict(self.errors.get(name, {})),
-                "rate_per_s": round(n / elapsed, 1) if elapsed else 0,
-                "p50_ms": round(pct(0.50), 1),
-                "p95_ms": round(pct(0.95), 1),
-                "p99_ms": round(pct(0.99), 1),
-                "max_ms": round(values[-1] * 1000, 1) if n else float("nan"),
-                "mean_ms": round(statistics.fmean(values) * 1000, 1) if n else float("nan"),
-            })
+            rows.append(
+                {
+                    "endpoint": name,
+                    "ok": n,
+                    "errors": dict(self.errors.get(name, {})),
+                    "rate_per_s": round(n / elapsed, 1) if elapsed else 0,
+                    "p50_ms": round(pct(0.50), 1),
+                    "p95_ms": round(pct(0.95), 1),
+                    "p99_ms": round(pct(0.99), 1),
+                    "max_ms": round(values[-1] * 1000, 1) if n else float("nan"),
+                    "mean_ms": round(statistics.fmean(values) * 1000, 1) if n else float("nan"),
+                }
+            )
         return rows
 
 
 def print_table(rows: list[dict]) -> None:
-    print(f"{'endpoint':<14}{'ok':>8}{'err':>7}{'rate/s':>9}{'p50':>9}{'p95':>9}{'p99':>9}"
-          f"{'max':>9}")
+    print(
+        f"{'endpoint':<14}{'ok':>8}{'err':>7}{'rate/s':>9}{'p50':>9}{'p95':>9}{'p99':>9}{'max':>9}"
+    )
     for r in rows:
-        print(f"{r['endpoint']:<14}{r['ok']:>8}{sum(r['errors'].values()):>7}"
-              f"{r['rate_per_s']:>9}{r['p50_ms']:>9}{r['p95_ms']:>9}{r['p99_ms']:>9}"
-              f"{r['max_ms']:>9}")
+        print(
+            f"{r['endpoint']:<14}{r['ok']:>8}{sum(r['errors'].values()):>7}"
+            f"{r['rate_per_s']:>9}{r['p50_ms']:>9}{r['p95_ms']:>9}{r['p99_ms']:>9}"
+            f"{r['max_ms']:>9}"
+        )

@@ -127,6 +127,7 @@ def run_import(url: str, media: str, path: str) -> None:
     print(f"baseline maxrss {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
     for label in ("first import", "same file again"):
         t0 = time.perf_counter()
+        c0 = time.process_time()
         with open(path, "rb") as handle:
             record = services.roster_upload(
                 file=File(handle), filename="bench.xlsx", acting_user=admin, background=False
@@ -135,10 +136,12 @@ def run_import(url: str, media: str, path: str) -> None:
         assert record.status == "ready", (record.status, record.report.get("errors", [])[:3])
         report = services.roster_commit(roster_import=record, acting_user=admin)
         t2 = time.perf_counter()
+        cpu = time.process_time() - c0
         rows = report.counts["rows"]
         print(
             f"{label}: {rows} rows; preview (read+validate+report) {t1 - t0:.2f} s, "
-            f"commit {t2 - t1:.2f} s, total {t2 - t0:.2f} s = {rows / (t2 - t0):,.0f} rows/s; "
+            f"commit {t2 - t1:.2f} s, total {t2 - t0:.2f} s = {rows / (t2 - t0):,.0f} rows/s "
+            f"(Python CPU {cpu:.2f} s); load average {os.getloadavg()[0]:.1f}; "
             f"counts new={report.counts['new']} unchanged={report.counts['unchanged']}; "
             f"maxrss so far {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB"
         )

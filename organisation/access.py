@@ -15,6 +15,7 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.core.cache import cache
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.db.models.lookups import StartsWith
 from django.http import Http404
@@ -143,16 +144,37 @@ class UserRoles:
         return self.is_superuser or bool(self.roles)
 
 
+ROLES_CACHE_SECONDS = 60
+
+
+def _roles_cache_key(user_id: int) -> str:
+    return f"user-roles:{user_id}"
+
+
+def user_roles_forget(user_id: int) -> None:
+    """Call after changing a user's roles or staff link (services do)."""
+    cache.delete(_roles_cache_key(user_id))
+
+
 def user_roles(user) -> UserRoles:
-    """The user's roles, cached on the user object for the request."""
+    """The user's roles: cached on the user object for the request and in the cache
+    for a minute, so that hot endpoints (saving exam answers) run no query for it."""
     if user is None or not user.is_authenticated:
         return UserRoles(frozenset(), False, False)
     cached = getattr(user, "_user_roles_cache", None)
     if cached is not None:
         return cached
-    roles = frozenset(RoleAssignment.objects.filter(user_id=user.pk).values_list("role", flat=True))
-    is_learner = Staff.objects.filter(user_id=user.pk).exists()
-    result = UserRoles(roles, is_learner, user.is_superuser)
+    stored = cache.get(_roles_cache_key(user.pk))
+    if stored is None:
+        roles = tuple(
+            sorted(
+                set(RoleAssignment.objects.filter(user_id=user.pk).values_list("role", flat=True))
+            )
+        )
+        is_learner = Staff.objects.filter(user_id=user.pk).exists()
+        stored = (roles, is_learner)
+        cache.set(_roles_cache_key(user.pk), stored, ROLES_CACHE_SECONDS)
+    result = UserRoles(frozenset(stored[0]), stored[1], user.is_superuser)
     user._user_roles_cache = result
     return result
 

@@ -6,7 +6,7 @@ from treebeard.forms import movenodeform_factory
 
 from audit.services import audit_record
 
-from .access import departments_visible_to, is_administrator
+from .access import departments_visible_to, is_administrator, user_roles_forget
 from .models import Department, RoleAssignment, Staff
 
 
@@ -76,6 +76,7 @@ class RoleAssignmentAdmin(AdministratorOnlyMixin, admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
+        user_roles_forget(obj.user_id)
         audit_record(
             action="role.assigned",
             actor=request.user,
@@ -88,6 +89,7 @@ class RoleAssignmentAdmin(AdministratorOnlyMixin, admin.ModelAdmin):
         data = {"role": obj.role, "department": obj.department.code, "via": "admin"}
         user = obj.user
         super().delete_model(request, obj)
+        user_roles_forget(user.pk)
         audit_record(
             action="role.revoked", actor=request.user, target=user, request=request, data=data
         )

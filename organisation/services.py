@@ -14,7 +14,7 @@ from accounts.services import user_set_initial_password
 from audit.services import audit_record
 from core.text import clean_text, compact
 
-from .access import departments_managed_by, is_administrator
+from .access import departments_managed_by, is_administrator, user_roles_forget
 from .crypto import encrypt_id_number, hash_id_number
 from .idnumbers import mask_id_number, validate_id_number
 from .models import Department, Role, RoleAssignment, Staff, StaffStatus
@@ -213,6 +213,7 @@ def staff_create_account(*, staff: Staff, acting_user=None, request=None) -> str
             user = User.objects.create(username=staff.staff_number, first_name=staff.name)
             staff.user = user
             staff.save(update_fields=["user", "updated_at"])
+            user_roles_forget(user.pk)
         code = user_set_initial_password(user=user)
         audit_record(
             action="account.initial_password_issued",
@@ -248,6 +249,7 @@ def role_assign(
         if role == Role.ADMINISTRATOR and not user.is_staff:
             user.is_staff = True  # lets administrators into the Django admin
             user.save(update_fields=["is_staff"])
+        user_roles_forget(user.pk)
         if created:
             audit_record(
                 action="role.assigned",
@@ -266,6 +268,7 @@ def role_revoke(*, assignment: RoleAssignment, acting_user=None, request=None) -
         data = {"role": assignment.role, "department": assignment.department.code}
         user = assignment.user
         assignment.delete()
+        user_roles_forget(user.pk)
         if (
             data["role"] == Role.ADMINISTRATOR
             and not RoleAssignment.objects.filter(user=user, role=Role.ADMINISTRATOR).exists()

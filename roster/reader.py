@@ -367,10 +367,11 @@ def _find_header(grid: list[list]) -> tuple[int, dict[str, int]] | None:
 
 
 def _is_blank_row(cells: list) -> bool:
+    # str.strip() removes every Unicode space; zero-width ones are stripped after.
     for c in cells:
         if c is None:
             continue
-        if not isinstance(c, str) or (c.strip() and clean_text(c)):
+        if not isinstance(c, str) or c.strip().strip("\u200b\ufeff").strip():
             return False
     return True
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 
 from organisation.access import departments_managed_by
 from organisation.models import Department
@@ -10,7 +10,7 @@ from organisation.models import Department
 from . import exports
 from .access import imports_visible_to
 from .models import RosterImport
-from .services import _load_table
+from .services import _load_table, error_message
 
 
 def roster_import_list(*, user) -> QuerySet[RosterImport]:
@@ -19,6 +19,7 @@ def roster_import_list(*, user) -> QuerySet[RosterImport]:
         imports_visible_to(user)
         .select_related("created_by", "department")
         .defer("report", "initial_passwords")
+        .annotate(outcome=F("report__counts"))
     )
 
 
@@ -29,4 +30,5 @@ def roster_units_for(*, user) -> list[Department]:
 def roster_error_report(*, roster_import: RosterImport) -> bytes:
     """The uploaded sheet with the bad cells highlighted (errors of the latest check)."""
     table = _load_table(roster_import)
-    return exports.error_report_xlsx(table=table, errors=roster_import.report.get("errors", []))
+    errors = [{**e, "message": error_message(e)} for e in roster_import.report.get("errors", [])]
+    return exports.error_report_xlsx(table=table, errors=errors)

@@ -45,6 +45,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
@@ -223,6 +224,51 @@ def _refusal_report(exc: ValidationError, *, filename: str, sha256: str, sync: b
     )
 
 
+def _row_messages() -> dict:
+    from organisation import idnumbers
+    from organisation.services import MSG_MOBILE
+
+    return {
+        CODE_REQUIRED: MSG_REQUIRED,
+        CODE_TOO_LONG: MSG_TOO_LONG,
+        CODE_ID_AS_NUMBER: MSG_ID_AS_NUMBER,
+        CODE_UNIT_AMBIGUOUS: MSG_UNIT_AMBIGUOUS,
+        CODE_UNIT_OUTSIDE: MSG_UNIT_OUTSIDE,
+        CODE_WINDOW_VALUE: MSG_WINDOW_VALUE,
+        CODE_DATE_VALUE: MSG_DATE_VALUE,
+        CODE_MOBILE: MSG_MOBILE,
+        CODE_DUPLICATE_ID: MSG_DUPLICATE_ID,
+        CODE_DUPLICATE_STAFF_NUMBER: MSG_DUPLICATE_STAFF_NUMBER,
+        CODE_DUPLICATE_MOBILE: MSG_DUPLICATE_MOBILE,
+        CODE_STAFF_NUMBER_TAKEN: MSG_STAFF_NUMBER_TAKEN,
+        CODE_MOBILE_TAKEN: MSG_MOBILE_TAKEN,
+        CODE_ACCOUNT_TAKEN: MSG_ACCOUNT_TAKEN,
+        "id_empty": idnumbers.MSG_EMPTY,
+        "id_legacy_15": idnumbers.MSG_LEGACY_15,
+        "id_length": idnumbers.MSG_LENGTH,
+        "id_characters": idnumbers.MSG_CHARACTERS,
+        "id_birth_date": idnumbers.MSG_BIRTH_DATE,
+        "id_check_digit": idnumbers.MSG_CHECK_DIGIT,
+    }
+
+
+def error_message(error: dict) -> str:
+    """A row error's message in the active language (reports keep code and params)."""
+    code, params = error.get("code"), dict(error.get("params") or {})
+    if code == CODE_UNIT_UNKNOWN:
+        message = MSG_UNIT_SUGGEST if "suggestion" in params else MSG_UNIT_UNKNOWN
+    else:
+        message = _row_messages().get(code)
+    if message is None:
+        return error.get("message", "")
+    if "field" in params:
+        params["field"] = FIELD_LABELS.get(params["field"], params["field"])
+    try:
+        return str(message % params) if params else str(message)
+    except (KeyError, TypeError, ValueError):
+        return error.get("message", "")
+
+
 def _zero_counts() -> dict[str, int]:
     return dict.fromkeys(
         ("rows", "new", "updated", "unchanged", "transfers", "leaving", "errors", "error_rows"),
@@ -277,9 +323,8 @@ class _Units:
         )
         self._cache: dict[str, tuple] = {}
 
-    def resolve(self, raw: object) -> tuple[dict | None, str, str, dict]:
-        """(unit, error code, message, params) for a unit cell."""
-        text = reader.to_text(raw)
+    def resolve(self, text: str) -> tuple[dict | None, str, str, dict]:
+        """(unit, error code, message, params) for a unit cell's text."""
         if text in self._cache:
             return self._cache[text]
         result = self._resolve(text)
@@ -329,6 +374,11 @@ def _analyse(table: Table, *, acting_user, sync: bool, report: Report, progress=
                 "field": field_name,
                 "code": code,
                 "message": str(message % params) if params else str(message),
+                # Kept so that the message can be shown again in the reader's language.
+                "params": {
+                    k: field_name if k == "field" else (v if isinstance(v, int) else str(v))
+                    for k, v in (params or {}).items()
+                },
             }
         )
 
@@ -365,12 +415,12 @@ def _analyse(table: Table, *, acting_user, sync: bool, report: Report, progress=
                 params = {"field": label, "limit": MAX_LENGTHS[field_name]}
                 add_error(row, field_name, CODE_TOO_LONG, MSG_TOO_LONG, params)
         # Unit.
-        raw_unit = value(cells, FIELD_UNIT)
-        if not reader.to_text(raw_unit):
+        unit_text = reader.to_text(value(cells, FIELD_UNIT))
+        if not unit_text:
             label = FIELD_LABELS[FIELD_UNIT]
             add_error(row, FIELD_UNIT, CODE_REQUIRED, MSG_REQUIRED, {"field": label})
         else:
-            unit, code, message, params = units.resolve(raw_unit)
+            unit, code, message, params = units.resolve(unit_text)
             if unit is None:
                 add_error(row, FIELD_UNIT, code, message, params)
             row.unit = unit
@@ -381,12 +431,13 @@ def _analyse(table: Table, *, acting_user, sync: bool, report: Report, progress=
                 add_error(row, FIELD_POST, CODE_TOO_LONG, MSG_TOO_LONG, params)
         if has[FIELD_WINDOW]:
             raw = value(cells, FIELD_WINDOW)
-            if reader.to_text(raw) == "":
+            text = reader.to_text(raw)
+            if text == "":
                 row.is_window_staff = True
             else:
-                row.is_window_staff = reader.to_bool(raw)
+                row.is_window_staff = reader.to_bool(raw if isinstance(raw, int | float) else text)
                 if row.is_window_staff is None:
-                    params = {"value": reader.to_text(raw)}
+                    params = {"value": text}
                     add_error(row, FIELD_WINDOW, CODE_WINDOW_VALUE, MSG_WINDOW_VALUE, params)
         if has[FIELD_MOBILE]:
             try:
@@ -441,20 +492,27 @@ def _analyse(table: Table, *, acting_user, sync: bool, report: Report, progress=
         if done % _CHUNK == 0:
             chunk = [r for r in rows[done : done + _CHUNK] if not r.bad]
             by_hash = {s["id_number_hash"]: s for s in _existing_staff([r.id_hash for r in chunk])}
-            by_number = dict(
-                Staff.objects.filter(
-                    **in_filter("staff_number", [r.staff_number for r in chunk])
-                ).values_list("staff_number", "pk")
-            )
-            mobiles = [r.mobile for r in chunk if r.mobile]
-            by_mobile = (
-                dict(
-                    Staff.objects.filter(**in_filter("mobile", mobiles)).values_list("mobile", "pk")
-                )
-                if mobiles
-                else {}
-            )
-            new_numbers = [r.staff_number for r in chunk if r.id_hash not in by_hash]
+            # Staff numbers and mobiles held by someone: only those that are not already
+            # this person's own (unique columns), in one query.
+            numbers, mobiles = [], []
+            for r in chunk:
+                own = by_hash.get(r.id_hash) or {}
+                if own.get("staff_number") != r.staff_number:
+                    numbers.append(r.staff_number)
+                if r.mobile and own.get("mobile") != r.mobile:
+                    mobiles.append(r.mobile)
+            by_number, by_mobile = {}, {}
+            if numbers or mobiles:
+                holders = Staff.objects.filter(
+                    Q(**in_filter("staff_number", numbers)) | Q(**in_filter("mobile", mobiles))
+                ).values_list("staff_number", "mobile", "pk")
+                for number, mobile, pk in holders:
+                    by_number[number] = pk
+                    if mobile:
+                        by_mobile[mobile] = pk
+            # Account names: a new person's, or a changed staff number's (usernames are
+            # staff numbers), must not belong to someone else's account.
+            new_numbers = numbers
             accounts = (
                 set(
                     User.objects.filter(**in_filter("username", new_numbers)).values_list(
@@ -472,7 +530,7 @@ def _analyse(table: Table, *, acting_user, sync: bool, report: Report, progress=
             continue
         current = by_hash.get(row.id_hash)
         own_pk = current["pk"] if current else None
-        holder = by_number.get(row.staff_number)
+        holder = holder_number = by_number.get(row.staff_number)
         if holder is not None and holder != own_pk:
             params = {"value": row.staff_number}
             add_error(
@@ -481,7 +539,7 @@ def _analyse(table: Table, *, acting_user, sync: bool, report: Report, progress=
         holder = by_mobile.get(row.mobile) if row.mobile else None
         if holder is not None and holder != own_pk:
             add_error(row, FIELD_MOBILE, CODE_MOBILE_TAKEN, MSG_MOBILE_TAKEN, {"value": row.mobile})
-        if current is None and row.staff_number in accounts:
+        if row.staff_number in accounts and holder_number is None:
             params = {"value": row.staff_number}
             add_error(row, FIELD_STAFF_NUMBER, CODE_ACCOUNT_TAKEN, MSG_ACCOUNT_TAKEN, params)
         if row.bad:
@@ -888,7 +946,7 @@ def roster_commit(
         with transaction.atomic():
             result = _write(plan, acting_user=acting_user, confirm_transfers=confirm_transfers)
             report.committed = True
-            report.transfers_applied = confirm_transfers and bool(plan.updates)
+            report.transfers_applied = bool(result["transferred"])
             report.counts["applied_transfers"] = len(result["transferred"])
             roster_import.report = report.to_dict()
             roster_import.status = ImportStatus.COMMITTED

@@ -87,7 +87,7 @@ def detail(request, public_id):
         "record": record,
         "report": report,
         "counts": report.get("counts", {}),
-        "errors": errors[:SHOWN],
+        "errors": [{**e, "message": services.error_message(e)} for e in errors[:SHOWN]],
         "errors_more": max(0, len(errors) - SHOWN),
         "new": report.get("new", [])[:SHOWN],
         "updated": _labelled(report.get("updated", [])[:SHOWN]),

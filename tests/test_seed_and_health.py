@@ -36,6 +36,11 @@ def _wipe():
     from training.models import Programme
 
     RosterImport.objects.all().delete()
+    from certificates.models import Assessment, Certificate, CertificateCounter
+
+    Certificate.objects.all().delete()
+    Assessment.objects.all().delete()
+    CertificateCounter.objects.all().delete()
     Programme.objects.all().delete()
     RoleAssignment.objects.all().delete()
     Staff.objects.all().delete()

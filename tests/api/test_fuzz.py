@@ -7,6 +7,8 @@ match its schema. The number of examples is bounded so the run stays short in CI
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from rest_framework.authtoken.models import Token
 from schemathesis.checks import not_a_server_error
@@ -24,6 +26,19 @@ MAX_EXAMPLES = 15
 
 # The schema itself is public (no database needed), so it is loaded at collection.
 schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", application)
+
+
+@pytest.fixture(autouse=True)
+def _keep_the_test_connection_open():
+    """Calling the WSGI app directly fires request_started/finished, whose
+    close_old_connections() closes the test transaction's connection on PostgreSQL
+    (SQLite's in-memory database is never closed). Django's test Client detaches the
+    handler the same way."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
 
 
 @pytest.fixture

@@ -11,7 +11,9 @@ from organisation.services import staff_create_account
 
 from ..factories import StaffFactory, make_user_with_role
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# serialized_rollback: the flush after each test must not lose data migrations
+# (skill levels, certification rules).
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 NEW_PASSWORD = "Window-Clerk-2027"
 

@@ -173,3 +173,17 @@ def test_staff_selector_is_not_n_plus_one(city, coordinator_a, django_assert_num
         rows = [(s.name, s.department.name) for s in staff_list(user=coordinator_a)]
     assert len(rows) == 9
     assert Staff.objects.count() == 9
+
+
+def test_role_changes_take_effect_at_once_despite_the_roles_cache(city):
+    from organisation.access import user_roles
+    from organisation.services import role_assign, role_revoke
+
+    user = UserFactory()
+    assert not user_roles(user).is_coordinator
+    assignment = role_assign(user=user, role=Role.COORDINATOR, department=city.county_a)
+    fresh = type(user).objects.get(pk=user.pk)
+    assert user_roles(fresh).is_coordinator
+    role_revoke(assignment=assignment)
+    fresh = type(user).objects.get(pk=user.pk)
+    assert not user_roles(fresh).is_coordinator

@@ -14,7 +14,7 @@ from roster import services
 from roster.models import ImportStatus
 from tests.factories import StaffFactory, unique_id_number
 
-from .files import csv_bytes, person, upload, xls, xlsx
+from .files import HEADER, csv_bytes, person, upload, xls, xlsx
 
 User = get_user_model()
 
@@ -436,3 +436,71 @@ def test_the_stored_upload_is_encrypted(city, coordinator_a):
     with record.file.open("rb") as handle:
         stored = handle.read()
     assert row[1].encode() not in stored
+
+
+def test_an_existing_account_name_is_an_error_for_a_new_person(city, coordinator_a):
+    User.objects.create(username="ACC1")
+    report = preview(coordinator_a, xlsx([person(staff_number="ACC1")]))
+    assert codes(report) == ["account_taken"]
+
+
+def test_a_changed_staff_number_must_not_be_another_accounts_name(city, coordinator_a, snapshot):
+    existing = StaffFactory(department=city.township_a1)
+    User.objects.create(username="ADMIN7")
+    row = person(
+        "A1",
+        name=existing.name,
+        id_number=existing.reveal_id_number(),
+        staff_number="ADMIN7",
+        mobile=existing.mobile,
+        post=existing.post,
+    )
+    before = snapshot()
+    report = preview(coordinator_a, xlsx([row]))
+    assert codes(report) == ["account_taken"]
+    assert snapshot() == before
+
+
+def test_a_changed_staff_number_renames_the_sign_in_account(city, coordinator_a):
+    existing = StaffFactory(department=city.township_a1, staff_number="OLD1")
+    existing.user = User.objects.create(username="OLD1")
+    existing.save()
+    row = person(
+        "A1",
+        name=existing.name,
+        id_number=existing.reveal_id_number(),
+        staff_number="NEW1",
+        mobile=existing.mobile,
+        post=existing.post,
+    )
+    _record, report = upload_and_commit(coordinator_a, xlsx([row]))
+    assert report.updated[0]["changes"]["staff_number"] == ["OLD1", "NEW1"]
+    existing.refresh_from_db()
+    assert existing.staff_number == "NEW1" and existing.user.username == "NEW1"
+
+
+def test_an_ods_file_and_a_tab_separated_csv_import(city, coordinator_a):
+    from .files import ods
+
+    _record, report = upload_and_commit(coordinator_a, ods([person(), person("A2")]), "r.ods")
+    assert (report.format, report.counts["new"]) == ("ods", 2)
+    rows = [person(), person()]
+    text = "\n".join("\t".join(str(v) for v in r) for r in [HEADER, *rows]).encode("utf-8-sig")
+    _record, report = upload_and_commit(coordinator_a, text, "r.txt")
+    assert (report.format, report.counts["new"]) == ("csv", 2)
+
+
+def test_the_error_report_of_a_gbk_csv_marks_the_bad_cell(city, coordinator_a):
+    import io
+
+    import openpyxl
+
+    from roster.selectors import roster_error_report
+
+    data = csv_bytes([person(), person("甲三镇")], encoding="gbk")
+    record = services.roster_upload(
+        file=upload(data, "r.csv"), filename="r.csv", acting_user=coordinator_a
+    )
+    sheet = openpyxl.load_workbook(io.BytesIO(roster_error_report(roster_import=record))).active
+    assert sheet["D3"].value == "甲三镇" and sheet["D3"].comment is not None
+    assert sheet["A1"].value == "姓名"

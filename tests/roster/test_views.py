@@ -182,6 +182,7 @@ def test_history_queries_do_not_grow_with_imports(
     with django_assert_max_num_queries(8):
         response = coordinator_client.get(reverse("roster:history"))
     assert len(response.context["page"].object_list) == 3
+    assert "新增 1，更新 0，错误行 0" in response.text
 
 
 # --- REST -----------------------------------------------------------------------------
@@ -230,3 +231,54 @@ def test_api_is_404_for_managers(client, city, manager_a):
     response = client.post(reverse("api-roster-imports"), {"file": upload(xlsx([person()]))})
     assert response.status_code == 404
     assert not RosterImport.objects.exists()
+
+
+def test_row_errors_are_shown_in_the_readers_language(client, city, coordinator_a):
+    from django.utils import translation
+
+    with translation.override("en"):
+        services.roster_upload(
+            file=upload(xlsx([person(name=""), person("甲二"), person(mobile="12")])),
+            filename="r.xlsx",
+            acting_user=coordinator_a,
+        )
+    record = RosterImport.objects.get()
+    assert record.report["errors"][0]["message"] == "Name is required."
+    client.force_login(coordinator_a)
+    page = client.get(
+        reverse("roster:detail", args=[record.public_id]), headers={"accept-language": "zh-hans"}
+    )
+    messages = [e["message"] for e in page.context["errors"]]
+    assert messages[:2] == [
+        "姓名为必填项。",
+        "没有编码或名称为“甲二”的单位。您是否要填写“甲二镇”？",
+    ]
+    assert "手机号" in messages[2]
+
+
+def test_the_admin_lists_imports_scoped_to_the_administrators_subtree(client, city, coordinator_a):
+    from tests.factories import add_totp
+
+    services.roster_upload(
+        file=upload(xlsx([person()])), filename="甲县.xlsx", acting_user=coordinator_a
+    )
+    other = make_user_with_role("coordinator", city.county_b)
+    services.roster_upload(
+        file=upload(xlsx([person("B1")])), filename="乙县.xlsx", acting_user=other
+    )
+    admin = make_user_with_role("administrator", city.county_a)
+    add_totp(admin)
+    client.force_login(admin)
+    response = client.get("/admin/roster/rosterimport/")
+    assert response.status_code == 200
+    assert "甲县.xlsx" in response.text and "乙县.xlsx" not in response.text
+
+
+def test_the_detail_page_costs_a_fixed_number_of_queries(
+    coordinator_client, city, django_assert_max_num_queries
+):
+    post_file(coordinator_client, xlsx([person() for _ in range(30)] + [person("X9")]))
+    record = RosterImport.objects.get()
+    with django_assert_max_num_queries(8):
+        response = coordinator_client.get(reverse("roster:detail", args=[record.public_id]))
+    assert len(response.context["new"]) == 30 and len(response.context["errors"]) == 1

@@ -1,0 +1,62 @@
+"""Reads on certificates. Scoped through certificates.access / organisation.access."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from .models import Certificate
+from .services import mask_name
+
+
+@dataclass(frozen=True)
+class VerificationResult:
+    masked_name: str
+    level: str
+    number: str
+    issue_date: datetime.date
+    expires_on: datetime.date | None
+    status: str
+    status_label: str
+    occupation: str
+    work_type: str
+    assessment_body: str
+
+
+def certificate_verify(*, code: str, number: str | None = None) -> VerificationResult | None:
+    """Public check. The verification code is always required (the number alone
+    reveals nothing); with a number given, both must match. None when unknown."""
+    code = (code or "").strip().upper().replace(" ", "").replace("-", "")
+    if not code or len(code) > 32:
+        return None
+    queryset = Certificate.objects.select_related("level").filter(verification_code=code)
+    if number is not None:
+        number = number.strip().upper().replace(" ", "")
+        if not number:
+            return None
+        queryset = queryset.filter(number=number)
+    certificate = queryset.first()
+    if certificate is None:
+        return None
+    status = certificate.status_on(timezone.localdate())
+    return VerificationResult(
+        masked_name=mask_name(certificate.holder_name),
+        level=certificate.level.name,
+        number=certificate.number,
+        issue_date=certificate.issue_date,
+        expires_on=certificate.expires_on,
+        status=status,
+        status_label=certificate.get_status_display(),
+        occupation=certificate.occupation,
+        work_type=certificate.work_type,
+        assessment_body=certificate.assessment_body,
+    )
+
+
+def certificate_list(*, queryset: QuerySet[Certificate]) -> QuerySet[Certificate]:
+    return queryset.select_related("staff__department", "level").order_by(
+        "staff__department__path", "-issue_date", "-pk"
+    )

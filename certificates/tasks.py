@@ -1,0 +1,31 @@
+"""Background work: ZIP bundles, month-end snapshots, expiry reminders.
+
+Django has no periodic scheduler: run `manage.py certificate_snapshots` and
+`manage.py certificate_reminders` daily from cron (or a systemd timer); both are safe
+to run more than once.
+"""
+
+from django.tasks import task
+
+
+@task(queue_name="reports")
+def build_certificate_bundle(*, bundle_id: int) -> int:
+    from .services import bundle_build
+
+    return bundle_build(bundle_id=bundle_id).count
+
+
+@task(queue_name="reports")
+def take_month_end_snapshot() -> int:
+    from django.utils import timezone
+
+    from .rates import last_completed_month_end, rate_snapshots_take
+
+    return rate_snapshots_take(month_end_day=last_completed_month_end(timezone.localdate()))
+
+
+@task
+def send_expiry_reminders() -> int:
+    from .services import certificate_send_expiry_reminders
+
+    return certificate_send_expiry_reminders()

@@ -1,0 +1,575 @@
+"""Writes of the exam engine. Each public service is one transaction.
+
+Exam day in numbers: thousands start within minutes and each saves every few seconds
+to minutes, so `attempt_start` is one UPDATE when papers were prepared ahead
+(`exam_session_prepare_papers`), and `attempt_save` is one conditional UPDATE.
+"""
+
+from __future__ import annotations
+
+import datetime
+import random
+import secrets
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db.models.lookups import StartsWith
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from audit.services import audit_record
+from organisation.models import Staff, StaffStatus
+
+from .models import (
+    FINISHED_STATUSES,
+    OBJECTIVE_TYPES,
+    Attempt,
+    AttemptItem,
+    AttemptStatus,
+    BlueprintRule,
+    ExamSession,
+    KnowledgePoint,
+    MistakeEntry,
+    Question,
+    QuestionStatus,
+    QuestionType,
+)
+from .scoring import is_correct, score_answer
+
+MSG_NOT_OPEN = _("This exam is not open now.")
+MSG_NOT_IN_AUDIENCE = _("You are not on the list for this exam.")
+MSG_NO_ATTEMPTS_LEFT = _("You have used all your attempts for this exam.")
+MSG_TIME_OVER = _("The time for this exam is over; the answer was not saved.")
+MSG_BANK_SHORT = _(
+    "Needs %(count)d %(type)s questions on %(point)s (difficulty %(difficulty)s), "
+    "the bank has %(available)d."
+)
+MSG_POINTS = _("Points must be between 0 and %(max)s.")
+LETTERS = "ABCDEFGH"
+
+
+# --- audience ------------------------------------------------------------------------
+
+
+def audience_staff(*, session: ExamSession) -> QuerySet[Staff]:
+    """Active staff the session is for: in a listed unit's subtree, or named (one
+    query: the subtree test is an EXISTS on the materialised path)."""
+    named = session.audience_staff.values("pk")
+    in_listed_unit = Exists(
+        session.audience_departments.filter(StartsWith(OuterRef("department__path"), F("path")))
+    )
+    queryset = Staff.objects.filter(in_listed_unit | Q(pk__in=named), status=StaffStatus.ACTIVE)
+    if session.window_staff_only:
+        queryset = queryset.filter(Q(is_window_staff=True) | Q(pk__in=named))
+    return queryset
+
+
+def staff_in_audience(*, session: ExamSession, staff: Staff) -> bool:
+    return audience_staff(session=session).filter(pk=staff.pk).exists()
+
+
+# --- papers --------------------------------------------------------------------------
+
+
+def _candidates(rule: BlueprintRule) -> list[Question]:
+    queryset = Question.objects.filter(status=QuestionStatus.ACTIVE, type=rule.type)
+    if rule.knowledge_point_id:
+        queryset = queryset.filter(knowledge_point_id__in=_point_and_below(rule.knowledge_point_id))
+    if rule.difficulty:
+        queryset = queryset.filter(difficulty=rule.difficulty)
+    return list(queryset.select_related("knowledge_point").order_by("id"))
+
+
+def _point_and_below(point_id: int) -> list[int]:
+    pairs = list(KnowledgePoint.objects.values_list("pk", "parent_id"))
+    wanted, frontier = {point_id}, {point_id}
+    while frontier:
+        frontier = {pk for pk, parent in pairs if parent in frontier} - wanted
+        wanted |= frontier
+    return sorted(wanted)
+
+
+@dataclass(frozen=True)
+class Shortage:
+    rule: BlueprintRule
+    available: int
+
+    def message(self) -> str:
+        return str(
+            MSG_BANK_SHORT
+            % {
+                "count": self.rule.count,
+                "type": QuestionType(self.rule.type).label,
+                "point": self.rule.knowledge_point.name
+                if self.rule.knowledge_point_id
+                else _("any topic"),
+                "difficulty": self.rule.difficulty or _("any"),
+                "available": self.available,
+            }
+        )
+
+
+def blueprint_check(*, session: ExamSession) -> list[Shortage]:
+    """Rules the active bank cannot fill (checked before a session opens)."""
+    shortages = []
+    for rule in session.rules.select_related("knowledge_point"):
+        available = len(_candidates(rule))
+        if available < rule.count:
+            shortages.append(Shortage(rule, available))
+    return shortages
+
+
+class PaperDrawer:
+    """Draws papers for one session; candidate lists are loaded once and reused, so
+    preparing thousands of papers costs a few queries in all."""
+
+    def __init__(self, session: ExamSession):
+        self.session = session
+        self.rules = list(session.rules.select_related("knowledge_point"))
+        self.pools = [_candidates(rule) for rule in self.rules]
+        self.fixed = list(
+            session.fixed_questions.select_related("question__knowledge_point").order_by("position")
+        )
+
+    def draw(self, seed: int) -> list[tuple[Question, Decimal, list[int]]]:
+        """(question, points, option order) for the paper of this seed."""
+        rng = random.Random(seed)
+        paper: list[tuple[Question, Decimal]] = []
+        if self.rules:
+            for rule, pool in zip(self.rules, self.pools, strict=True):
+                if len(pool) < rule.count:
+                    raise ValidationError(Shortage(rule, len(pool)).message())
+                paper.extend((q, rule.points) for q in rng.sample(pool, rule.count))
+        else:
+            paper = [(f.question, f.points) for f in self.fixed]
+        if self.session.shuffle_questions:
+            rng.shuffle(paper)
+        drawn = []
+        for question, points in paper:
+            order = list(range(len(question.options)))
+            if self.session.shuffle_options and question.type in (
+                QuestionType.SINGLE,
+                QuestionType.MULTIPLE,
+            ):
+                rng.shuffle(order)
+            drawn.append((question, points, order))
+        return drawn
+
+    def items_for(self, attempt: Attempt) -> list[AttemptItem]:
+        items = []
+        for position, (question, points, order) in enumerate(self.draw(attempt.seed), 1):
+            # Options keep their own letter (the key refers to it); only the order shown
+            # changes. So a key correction applies to every attempt alike.
+            options = [{"key": LETTERS[i], "text": question.options[i]} for i in order]
+            items.append(
+                AttemptItem(
+                    attempt=attempt,
+                    position=position,
+                    question=question,
+                    type=question.type,
+                    stem=question.stem,
+                    options=options,
+                    key=question.answer,
+                    rubric=question.rubric,
+                    explanation=question.explanation,
+                    points=points,
+                    knowledge_point_id=question.knowledge_point_id,
+                    knowledge_point_name=question.knowledge_point.name,
+                )
+            )
+        return items
+
+
+def _new_seed() -> int:
+    return secrets.randbits(62)
+
+
+def exam_session_prepare_papers(*, session: ExamSession, batch_size: int = 500) -> int:
+    """Draw a paper for every audience member who has none yet (run before the window
+    opens, as a background task). Safe to run twice. Returns how many were drawn."""
+    drawer = PaperDrawer(session)
+    have = Attempt.objects.filter(session=session).values("staff_id")
+    staff_ids = list(
+        audience_staff(session=session).exclude(pk__in=have).values_list("pk", flat=True)
+    )
+    made = 0
+    for start in range(0, len(staff_ids), batch_size):
+        chunk = staff_ids[start : start + batch_size]
+        with transaction.atomic():
+            attempts = Attempt.objects.bulk_create(
+                [Attempt(session=session, staff_id=pk, number=1, seed=_new_seed()) for pk in chunk],
+                ignore_conflicts=False,
+            )
+            if not all(a.pk for a in attempts):  # backends without RETURNING ids
+                attempts = list(Attempt.objects.filter(session=session, staff_id__in=chunk))
+            items = [item for a in attempts for item in drawer.items_for(a)]
+            AttemptItem.objects.bulk_create(items, batch_size=2000)
+            _update_max_scores(attempts, items)
+        made += len(chunk)
+    ExamSession.objects.filter(pk=session.pk).update(papers_prepared_at=timezone.now())
+    return made
+
+
+def _update_max_scores(attempts: list[Attempt], items: list[AttemptItem]) -> None:
+    totals: dict[int, Decimal] = {}
+    for item in items:
+        totals[item.attempt_id] = totals.get(item.attempt_id, Decimal(0)) + item.points
+    for attempt in attempts:
+        attempt.max_score = totals.get(attempt.pk, Decimal(0))
+    Attempt.objects.bulk_update(attempts, ["max_score"], batch_size=1000)
+
+
+# --- taking an exam ------------------------------------------------------------------
+
+
+def attempt_deadline(
+    *, session: ExamSession, staff: Staff, started_at: datetime.datetime
+) -> datetime.datetime:
+    extra = session.extra_times.filter(staff=staff).values_list("minutes", flat=True).first()
+    end = started_at + datetime.timedelta(minutes=session.duration_minutes + (extra or 0))
+    return min(end, session.closes_at)
+
+
+def attempt_start(*, session: ExamSession, staff: Staff, now=None) -> Attempt:
+    """Start (or resume) the person's attempt. Idempotent: a second tab, a reload or
+    another device gets the same attempt and the same deadline."""
+    now = now or timezone.now()
+    current = (
+        Attempt.objects.filter(session=session, staff=staff)
+        .exclude(status__in=FINISHED_STATUSES)
+        .order_by("-number")
+        .first()
+    )
+    if current is not None and current.status == AttemptStatus.IN_PROGRESS:
+        return current
+    if not (session.published and session.opens_at <= now < session.closes_at):
+        raise PermissionDenied(MSG_NOT_OPEN)
+    if not staff_in_audience(session=session, staff=staff):
+        raise PermissionDenied(MSG_NOT_IN_AUDIENCE)
+    deadline = attempt_deadline(session=session, staff=staff, started_at=now)
+    if current is not None:  # a prepared paper: one UPDATE, no drawing now
+        updated = Attempt.objects.filter(pk=current.pk, status=AttemptStatus.PREPARED).update(
+            status=AttemptStatus.IN_PROGRESS, started_at=now, deadline=deadline
+        )
+        current.refresh_from_db()
+        if updated:
+            audit_record(
+                action="exam.attempt_started",
+                target=current,
+                data={"session": str(session.public_id)},
+            )
+        return current
+    finished = Attempt.objects.filter(session=session, staff=staff).count()
+    if finished >= session.attempts_allowed:
+        raise PermissionDenied(MSG_NO_ATTEMPTS_LEFT)
+    try:
+        with transaction.atomic():
+            attempt = Attempt.objects.create(
+                session=session,
+                staff=staff,
+                number=finished + 1,
+                seed=_new_seed(),
+                status=AttemptStatus.IN_PROGRESS,
+                started_at=now,
+                deadline=deadline,
+            )
+            items = PaperDrawer(session).items_for(attempt)
+            AttemptItem.objects.bulk_create(items)
+            attempt.max_score = sum((i.points for i in items), Decimal(0))
+            attempt.save(update_fields=["max_score"])
+    except IntegrityError:
+        # Two tabs started at the same moment: the other one won; use its attempt.
+        return Attempt.objects.get(session=session, staff=staff, number=finished + 1)
+    audit_record(
+        action="exam.attempt_started", target=attempt, data={"session": str(session.public_id)}
+    )
+    return attempt
+
+
+@dataclass(frozen=True)
+class SaveResult:
+    saved: bool
+    seq: int
+    reason: str = ""  # "" | "stale" | "closed" | "missing"
+
+
+def attempt_save(
+    *, attempt_id, user_id: int, position: int, answer, seq: int, now=None
+) -> SaveResult:
+    """Store one answer if `seq` is newer than the stored one and time is not up.
+
+    One conditional UPDATE; only when it touches nothing, one SELECT says why.
+    """
+    now = now or timezone.now()
+    updated = AttemptItem.objects.filter(
+        attempt__public_id=attempt_id,
+        attempt__staff__user_id=user_id,
+        attempt__status=AttemptStatus.IN_PROGRESS,
+        attempt__deadline__gt=now,
+        position=position,
+        seq__lt=seq,
+    ).update(answer=answer, seq=seq, answered_at=now)
+    if updated:
+        return SaveResult(True, seq)
+    row = (
+        AttemptItem.objects.filter(
+            attempt__public_id=attempt_id, attempt__staff__user_id=user_id, position=position
+        )
+        .values_list("seq", "attempt__status", "attempt__deadline")
+        .first()
+    )
+    if row is None:
+        return SaveResult(False, 0, "missing")
+    stored_seq, status, deadline = row
+    if status != AttemptStatus.IN_PROGRESS or deadline is None or deadline <= now:
+        return SaveResult(False, stored_seq, "closed")
+    return SaveResult(False, stored_seq, "stale")
+
+
+def attempt_record_leave(*, attempt_id, user_id: int) -> None:
+    from django.db.models import F
+
+    Attempt.objects.filter(
+        public_id=attempt_id, staff__user_id=user_id, status=AttemptStatus.IN_PROGRESS
+    ).update(leave_count=F("leave_count") + 1)
+
+
+def _finish(attempt: Attempt, *, status: str, at: datetime.datetime) -> Attempt:
+    items = list(attempt.items.all())
+    _score_items(items, partial_credit=attempt.session.partial_credit)
+    AttemptItem.objects.bulk_update(items, ["awarded"])
+    attempt.status = status
+    attempt.finished_at = at
+    _total(attempt, items)
+    attempt.save(
+        update_fields=["status", "finished_at", "score", "percent", "passed", "needs_grading"]
+    )
+    return attempt
+
+
+def _score_items(items: list[AttemptItem], *, partial_credit: bool) -> None:
+    for item in items:
+        if item.is_objective:
+            item.awarded = score_answer(
+                qtype=item.type,
+                key=item.key,
+                answer=item.answer,
+                points=item.points,
+                partial_credit=partial_credit,
+            )
+        elif item.answer in (None, "", []) and item.awarded is None:
+            item.awarded = Decimal(0)  # nothing to grade
+
+
+def _total(attempt: Attempt, items: list[AttemptItem]) -> None:
+    pending = any(i.awarded is None for i in items)
+    score = sum((i.awarded or Decimal(0) for i in items), Decimal(0))
+    attempt.score = score
+    attempt.max_score = sum((i.points for i in items), Decimal(0)) or attempt.max_score
+    attempt.percent = (
+        (score * 100 / attempt.max_score).quantize(Decimal("0.1"))
+        if attempt.max_score
+        else Decimal(0)
+    )
+    attempt.needs_grading = pending
+    attempt.passed = None if pending else attempt.percent >= attempt.session.pass_mark
+
+
+def attempt_submit(*, attempt: Attempt, now=None) -> Attempt:
+    """Hand in. Idempotent; after the deadline it closes at the deadline instead."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        attempt = Attempt.objects.select_for_update().select_related("session").get(pk=attempt.pk)
+        if attempt.is_finished or attempt.status != AttemptStatus.IN_PROGRESS:
+            return attempt
+        if attempt.deadline and now >= attempt.deadline:
+            return _finish(attempt, status=AttemptStatus.FINALISED, at=attempt.deadline)
+        attempt = _finish(attempt, status=AttemptStatus.SUBMITTED, at=now)
+        audit_record(
+            action="exam.attempt_submitted", target=attempt, data={"score": str(attempt.score)}
+        )
+    return attempt
+
+
+def attempts_finalise_overdue(*, now=None, batch_size: int = 200) -> int:
+    """Close every attempt whose deadline has passed, with everything saved so far; its
+    finish time is the deadline. Run by `manage.py finalise_attempts` (and a task)."""
+    now = now or timezone.now()
+    done = 0
+    while True:
+        with transaction.atomic():
+            batch = list(
+                Attempt.objects.select_for_update(skip_locked=True)
+                .select_related("session")
+                .filter(status=AttemptStatus.IN_PROGRESS, deadline__lte=now)
+                .order_by("deadline")[:batch_size]
+            )
+            for attempt in batch:
+                _finish(attempt, status=AttemptStatus.FINALISED, at=attempt.deadline)
+        done += len(batch)
+        if len(batch) < batch_size:
+            return done
+
+
+# --- grading and key corrections -----------------------------------------------------
+
+
+def item_grade(
+    *, item: AttemptItem, points, acting_user, rubric_scores=None, request=None
+) -> AttemptItem:
+    points = Decimal(str(points))
+    if not Decimal(0) <= points <= item.points:
+        raise ValidationError(MSG_POINTS, params={"max": item.points})
+    with transaction.atomic():
+        old = item.awarded
+        item.awarded = points
+        item.graded_by = acting_user
+        item.rubric_scores = rubric_scores or []
+        item.save(update_fields=["awarded", "graded_by", "rubric_scores"])
+        attempt = (
+            Attempt.objects.select_for_update().select_related("session").get(pk=item.attempt_id)
+        )
+        _total(attempt, list(attempt.items.all()))
+        attempt.save(update_fields=["score", "percent", "passed", "needs_grading"])
+        audit_record(
+            action="exam.item_graded",
+            actor=acting_user,
+            target=attempt,
+            request=request,
+            data={
+                "position": item.position,
+                "from": str(old) if old is not None else None,
+                "to": str(points),
+            },
+        )
+    return item
+
+
+def question_correct_key(*, question: Question, answer: list, acting_user, request=None) -> int:
+    """Correct a question's key and re-score every finished attempt that asked it.
+    Returns the number of attempts re-scored."""
+    with transaction.atomic():
+        old = question.answer
+        question.answer = answer
+        question.save(update_fields=["answer", "updated_at"])
+        AttemptItem.objects.filter(question=question).update(key=answer)
+        attempts = list(
+            Attempt.objects.select_related("session")
+            .filter(status__in=FINISHED_STATUSES, items__question=question)
+            .distinct()
+        )
+        for attempt in attempts:
+            items = list(attempt.items.all())
+            _score_items(
+                [i for i in items if i.question_id == question.pk],
+                partial_credit=attempt.session.partial_credit,
+            )
+            AttemptItem.objects.bulk_update(
+                [i for i in items if i.question_id == question.pk], ["awarded"]
+            )
+            _total(attempt, items)
+            attempt.save(update_fields=["score", "percent", "passed", "needs_grading"])
+        audit_record(
+            action="exam.key_corrected",
+            actor=acting_user,
+            target=question,
+            request=request,
+            data={"from": old, "to": answer, "rescored": len(attempts)},
+        )
+    return len(attempts)
+
+
+# --- practice and the mistake book ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PracticeFeedback:
+    correct: bool
+    key: list
+    explanation: str
+
+
+def practice_answer(*, staff: Staff, question: Question, answer) -> PracticeFeedback:
+    """Instant feedback; wrong answers enter the mistake book, two right in a row
+    take a question out of it."""
+    if question.type not in OBJECTIVE_TYPES:
+        return PracticeFeedback(True, question.answer, question.explanation)
+    correct = is_correct(qtype=question.type, key=question.answer, answer=answer)
+    record_mistake(staff=staff, question=question, correct=correct)
+    return PracticeFeedback(correct, question.answer, question.explanation)
+
+
+def record_mistake(*, staff: Staff, question: Question, correct: bool) -> None:
+    entry = MistakeEntry.objects.filter(staff=staff, question=question).first()
+    if not correct:
+        if entry is None:
+            MistakeEntry.objects.create(staff=staff, question=question)
+        else:
+            entry.correct_streak = 0
+            entry.wrong_count += 1
+            entry.active = True
+            entry.save(update_fields=["correct_streak", "wrong_count", "active", "updated_at"])
+        return
+    if entry is not None and entry.active:
+        entry.correct_streak += 1
+        entry.active = entry.correct_streak < 2
+        entry.save(update_fields=["correct_streak", "active", "updated_at"])
+
+
+def mistakes_from_attempt(*, attempt: Attempt) -> None:
+    """After an exam, wrong objective answers go into the person's mistake book."""
+    for item in attempt.items.filter(question__isnull=False).select_related("question"):
+        if item.is_objective and item.awarded is not None and item.awarded < item.points:
+            record_mistake(staff=attempt.staff, question=item.question, correct=False)
+
+
+# --- sessions for other apps ---------------------------------------------------------
+
+
+def exam_session_create(
+    *,
+    title: str,
+    kind: str,
+    department,
+    opens_at,
+    closes_at,
+    duration_minutes: int = 60,
+    staff_ids=(),
+    department_ids=(),
+    rules: list[dict] | None = None,
+    pass_mark=60,
+    created_by=None,
+    publish: bool = True,
+    window_staff_only: bool = True,
+) -> ExamSession:
+    """Create a session for an audience with blueprint rules
+    ([{"type", "count", "points", "knowledge_point_id"?, "difficulty"?}]) and audit it."""
+    with transaction.atomic():
+        session = ExamSession.objects.create(
+            title=title,
+            kind=kind,
+            department=department,
+            opens_at=opens_at,
+            closes_at=closes_at,
+            duration_minutes=duration_minutes,
+            pass_mark=pass_mark,
+            created_by=created_by,
+            published=publish,
+            window_staff_only=window_staff_only,
+        )
+        if staff_ids:
+            session.audience_staff.set(list(staff_ids))
+        if department_ids:
+            session.audience_departments.set(list(department_ids))
+        for order, rule in enumerate(rules or []):
+            BlueprintRule.objects.create(session=session, order=order, **rule)
+        audit_record(
+            action="exam.session_created",
+            actor=created_by,
+            target=session,
+            data={"title": title, "kind": kind},
+        )
+    return session

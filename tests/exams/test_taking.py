@@ -1,0 +1,245 @@
+"""Taking an exam: server deadline, saves that never lose or overwrite newer answers,
+resume, two tabs, idempotent submit, finalisation at the deadline."""
+
+import datetime
+import json
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from exams.models import Attempt, AttemptItem, AttemptStatus
+from exams.services import (
+    attempt_save,
+    attempt_start,
+    attempt_submit,
+    attempts_finalise_overdue,
+    blueprint_check,
+    exam_session_prepare_papers,
+)
+
+from ..factories import StaffFactory, UserFactory
+from .helpers import make_bank, open_session
+
+
+@pytest.fixture
+def learner(city):
+    user = UserFactory()
+    staff = StaffFactory(department=city.township_a1, user=user)
+    return user, staff
+
+
+@pytest.fixture
+def session(city, learner):
+    make_bank()
+    return open_session(city.county_a, departments=[city.county_a])
+
+
+def _api(client, method, url, data=None):
+    return getattr(client, method)(
+        url, data=json.dumps(data) if data is not None else None, content_type="application/json"
+    )
+
+
+def test_start_returns_the_paper_without_any_answer_key(client, session, learner):
+    user, _staff = learner
+    client.force_login(user)
+    response = _api(client, "post", f"/api/exams/sessions/{session.public_id}/start/")
+    assert response.status_code == 200
+    body = response.json()
+    assert len(body["items"]) == 10
+    assert 3590 <= body["remaining_seconds"] <= 3600
+    text = response.content.decode()
+    for item in AttemptItem.objects.all():
+        if item.type == "fill_blank":
+            assert "一网通辦" not in text  # the accepted answer (the stem names 一网通办)
+    assert '"key": ["' not in text and "explanation" not in text
+    assert "因为乙" not in text
+
+
+def test_start_is_idempotent_two_tabs_share_one_attempt(session, learner):
+    _, staff = learner
+    first = attempt_start(session=session, staff=staff)
+    second = attempt_start(session=session, staff=staff)
+    assert first.pk == second.pk
+    assert Attempt.objects.count() == 1
+    assert first.deadline == second.deadline
+
+
+def test_deadline_is_the_earlier_of_duration_plus_extra_time_and_the_close(city, learner):
+    _, staff = learner
+    make_bank()
+    now = timezone.now()
+    session = open_session(
+        city.county_a,
+        departments=[city.county_a],
+        minutes=60,
+        closes=now + datetime.timedelta(minutes=30),
+    )
+    attempt = attempt_start(session=session, staff=staff, now=now)
+    assert attempt.deadline == session.closes_at
+    other = open_session(city.county_a, departments=[city.county_a], minutes=60)
+    other.extra_times.create(staff=staff, minutes=15)
+    attempt = attempt_start(session=other, staff=staff, now=now)
+    assert attempt.deadline == now + datetime.timedelta(minutes=75)
+
+
+def test_an_older_save_never_overwrites_a_newer_one(session, learner):
+    user, staff = learner
+    attempt = attempt_start(session=session, staff=staff)
+    assert attempt_save(
+        attempt_id=attempt.public_id, user_id=user.pk, position=1, answer=["B"], seq=5
+    ).saved
+    stale = attempt_save(
+        attempt_id=attempt.public_id, user_id=user.pk, position=1, answer=["A"], seq=4
+    )
+    assert not stale.saved and stale.reason == "stale" and stale.seq == 5
+    item = attempt.items.get(position=1)
+    assert item.answer == ["B"] and item.seq == 5
+
+
+def test_a_save_after_the_deadline_is_refused(session, learner):
+    user, staff = learner
+    attempt = attempt_start(session=session, staff=staff)
+    later = attempt.deadline + datetime.timedelta(seconds=1)
+    result = attempt_save(
+        attempt_id=attempt.public_id, user_id=user.pk, position=1, answer=["B"], seq=1, now=later
+    )
+    assert not result.saved and result.reason == "closed"
+    assert attempt.items.get(position=1).answer is None
+
+
+def test_someone_else_cannot_save_into_my_attempt(session, learner, city):
+    _, staff = learner
+    attempt = attempt_start(session=session, staff=staff)
+    intruder = UserFactory()
+    StaffFactory(department=city.township_a1, user=intruder)
+    result = attempt_save(
+        attempt_id=attempt.public_id, user_id=intruder.pk, position=1, answer=["B"], seq=1
+    )
+    assert result.reason == "missing"
+    assert attempt.items.get(position=1).seq == 0
+
+
+def test_the_save_endpoint_runs_at_most_three_sql_statements(client, session, learner):
+    user, staff = learner
+    attempt = attempt_start(session=session, staff=staff)
+    client.force_login(user)
+    client.get("/healthz")  # session housekeeping done
+    _api(
+        client,
+        "post",
+        f"/api/exams/attempts/{attempt.public_id}/save/",
+        {"item": 1, "answer": ["A"], "seq": 1},
+    )
+    with CaptureQueriesContext(connection) as ctx:
+        response = _api(
+            client,
+            "post",
+            f"/api/exams/attempts/{attempt.public_id}/save/",
+            {"item": 2, "answer": ["B"], "seq": 2},
+        )
+    assert response.json() == {"saved": True, "seq": 2, "reason": ""}
+    statements = [
+        q["sql"] for q in ctx.captured_queries if not q["sql"].startswith(("SAVEPOINT", "RELEASE"))
+    ]
+    assert len(statements) <= 3, statements
+
+
+def test_resume_on_another_device_shows_saved_answers_and_the_same_time(client, session, learner):
+    user, staff = learner
+    attempt = attempt_start(session=session, staff=staff)
+    attempt_save(attempt_id=attempt.public_id, user_id=user.pk, position=3, answer=["A"], seq=7)
+    client.force_login(user)
+    body = client.get(f"/api/exams/attempts/{attempt.public_id}/").json()
+    item = next(i for i in body["items"] if i["position"] == 3)
+    assert item["answer"] == ["A"] and item["seq"] == 7
+    expected = (attempt.deadline - timezone.now()).total_seconds()
+    assert abs(body["remaining_seconds"] - expected) <= 2
+
+
+def test_submit_is_idempotent_and_scores_objective_items(session, learner):
+    user, staff = learner
+    attempt = attempt_start(session=session, staff=staff)
+    for item in attempt.items.all():
+        attempt_save(
+            attempt_id=attempt.public_id,
+            user_id=user.pk,
+            position=item.position,
+            answer={"fill_blank": ["一网通办"], "short_answer": "我的回答"}.get(
+                item.type, item.key
+            ),
+            seq=1,
+        )
+    first = attempt_submit(attempt=attempt)
+    finished_at = first.finished_at
+    second = attempt_submit(attempt=attempt)
+    assert second.status == AttemptStatus.SUBMITTED and second.finished_at == finished_at
+    assert second.score == 80  # everything right but the two short answers (to grade)
+    assert second.needs_grading and second.passed is None
+
+
+def test_finalisation_at_the_deadline_keeps_saved_answers_and_uses_the_deadline(session, learner):
+    user, staff = learner
+    attempt = attempt_start(session=session, staff=staff)
+    single = attempt.items.filter(type="single").first()
+    attempt_save(
+        attempt_id=attempt.public_id, user_id=user.pk, position=single.position, answer=["B"], seq=1
+    )
+    assert attempts_finalise_overdue(now=attempt.deadline - datetime.timedelta(seconds=1)) == 0
+    assert attempts_finalise_overdue(now=attempt.deadline + datetime.timedelta(seconds=30)) == 1
+    attempt.refresh_from_db()
+    assert attempt.status == AttemptStatus.FINALISED
+    assert attempt.finished_at == attempt.deadline
+    assert attempt.items.get(position=single.position).awarded == 10
+    assert attempts_finalise_overdue(now=attempt.deadline + datetime.timedelta(minutes=5)) == 0
+
+
+def test_prepared_papers_make_start_a_single_update(
+    session, learner, city, django_assert_max_num_queries
+):
+    _, staff = learner
+    StaffFactory.create_batch(3, department=city.township_a2)
+    assert exam_session_prepare_papers(session=session) == 4
+    assert exam_session_prepare_papers(session=session) == 0  # safe twice
+    assert AttemptItem.objects.count() == 40
+    attempt = Attempt.objects.get(staff=staff)
+    assert attempt.status == AttemptStatus.PREPARED and attempt.max_score == 100
+    started = attempt_start(session=session, staff=staff)
+    assert started.pk == attempt.pk and started.status == AttemptStatus.IN_PROGRESS
+    assert AttemptItem.objects.count() == 40
+
+
+def test_papers_differ_between_neighbours_and_reproduce_from_the_seed(session, learner, city):
+    from exams.services import PaperDrawer
+
+    _, staff = learner
+    neighbour = StaffFactory(department=city.township_a1)
+    a = attempt_start(session=session, staff=staff)
+    b = attempt_start(session=session, staff=neighbour)
+    stems = lambda att: [i.stem for i in att.items.order_by("position")]  # noqa: E731
+    assert stems(a) != stems(b)
+    redrawn = [q.stem for q, _points, _order in PaperDrawer(session).draw(a.seed)]
+    assert redrawn == stems(a)
+
+
+def test_people_outside_the_audience_cannot_start(session, city, client):
+    user = UserFactory()
+    StaffFactory(department=city.township_b1, user=user)
+    client.force_login(user)
+    response = _api(client, "post", f"/api/exams/sessions/{session.public_id}/start/")
+    assert response.status_code == 404
+    assert not Attempt.objects.exists()
+
+
+def test_blueprint_check_reports_shortages(city, learner):
+    make_bank(per_type=1)
+    session = open_session(
+        city.county_a,
+        departments=[city.county_a],
+        rules=[{"type": "single", "count": 20, "points": 5}],
+    )
+    shortages = blueprint_check(session=session)
+    assert len(shortages) == 1
+    assert "20" in shortages[0].message() and "3" in shortages[0].message()
