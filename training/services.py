@@ -678,6 +678,7 @@ def monthly_exam_create(
                 % {"programme": programme.name, "month": month.strftime("%Y-%m")},
                 month=month,
                 staff_ids=programme_audience_ids(programme=programme),
+                department=programme.department,
                 created_by=created_by,
             )
             if session_id is not None:
@@ -880,6 +881,7 @@ def guidance_generate(
                     % {"month": monthly_exam.month.strftime("%Y-%m")},
                     knowledge_point_ids=sorted(weak_ids),
                     staff_ids=[staff_id],
+                    department=programme.department,
                     created_by=created_by,
                 ),
                 **mentor_for(
