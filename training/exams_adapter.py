@@ -272,6 +272,59 @@ def followup_session_create(
     return session.pk
 
 
+def weekly_quiz_create(
+    *,
+    title: str,
+    knowledge_point_ids: Iterable[int],
+    staff_ids: Iterable[int],
+    opens_on: datetime.date,
+    closes_on: datetime.date,
+    department=None,
+    size: int = 10,
+) -> int | None:
+    """The module's weekly quiz: `size` single-choice questions over its knowledge points,
+    open during the module's week, as many attempts as wanted (the best counts)."""
+    if not engine_available() or department is None:
+        return None
+    points = _point_ids(knowledge_point_ids)
+    if not points:
+        return None
+    from exams.services import exam_session_create
+
+    per_point, extra = divmod(size, len(points))
+    each = (Decimal(100) / size).quantize(Decimal("0.1"))
+    rules = [
+        {
+            "type": "single",
+            "count": per_point + (1 if i < extra else 0),
+            "points": each,
+            "knowledge_point_id": point,
+        }
+        for i, point in enumerate(points)
+        if per_point + (1 if i < extra else 0)
+    ]
+    session = exam_session_create(
+        title=title[:200],
+        kind=_models().SessionKind.WEEKLY_QUIZ,
+        department=department,
+        opens_at=_local(opens_on, 0),
+        closes_at=_local(closes_on, 23),
+        duration_minutes=20,
+        staff_ids=list(staff_ids),
+        rules=rules,
+        window_staff_only=False,
+    )
+    _models().ExamSession.objects.filter(pk=session.pk).update(attempts_allowed=5)
+    return session.pk
+
+
+def quiz_url(*, session_id: int | None) -> str:
+    if not session_id or not engine_available():
+        return ""
+    session = _models().ExamSession.objects.filter(pk=session_id).first()
+    return _session_url(session) if session else ""
+
+
 def session_is_over(*, session_id: int) -> bool:
     if not engine_available():
         return False

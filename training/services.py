@@ -519,6 +519,7 @@ def modules_publish_due(*, today: datetime.date | None = None) -> int:
             ):
                 continue
             published += 1
+            _module_exam_material(module=module)
             audit_record(action="training.module_published", target=module)
         url = reverse("training:module", args=[module.pk])
         title = gettext("New weekly module: %(title)s") % {"title": module.title}
@@ -537,6 +538,64 @@ def modules_publish_due(*, today: datetime.date | None = None) -> int:
             ]
         )
     return published
+
+
+def _module_exam_material(*, module: WeeklyModule) -> None:
+    """The week's practice set and quiz in the exam engine, for the module's knowledge
+    points (ids, or names looked up in the bank)."""
+    point_ids = list(
+        module.knowledge_point_ids or []
+    ) or exams_adapter.knowledge_point_ids_for_names(module.knowledge_points or [])
+    if not point_ids:
+        return
+    fields = []
+    if module.practice_set_id is None:
+        module.practice_set_id = exams_adapter.practice_set_for_points(
+            title=gettext("Week %(week)s practice: %(title)s")
+            % {"week": module.week, "title": module.title},
+            knowledge_point_ids=point_ids,
+        )
+        fields.append("practice_set_id")
+    if module.quiz_session_id is None and module.needs_quiz:
+        module.quiz_session_id = exams_adapter.weekly_quiz_create(
+            title=gettext("Week %(week)s quiz: %(title)s")
+            % {"week": module.week, "title": module.title},
+            knowledge_point_ids=point_ids,
+            staff_ids=list(
+                Enrolment.objects.filter(
+                    track_id=module.track_id, status=EnrolmentStatus.ACTIVE
+                ).values_list("staff_id", flat=True)
+            ),
+            opens_on=module.starts_on,
+            closes_on=module.due_on,
+            department=module.track.programme.department,
+        )
+        fields.append("quiz_session_id")
+    if fields:
+        module.save(update_fields=fields)
+
+
+def weekly_quizzes_collect() -> int:
+    """Record the weekly quiz results from the exam engine (best attempt counts);
+    repeat-safe: a result is only ever raised, hours credited once."""
+    recorded = 0
+    modules = WeeklyModule.objects.filter(
+        quiz_session_id__isnull=False, track__programme__is_active=True
+    ).select_related("track__programme")
+    for module in modules:
+        results = exams_adapter.session_results(session_id=module.quiz_session_id)
+        done = dict(
+            ModuleCompletion.objects.filter(
+                module=module, staff_id__in=list(results), quiz_score__isnull=False
+            ).values_list("staff_id", "quiz_score")
+        )
+        staff_by_id = Staff.objects.in_bulk(list(results))
+        for staff_id, result in results.items():
+            if done.get(staff_id) is not None and done[staff_id] >= result.score:
+                continue
+            module_quiz_record(staff=staff_by_id[staff_id], module=module, score=result.score)
+            recorded += 1
+    return recorded
 
 
 def _enrolled_users(track_id: int):

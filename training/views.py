@@ -80,6 +80,7 @@ def module_detail(request, pk: int):
             "lessons": selectors.module_lessons(staff=staff, module=module),
             "completion": completion,
             "practice_url": exams_adapter.practice_url(practice_set_id=module.practice_set_id),
+            "quiz_url": exams_adapter.quiz_url(session_id=module.quiz_session_id),
             "overdue": module.due_on < timezone.localdate(),
         },
     )

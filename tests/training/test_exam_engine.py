@@ -138,3 +138,36 @@ def test_results_show_on_the_learners_home(cycle):
     sit(session, people[1], 88, {platform: 90, policy: 85})
     lines = exams_adapter.recent_results(staff=people[1])
     assert [line.title for line in lines] == [session.title]
+
+
+def test_publication_creates_the_weeks_practice_set_and_quiz_and_results_count(cycle):
+    from exams.models import PracticeSet
+    from training.models import ModuleCompletion, StudyHourCredit, WeeklyModule
+    from training.services import modules_publish_due, weekly_quizzes_collect
+
+    programme, people, platform, _policy = cycle
+    track = programme.tracks.get()
+    week2 = make_module(
+        track,
+        week=2,
+        published=False,
+        knowledge_points=["政务服务平台操作"],
+        knowledge_point_ids=[],
+    )
+
+    modules_publish_due()
+    modules_publish_due()
+
+    week2 = WeeklyModule.objects.get(pk=week2.pk)
+    practice = PracticeSet.objects.get(pk=week2.practice_set_id)
+    assert list(practice.knowledge_points.all()) == [platform]
+    quiz = ExamSession.objects.get(pk=week2.quiz_session_id)
+    assert quiz.kind == "weekly_quiz" and quiz.audience_staff.count() == 3
+    assert ExamSession.objects.filter(kind="weekly_quiz").count() == 1
+
+    sit(quiz, people[0], 80, {platform: 80})
+    assert weekly_quizzes_collect() == 1
+    assert weekly_quizzes_collect() == 0
+    completion = ModuleCompletion.objects.get(staff=people[0], module=week2)
+    assert completion.quiz_passed_at is not None
+    assert StudyHourCredit.objects.get(staff=people[0], source="quiz").hours == Decimal("0.5")
