@@ -36,7 +36,7 @@ from .models import (
     WeeklyModule,
 )
 from .models import Lesson as LessonModel
-from .services import enrolment_sync
+from .services import enrolment_sync, module_exam_material_ensure
 
 # Knowledge points (知识点) of the work type; ids are local to the demo until the exam
 # engine's question bank is present (see exams_adapter).
@@ -278,8 +278,24 @@ class TrainingDemoResult:
     plans: int = 0
 
 
+def _bank_point_ids() -> dict[int, int]:
+    """Local knowledge point number -> the exam engine's KnowledgePoint id (created by
+    name when missing), so modules, practice sets and plans use real ids."""
+    from . import exams_adapter
+
+    if not exams_adapter.engine_available():
+        return {n: n for n in KNOWLEDGE_POINTS}
+    from exams.models import KnowledgePoint
+
+    return {
+        n: KnowledgePoint.objects.get_or_create(name=name)[0].pk
+        for n, name in KNOWLEDGE_POINTS.items()
+    }
+
+
 def seed_training(*, rng: random.Random) -> TrainingDemoResult:
     result = TrainingDemoResult()
+    bank_ids = _bank_point_ids()
     today = timezone.localdate()
     now = timezone.now()
     city = Department.objects.filter(depth=1).order_by("path").first()
@@ -330,7 +346,7 @@ def seed_training(*, rng: random.Random) -> TrainingDemoResult:
                     due_on=starts + datetime.timedelta(days=6),
                     published_at=now if starts <= today else None,
                     knowledge_points=[KNOWLEDGE_POINTS[p] for p in points],
-                    knowledge_point_ids=points,
+                    knowledge_point_ids=[bank_ids[p] for p in points],
                     completion_rule=CompletionRule.LESSONS,
                 )
             )
@@ -345,13 +361,16 @@ def seed_training(*, rng: random.Random) -> TrainingDemoResult:
             )
     LessonModel.objects.bulk_create(lessons)
 
+    for module in modules:
+        if module.published_at is not None:
+            module_exam_material_ensure(module=module)  # the week's practice set in the engine
     enrolment_sync(programme=programme)
     back = now - datetime.timedelta(weeks=11)
     Enrolment.objects.filter(track=in_service).update(enrolled_at=back)
     result.enrolments = Enrolment.objects.filter(track__programme=programme).count()
 
     _seed_progress(rng=rng, programme=programme, today=today, now=now, result=result)
-    _seed_guidance(rng=rng, programme=programme, today=today, result=result)
+    _seed_guidance(rng=rng, programme=programme, today=today, result=result, bank_ids=bank_ids)
     return result
 
 
@@ -424,7 +443,7 @@ def _seed_progress(*, rng, programme, today, now, result) -> None:
     result.completions = len(completions)
 
 
-def _seed_guidance(*, rng, programme, today, result) -> None:
+def _seed_guidance(*, rng, programme, today, result, bank_ids) -> None:
     """Last month's exam: about one person in twelve gets a plan; a third closed."""
     last_month = (today.replace(day=1) - datetime.timedelta(days=1)).replace(day=1)
     exam = MonthlyExam.objects.create(
@@ -454,7 +473,11 @@ def _seed_guidance(*, rng, programme, today, result) -> None:
         points = rng.sample(sorted(KNOWLEDGE_POINTS), rng.choice([1, 1, 2, 3]))
         weak = sorted(
             (
-                {"id": p, "name": KNOWLEDGE_POINTS[p], "score": float(rng.randint(20, 58))}
+                {
+                    "id": bank_ids[p],
+                    "name": KNOWLEDGE_POINTS[p],
+                    "score": float(rng.randint(20, 58)),
+                }
                 for p in points
             ),
             key=lambda w: w["score"],

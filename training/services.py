@@ -519,7 +519,7 @@ def modules_publish_due(*, today: datetime.date | None = None) -> int:
             ):
                 continue
             published += 1
-            _module_exam_material(module=module)
+            module_exam_material_ensure(module=module)
             audit_record(action="training.module_published", target=module)
         url = reverse("training:module", args=[module.pk])
         title = gettext("New weekly module: %(title)s") % {"title": module.title}
@@ -540,7 +540,7 @@ def modules_publish_due(*, today: datetime.date | None = None) -> int:
     return published
 
 
-def _module_exam_material(*, module: WeeklyModule) -> None:
+def module_exam_material_ensure(*, module: WeeklyModule) -> None:
     """The week's practice set and quiz in the exam engine, for the module's knowledge
     points (ids, or names looked up in the bank)."""
     point_ids = list(
