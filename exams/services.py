@@ -573,3 +573,44 @@ def exam_session_create(
             data={"title": title, "kind": kind},
         )
     return session
+
+
+def attempt_finalise_if_overdue(*, attempt: Attempt, now=None) -> Attempt:
+    """Close this one attempt now if its deadline has passed (the page does this when
+    the learner comes back late; the scheduled finaliser does it for everyone)."""
+    now = now or timezone.now()
+    if attempt.status == AttemptStatus.IN_PROGRESS and attempt.deadline and attempt.deadline <= now:
+        with transaction.atomic():
+            locked = (
+                Attempt.objects.select_for_update().select_related("session").get(pk=attempt.pk)
+            )
+            if locked.status == AttemptStatus.IN_PROGRESS:
+                return _finish(locked, status=AttemptStatus.FINALISED, at=locked.deadline)
+            return locked
+    return attempt
+
+
+def practice_pick(
+    *, staff: Staff, knowledge_point_ids=(), mistakes_only: bool = False, exclude_ids=()
+) -> Question | None:
+    """A question to practise: from the mistake book, or from the given knowledge
+    points (and below), objective types only."""
+    if mistakes_only:
+        queryset = Question.objects.filter(
+            pk__in=MistakeEntry.objects.filter(staff=staff, active=True).values("question_id")
+        )
+    else:
+        queryset = Question.objects.filter(
+            status=QuestionStatus.ACTIVE, type__in=list(OBJECTIVE_TYPES)
+        )
+        if knowledge_point_ids:
+            wanted: set[int] = set()
+            for pk in knowledge_point_ids:
+                wanted.update(_point_and_below(pk))
+            queryset = queryset.filter(knowledge_point_id__in=wanted)
+    ids = list(queryset.exclude(pk__in=list(exclude_ids)).values_list("pk", flat=True)[:500])
+    if not ids:
+        ids = list(queryset.values_list("pk", flat=True)[:500])
+    if not ids:
+        return None
+    return Question.objects.select_related("knowledge_point").get(pk=random.choice(ids))
