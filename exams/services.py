@@ -394,24 +394,80 @@ def attempt_submit(*, attempt: Attempt, now=None) -> Attempt:
     return attempt
 
 
-def attempts_finalise_overdue(*, now=None, batch_size: int = 200) -> int:
+def attempts_finalise_overdue(*, now=None, batch_size: int = 500) -> int:
     """Close every attempt whose deadline has passed, with everything saved so far; its
-    finish time is the deadline. Run by `manage.py finalise_attempts` (and a task)."""
+    finish time is the deadline. Run by `manage.py finalise_attempts` (and a task).
+
+    Works in batches: one locking SELECT, one SELECT of all their items, the awarded
+    points written with one UPDATE ... FROM (VALUES ...) per few thousand items, and one
+    bulk UPDATE of the attempts. Safe to run on several workers (SKIP LOCKED).
+    """
     now = now or timezone.now()
     done = 0
     while True:
         with transaction.atomic():
             batch = list(
-                Attempt.objects.select_for_update(skip_locked=True)
+                Attempt.objects.select_for_update(skip_locked=True, of=("self",))
                 .select_related("session")
                 .filter(status=AttemptStatus.IN_PROGRESS, deadline__lte=now)
                 .order_by("deadline")[:batch_size]
             )
-            for attempt in batch:
-                _finish(attempt, status=AttemptStatus.FINALISED, at=attempt.deadline)
+            if batch:
+                _finish_many(batch, status=AttemptStatus.FINALISED)
         done += len(batch)
         if len(batch) < batch_size:
             return done
+
+
+def _finish_many(attempts: list[Attempt], *, status: str) -> None:
+    by_attempt: dict[int, list[AttemptItem]] = {a.pk: [] for a in attempts}
+    for item in AttemptItem.objects.filter(attempt_id__in=list(by_attempt)).only(
+        "attempt_id", "type", "key", "answer", "points", "awarded"
+    ):
+        by_attempt[item.attempt_id].append(item)
+    changed: list[AttemptItem] = []
+    for attempt in attempts:
+        items = by_attempt[attempt.pk]
+        before = [i.awarded for i in items]
+        _score_items(items, partial_credit=attempt.session.partial_credit)
+        changed.extend(i for i, old in zip(items, before, strict=True) if i.awarded != old)
+        attempt.status = status
+        attempt.finished_at = attempt.deadline
+        _total(attempt, items)
+    _write_awarded(changed)
+    Attempt.objects.bulk_update(
+        attempts,
+        ["status", "finished_at", "score", "max_score", "percent", "passed", "needs_grading"],
+        batch_size=1000,
+    )
+
+
+def _write_awarded(items: list[AttemptItem], chunk: int = 5000) -> None:
+    """Write many items' awarded points in a few statements (bulk_update's CASE
+    expression grows slow with thousands of rows)."""
+    from django.db import connection
+
+    table = AttemptItem._meta.db_table
+    for start in range(0, len(items), chunk):
+        part = items[start : start + chunk]
+        values = ", ".join(["(%s, %s)"] * len(part))
+        params: list = []
+        for item in part:
+            params.extend([item.pk, None if item.awarded is None else str(item.awarded)])
+        cast = "::numeric" if connection.vendor == "postgresql" else ""
+        cast_id = "::bigint" if connection.vendor == "postgresql" else ""
+        sql = (
+            f"UPDATE {table} SET awarded = v.awarded{cast} "  # noqa: S608 - fixed names
+            f"FROM (VALUES {values}) AS v(id, awarded) WHERE {table}.id = v.id{cast_id}"
+        )
+        if connection.vendor != "postgresql":
+            sql = (
+                f"WITH v(id, awarded) AS (VALUES {values}) "  # noqa: S608 - fixed names
+                f"UPDATE {table} SET awarded = (SELECT v.awarded FROM v WHERE v.id = {table}.id) "
+                f"WHERE id IN (SELECT id FROM v)"
+            )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
 
 
 # --- grading and key corrections -----------------------------------------------------
