@@ -388,6 +388,7 @@ def attempt_submit(*, attempt: Attempt, now=None) -> Attempt:
         if attempt.deadline and now >= attempt.deadline:
             return _finish(attempt, status=AttemptStatus.FINALISED, at=attempt.deadline)
         attempt = _finish(attempt, status=AttemptStatus.SUBMITTED, at=now)
+        mistakes_from_attempt(attempt=attempt)
         audit_record(
             action="exam.attempt_submitted", target=attempt, data={"score": str(attempt.score)}
         )
