@@ -180,8 +180,9 @@ class WeeklyModule(models.Model):
         choices=CompletionRule.choices,
         default=CompletionRule.LESSONS_AND_QUIZ,
     )
-    # The exam engine's practice set for this week's quiz (id only, see exams_adapter).
+    # The exam engine's practice set and weekly quiz session (ids only, see exams_adapter).
     practice_set_id = models.PositiveBigIntegerField(null=True, blank=True)
+    quiz_session_id = models.PositiveBigIntegerField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("weekly module")

@@ -436,6 +436,67 @@ def notification_send(
     return True
 
 
+@dataclass
+class NotificationDraft:
+    user: object
+    key: str
+    title: str
+    body: str = ""
+    url: str = ""
+    email: bool = True
+
+
+def notifications_send_many(*, drafts: list[NotificationDraft], chunk: int = 1000) -> int:
+    """Send many notifications, each (user, key) once: the ones already sent are skipped
+    with one query per chunk, the new ones are inserted in bulk (the unique constraint
+    settles races), and each email is claimed (emailed=False -> True) before it is sent,
+    so two concurrent runs never email twice. Returns how many were new."""
+    sent = 0
+    for start in range(0, len(drafts), chunk):
+        part = drafts[start : start + chunk]
+        keys = {d.key for d in part}
+        existing = set(
+            Notification.objects.filter(
+                key__in=keys, user_id__in={d.user.pk for d in part}
+            ).values_list("user_id", "key")
+        )
+        fresh: dict[tuple[int, str], NotificationDraft] = {}
+        for draft in part:
+            ident = (draft.user.pk, draft.key)
+            if ident not in existing and ident not in fresh:
+                fresh[ident] = draft
+        if not fresh:
+            continue
+        Notification.objects.bulk_create(
+            [
+                Notification(user=d.user, key=d.key, title=d.title, body=d.body, url=d.url)
+                for d in fresh.values()
+            ],
+            ignore_conflicts=True,
+        )
+        sent += len(fresh)
+        wanted = {ident for ident, d in fresh.items() if d.email and d.user.email}
+        if not wanted:
+            continue
+        rows = Notification.objects.filter(
+            key__in={k for _u, k in wanted},
+            user_id__in={u for u, _k in wanted},
+            emailed=False,
+        ).values_list("pk", "user_id", "key")
+        for pk, user_id, key in rows:
+            draft = fresh.get((user_id, key))
+            if draft is None or (user_id, key) not in wanted:
+                continue
+            if not Notification.objects.filter(pk=pk, emailed=False).update(emailed=True):
+                continue  # another run claimed this email
+            link = f"{settings.CERTIFICATE_PUBLIC_BASE_URL}{draft.url}" if draft.url else ""
+            try:
+                send_mail(draft.title, f"{draft.body}\n\n{link}".strip(), None, [draft.user.email])
+            except Exception:  # mail trouble must not stop the other notices
+                logger.exception("training notification email failed")
+    return sent
+
+
 @transaction.atomic
 def notification_mark_read(*, user, notification_id: int) -> int:
     return Notification.objects.filter(user=user, pk=notification_id, read_at__isnull=True).update(
@@ -458,18 +519,83 @@ def modules_publish_due(*, today: datetime.date | None = None) -> int:
             ):
                 continue
             published += 1
+            _module_exam_material(module=module)
             audit_record(action="training.module_published", target=module)
         url = reverse("training:module", args=[module.pk])
-        for user in _enrolled_users(module.track_id):
-            notification_send(
-                user=user,
-                key=f"module:{module.pk}",
-                title=gettext("New weekly module: %(title)s") % {"title": module.title},
-                body=gettext("Due on %(date)s.") % {"date": module.due_on.isoformat()},
-                url=url,
-                email=False,
-            )
+        title = gettext("New weekly module: %(title)s") % {"title": module.title}
+        body = gettext("Due on %(date)s.") % {"date": module.due_on.isoformat()}
+        notifications_send_many(
+            drafts=[
+                NotificationDraft(
+                    user=user,
+                    key=f"module:{module.pk}",
+                    title=title,
+                    body=body,
+                    url=url,
+                    email=False,
+                )
+                for user in _enrolled_users(module.track_id)
+            ]
+        )
     return published
+
+
+def _module_exam_material(*, module: WeeklyModule) -> None:
+    """The week's practice set and quiz in the exam engine, for the module's knowledge
+    points (ids, or names looked up in the bank)."""
+    point_ids = list(
+        module.knowledge_point_ids or []
+    ) or exams_adapter.knowledge_point_ids_for_names(module.knowledge_points or [])
+    if not point_ids:
+        return
+    fields = []
+    if module.practice_set_id is None:
+        module.practice_set_id = exams_adapter.practice_set_for_points(
+            title=gettext("Week %(week)s practice: %(title)s")
+            % {"week": module.week, "title": module.title},
+            knowledge_point_ids=point_ids,
+        )
+        fields.append("practice_set_id")
+    if module.quiz_session_id is None and module.needs_quiz:
+        module.quiz_session_id = exams_adapter.weekly_quiz_create(
+            title=gettext("Week %(week)s quiz: %(title)s")
+            % {"week": module.week, "title": module.title},
+            knowledge_point_ids=point_ids,
+            staff_ids=list(
+                Enrolment.objects.filter(
+                    track_id=module.track_id, status=EnrolmentStatus.ACTIVE
+                ).values_list("staff_id", flat=True)
+            ),
+            opens_on=module.starts_on,
+            closes_on=module.due_on,
+            department=module.track.programme.department,
+        )
+        fields.append("quiz_session_id")
+    if fields:
+        module.save(update_fields=fields)
+
+
+def weekly_quizzes_collect() -> int:
+    """Record the weekly quiz results from the exam engine (best attempt counts);
+    repeat-safe: a result is only ever raised, hours credited once."""
+    recorded = 0
+    modules = WeeklyModule.objects.filter(
+        quiz_session_id__isnull=False, track__programme__is_active=True
+    ).select_related("track__programme")
+    for module in modules:
+        results = exams_adapter.session_results(session_id=module.quiz_session_id)
+        done = dict(
+            ModuleCompletion.objects.filter(
+                module=module, staff_id__in=list(results), quiz_score__isnull=False
+            ).values_list("staff_id", "quiz_score")
+        )
+        staff_by_id = Staff.objects.in_bulk(list(results))
+        for staff_id, result in results.items():
+            if done.get(staff_id) is not None and done[staff_id] >= result.score:
+                continue
+            module_quiz_record(staff=staff_by_id[staff_id], module=module, score=result.score)
+            recorded += 1
+    return recorded
 
 
 def _enrolled_users(track_id: int):
@@ -489,25 +615,27 @@ class ReminderResult:
     escalations: int = 0
 
 
-def managers_of_unit(department: Department) -> list:
+def managers_of_unit(department: Department, *, by_path: dict | None = None) -> list:
     """The managers responsible for a unit: those bound to the nearest unit at or above
-    it that has a manager."""
-    ancestors = [department.path[:i] for i in range(len(department.path), 0, -department.steplen)]
-    assignments = (
-        RoleAssignment.objects.filter(role=Role.MANAGER, department__path__in=ancestors)
-        .select_related("user", "department")
-        .order_by("-department__depth")
-    )
-    nearest = None
-    users = []
-    for assignment in assignments:
-        if nearest is None:
-            nearest = assignment.department.depth
-        if assignment.department.depth != nearest:
-            break
-        if assignment.user.is_active:
-            users.append(assignment.user)
-    return users
+    it that has a manager. `by_path` (from `manager_map()`) avoids a query per unit."""
+    if by_path is None:
+        by_path = manager_map()
+    steplen = department.steplen
+    for end in range(len(department.path), 0, -steplen):
+        users = by_path.get(department.path[:end])
+        if users:
+            return users
+    return []
+
+
+def manager_map() -> dict[str, list]:
+    """Active managers by the path of the unit they are bound to (one query)."""
+    by_path: dict[str, list] = defaultdict(list)
+    for assignment in RoleAssignment.objects.filter(
+        role=Role.MANAGER, user__is_active=True
+    ).select_related("user", "department"):
+        by_path[assignment.department.path].append(assignment.user)
+    return dict(by_path)
 
 
 def overdue_enrolments(*, today: datetime.date):
@@ -524,36 +652,49 @@ def reminders_send(*, today: datetime.date | None = None) -> ReminderResult:
     today = today or timezone.localdate()
     result = ReminderResult()
     managers_cache: dict[int, list] = {}
+    by_path = manager_map()
+    reminders: list[NotificationDraft] = []
+    escalations: list[NotificationDraft] = []
+    overdue_url = reverse("training:overdue")
     for row in overdue_enrolments(today=today):
         staff, module = row.staff, row.module
-        url = reverse("training:module", args=[module.pk])
         if staff.user_id and staff.user.is_active:
-            result.reminders += notification_send(
-                user=staff.user,
-                key=f"overdue:{module.pk}",
-                title=gettext("Overdue: %(title)s") % {"title": module.title},
-                body=gettext("This weekly module was due on %(date)s. Please complete it.")
-                % {"date": module.due_on.isoformat()},
-                url=url,
+            reminders.append(
+                NotificationDraft(
+                    user=staff.user,
+                    key=f"overdue:{module.pk}",
+                    title=gettext("Overdue: %(title)s") % {"title": module.title},
+                    body=gettext("This weekly module was due on %(date)s. Please complete it.")
+                    % {"date": module.due_on.isoformat()},
+                    url=reverse("training:module", args=[module.pk]),
+                )
             )
         if row.days_overdue >= module.track.programme.escalate_after_days:
             if staff.department_id not in managers_cache:
-                managers_cache[staff.department_id] = managers_of_unit(staff.department)
-            for manager in managers_cache[staff.department_id]:
-                result.escalations += notification_send(
-                    user=manager,
-                    key=f"escalation:{module.pk}:{staff.pk}",
-                    title=gettext("%(name)s is %(days)s days overdue")
-                    % {"name": staff.name, "days": row.days_overdue},
-                    body=gettext("%(name)s (%(unit)s) has not completed “%(title)s”, due %(date)s.")
-                    % {
-                        "name": staff.name,
-                        "unit": staff.department.name,
-                        "title": module.title,
-                        "date": module.due_on.isoformat(),
-                    },
-                    url=reverse("training:overdue"),
+                managers_cache[staff.department_id] = managers_of_unit(
+                    staff.department, by_path=by_path
                 )
+            for manager in managers_cache[staff.department_id]:
+                escalations.append(
+                    NotificationDraft(
+                        user=manager,
+                        key=f"escalation:{module.pk}:{staff.pk}",
+                        title=gettext("%(name)s is %(days)s days overdue")
+                        % {"name": staff.name, "days": row.days_overdue},
+                        body=gettext(
+                            "%(name)s (%(unit)s) has not completed “%(title)s”, due %(date)s."
+                        )
+                        % {
+                            "name": staff.name,
+                            "unit": staff.department.name,
+                            "title": module.title,
+                            "date": module.due_on.isoformat(),
+                        },
+                        url=overdue_url,
+                    )
+                )
+    result.reminders = notifications_send_many(drafts=reminders)
+    result.escalations = notifications_send_many(drafts=escalations)
     if result.reminders or result.escalations:
         audit_record(
             action="training.reminders_sent",
@@ -596,6 +737,7 @@ def monthly_exam_create(
                 % {"programme": programme.name, "month": month.strftime("%Y-%m")},
                 month=month,
                 staff_ids=programme_audience_ids(programme=programme),
+                department=programme.department,
                 created_by=created_by,
             )
             if session_id is not None:
@@ -798,6 +940,7 @@ def guidance_generate(
                     % {"month": monthly_exam.month.strftime("%Y-%m")},
                     knowledge_point_ids=sorted(weak_ids),
                     staff_ids=[staff_id],
+                    department=programme.department,
                     created_by=created_by,
                 ),
                 **mentor_for(
@@ -888,6 +1031,33 @@ def guidance_followups_collect() -> int:
             plan = guidance_followup_record(plan=plan, score=result.score, passed=result.passed)
             closed += plan.status == GuidanceStatus.CLOSED
     return closed
+
+
+MSG_MENTOR_NOT_COLLEAGUE = _("The mentor must be an active colleague of the same unit.")
+
+
+@transaction.atomic
+def guidance_plan_set_mentor(
+    *, plan: GuidancePlan, mentor: Staff | None = None, mentor_user=None, actor
+) -> GuidancePlan:
+    """A coordinator chooses the mentor: a colleague of the same unit, or a user
+    (normally the coordinator themself)."""
+    if mentor is not None and (
+        mentor.department_id != plan.staff.department_id
+        or mentor.status != StaffStatus.ACTIVE
+        or mentor.pk == plan.staff_id
+    ):
+        raise ValidationError({"mentor": MSG_MENTOR_NOT_COLLEAGUE})
+    plan.mentor = mentor
+    plan.mentor_user = None if mentor is not None else mentor_user
+    plan.save(update_fields=["mentor", "mentor_user"])
+    audit_record(
+        action="training.guidance_mentor_set",
+        actor=actor,
+        target=plan,
+        data={"mentor": str(mentor.public_id) if mentor else None, "user": plan.mentor_user_id},
+    )
+    return plan
 
 
 @transaction.atomic

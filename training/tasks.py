@@ -58,7 +58,13 @@ def guidance_cycle() -> dict:
             continue
         plans += len(services.guidance_generate(monthly_exam=exam).created)
     closed = services.guidance_followups_collect()
-    return {"makeup_offered": makeups, "plans": plans, "plans_closed": closed}
+    quizzes = services.weekly_quizzes_collect()
+    return {
+        "makeup_offered": makeups,
+        "plans": plans,
+        "plans_closed": closed,
+        "weekly_quiz_results": quizzes,
+    }
 
 
 @task()

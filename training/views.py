@@ -13,7 +13,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from organisation.access import departments_visible_to, get_department_for, user_roles
+from organisation.access import (
+    departments_managed_by,
+    departments_visible_to,
+    get_department_for,
+    user_roles,
+)
 from organisation.models import Staff
 
 from . import exams_adapter, selectors, services
@@ -22,8 +27,10 @@ from .access import (
     get_module_for_learner,
     get_plan_for,
     get_track_for,
+    learner_staff_or_404,
     plans_recordable_by,
 )
+from .content import sanitise_html
 from .exports import annual_records_xlsx, completion_matrix_xlsx
 from .models import MentorSession, Notification
 
@@ -42,6 +49,26 @@ def home(request):
 
 
 @login_required
+def my_record(request):
+    """The learner's own year: every module with its status, study-hour credits, plans."""
+    staff = learner_staff_or_404(request.user)
+    today = timezone.localdate()
+    return render(
+        request,
+        "training/my_record.html",
+        {
+            "staff": staff,
+            "modules": selectors.learner_modules(staff=staff, today=today),
+            "today": today,
+            "credits": staff.study_hours.filter(year=today.year).order_by("-credited_at")[:200],
+            "hours": selectors.hours_for(staff=staff, year=today.year),
+            "target": selectors.hours_target_for(staff=staff, year=today.year),
+            "plans": staff.guidance_plans.select_related("monthly_exam").order_by("-created_at"),
+        },
+    )
+
+
+@login_required
 def module_detail(request, pk: int):
     staff, module = get_module_for_learner(request.user, pk)
     completion = module.completions.filter(staff=staff).first()
@@ -53,6 +80,7 @@ def module_detail(request, pk: int):
             "lessons": selectors.module_lessons(staff=staff, module=module),
             "completion": completion,
             "practice_url": exams_adapter.practice_url(practice_set_id=module.practice_set_id),
+            "quiz_url": exams_adapter.quiz_url(session_id=module.quiz_session_id),
             "overdue": module.due_on < timezone.localdate(),
         },
     )
@@ -67,6 +95,8 @@ def lesson_detail(request, pk: int):
         "training/lesson.html",
         {
             "lesson": lesson,
+            # Stored sanitised; cleaned again here so that no path can bypass it.
+            "body_html": sanitise_html(lesson.body_html),
             "module": lesson.module,
             "progress": progress,
             "heartbeat_seconds": services.heartbeat_seconds(),
@@ -112,6 +142,46 @@ class MentorSessionForm(forms.Form):
         self.fields["attendees"].queryset = Staff.objects.filter(pk__in=ids)
 
 
+class MentorForm(forms.Form):
+    mentor = forms.ModelChoiceField(
+        label=_("Mentor"),
+        queryset=Staff.objects.none(),
+        required=False,
+        empty_label=_("Me (the coordinator)"),
+    )
+
+    def __init__(self, *args, plan, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["mentor"].queryset = (
+            Staff.objects.filter(department_id=plan.staff.department_id, status="active")
+            .exclude(pk=plan.staff_id)
+            .order_by("hire_date", "pk")
+        )
+        self.fields["mentor"].initial = plan.mentor_id
+
+
+@login_required
+@require_POST
+def plan_mentor(request, public_id):
+    plan = get_plan_for(request.user, public_id)
+    if not departments_managed_by(request.user).filter(pk=plan.staff.department_id).exists():
+        raise Http404
+    form = MentorForm(request.POST, plan=plan)
+    if form.is_valid():
+        try:
+            services.guidance_plan_set_mentor(
+                plan=plan,
+                mentor=form.cleaned_data["mentor"],
+                mentor_user=request.user,
+                actor=request.user,
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("The mentor was changed."))
+    return redirect("training:plan", public_id=plan.public_id)
+
+
 @login_required
 def plan_detail(request, public_id):
     plan = get_plan_for(request.user, public_id)
@@ -148,6 +218,9 @@ def plan_detail(request, public_id):
             "form": form,
             "practice_url": exams_adapter.practice_url(practice_set_id=plan.practice_set_id),
             "is_own": plan.staff.user_id == request.user.pk,
+            "mentor_form": MentorForm(plan=plan)
+            if departments_managed_by(request.user).filter(pk=plan.staff.department_id).exists()
+            else None,
         },
     )
 

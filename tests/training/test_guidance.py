@@ -280,3 +280,31 @@ def test_a_session_needs_a_topic_and_attendees(cycle):
             plan=plan, held_on=timezone.localdate(), topic=" ", attendees=[], actor=None
         )
     assert not MentorSession.objects.exists()
+
+
+def test_a_coordinator_changes_the_mentor_and_others_cannot(client, cycle, city):
+    _p, people, exam, _lesson = cycle
+    plan = guidance_generate(
+        monthly_exam=exam, results={people[0].pk: result(people[0], 50, platform=30)}
+    ).created[0]
+    url = reverse("training:plan_mentor", args=[plan.public_id])
+
+    client.force_login(people[0].user)  # the learner
+    assert client.post(url, {"mentor": people[1].pk}).status_code == 404
+    plan.refresh_from_db()
+    assert plan.mentor_id != people[1].pk or plan.mentor_id is None
+
+    coordinator = make_user_with_role(Role.COORDINATOR, city.county_a)
+    client.force_login(coordinator)
+    assert client.post(url, {"mentor": people[1].pk}).status_code == 302
+    plan.refresh_from_db()
+    assert plan.mentor == people[1]
+
+    other_unit = people[2]  # works in A2, not the learner's unit
+    client.post(url, {"mentor": other_unit.pk})
+    plan.refresh_from_db()
+    assert plan.mentor == people[1]
+
+    client.post(url, {"mentor": ""})
+    plan.refresh_from_db()
+    assert plan.mentor is None and plan.mentor_user == coordinator

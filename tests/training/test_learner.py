@@ -276,3 +276,39 @@ def test_a_heartbeat_on_a_lesson_without_video_is_refused(learner):
     with pytest.raises(ValidationError):
         lesson_heartbeat(staff=staff, lesson=text, position=0, visible=True, active=True)
     assert not LessonProgress.objects.exists()
+
+
+def test_a_lesson_page_never_renders_a_script_even_if_stored_unsanitised(client, learner):
+    user, _staff, track = learner
+    lesson = make_lesson(make_module(track, week=2))
+    type(lesson).objects.filter(pk=lesson.pk).update(
+        body_html='<p>好</p><img src=x onerror="alert(1)"><script>alert(2)</script>'
+    )
+    client.force_login(user)
+    body = client.get(reverse("training:lesson", args=[lesson.pk])).content.decode()
+    assert "onerror" not in body and "alert(2)" not in body and "<p>好</p>" in body
+
+
+def test_my_record_lists_modules_and_credits(client, learner):
+    from decimal import Decimal
+
+    from training.models import StudyHourCredit
+
+    user, staff, track = learner
+    module = make_module(track, week=2, title="服务礼仪")
+    StudyHourCredit.objects.create(
+        staff=staff,
+        year=today().year,
+        source="quiz",
+        source_key=f"quiz:{module.pk}",
+        hours=Decimal("0.5"),
+        credited_at=timezone.now(),
+    )
+    client.force_login(user)
+    body = client.get(reverse("training:my_record")).content.decode()
+    assert "服务礼仪" in body and "0.5" in body
+
+
+def test_my_record_is_only_for_learners(client, coordinator_a):
+    client.force_login(coordinator_a)
+    assert client.get(reverse("training:my_record")).status_code == 404
