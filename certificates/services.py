@@ -801,3 +801,27 @@ def bundle_build(*, bundle_id: int) -> CertificateBundle:
     bundle.finished_at = timezone.now()
     bundle.save(update_fields=["file", "status", "count", "finished_at"])
     return bundle
+
+
+MSG_ATTEMPT_NOT_THEIRS = _("This exam attempt belongs to someone else.")
+MSG_ATTEMPT_NOT_GRADED = _("This exam attempt is not finished and fully graded yet.")
+
+
+def assessment_record_theory_from_attempt(
+    *, assessment: Assessment, attempt, acting_user=None
+) -> Assessment:
+    """Take the theory score from a finished, fully graded exam attempt of the same
+    candidate (the exam engine's percentage, out of 100)."""
+    from exams.models import FINISHED_STATUSES
+
+    if attempt.staff_id != assessment.candidate_id:
+        raise ValidationError(MSG_ATTEMPT_NOT_THEIRS)
+    if attempt.status not in FINISHED_STATUSES or attempt.needs_grading or attempt.percent is None:
+        raise ValidationError(MSG_ATTEMPT_NOT_GRADED)
+    return assessment_record_theory(
+        assessment=assessment,
+        score=attempt.percent,
+        source_label=attempt.session.title,
+        attempt_ref=str(attempt.public_id).replace("-", ""),
+        acting_user=acting_user,
+    )

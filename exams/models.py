@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from organisation.models import Department, Staff
 
@@ -53,9 +54,9 @@ CHOICE_TYPES = {QuestionType.SINGLE, QuestionType.MULTIPLE, QuestionType.TRUE_FA
 
 
 class QuestionStatus(models.TextChoices):
-    DRAFT = "draft", _("Draft")
-    ACTIVE = "active", _("Active")
-    RETIRED = "retired", _("Retired")
+    DRAFT = "draft", pgettext_lazy("question status", "Draft")
+    ACTIVE = "active", pgettext_lazy("question status", "Active")
+    RETIRED = "retired", pgettext_lazy("question status", "Retired")
 
 
 class Question(models.Model):

@@ -388,30 +388,87 @@ def attempt_submit(*, attempt: Attempt, now=None) -> Attempt:
         if attempt.deadline and now >= attempt.deadline:
             return _finish(attempt, status=AttemptStatus.FINALISED, at=attempt.deadline)
         attempt = _finish(attempt, status=AttemptStatus.SUBMITTED, at=now)
+        mistakes_from_attempt(attempt=attempt)
         audit_record(
             action="exam.attempt_submitted", target=attempt, data={"score": str(attempt.score)}
         )
     return attempt
 
 
-def attempts_finalise_overdue(*, now=None, batch_size: int = 200) -> int:
+def attempts_finalise_overdue(*, now=None, batch_size: int = 500) -> int:
     """Close every attempt whose deadline has passed, with everything saved so far; its
-    finish time is the deadline. Run by `manage.py finalise_attempts` (and a task)."""
+    finish time is the deadline. Run by `manage.py finalise_attempts` (and a task).
+
+    Works in batches: one locking SELECT, one SELECT of all their items, the awarded
+    points written with one UPDATE ... FROM (VALUES ...) per few thousand items, and one
+    bulk UPDATE of the attempts. Safe to run on several workers (SKIP LOCKED).
+    """
     now = now or timezone.now()
     done = 0
     while True:
         with transaction.atomic():
             batch = list(
-                Attempt.objects.select_for_update(skip_locked=True)
+                Attempt.objects.select_for_update(skip_locked=True, of=("self",))
                 .select_related("session")
                 .filter(status=AttemptStatus.IN_PROGRESS, deadline__lte=now)
                 .order_by("deadline")[:batch_size]
             )
-            for attempt in batch:
-                _finish(attempt, status=AttemptStatus.FINALISED, at=attempt.deadline)
+            if batch:
+                _finish_many(batch, status=AttemptStatus.FINALISED)
         done += len(batch)
         if len(batch) < batch_size:
             return done
+
+
+def _finish_many(attempts: list[Attempt], *, status: str) -> None:
+    by_attempt: dict[int, list[AttemptItem]] = {a.pk: [] for a in attempts}
+    for item in AttemptItem.objects.filter(attempt_id__in=list(by_attempt)).only(
+        "attempt_id", "type", "key", "answer", "points", "awarded"
+    ):
+        by_attempt[item.attempt_id].append(item)
+    changed: list[AttemptItem] = []
+    for attempt in attempts:
+        items = by_attempt[attempt.pk]
+        before = [i.awarded for i in items]
+        _score_items(items, partial_credit=attempt.session.partial_credit)
+        changed.extend(i for i, old in zip(items, before, strict=True) if i.awarded != old)
+        attempt.status = status
+        attempt.finished_at = attempt.deadline
+        _total(attempt, items)
+    _write_awarded(changed)
+    Attempt.objects.bulk_update(
+        attempts,
+        ["status", "finished_at", "score", "max_score", "percent", "passed", "needs_grading"],
+        batch_size=1000,
+    )
+
+
+def _write_awarded(items: list[AttemptItem], chunk: int = 5000) -> None:
+    """Write many items' awarded points in a few statements (bulk_update's CASE
+    expression grows slow with thousands of rows)."""
+    from django.db import connection
+
+    table = AttemptItem._meta.db_table
+    for start in range(0, len(items), chunk):
+        part = items[start : start + chunk]
+        values = ", ".join(["(%s, %s)"] * len(part))
+        params: list = []
+        for item in part:
+            params.extend([item.pk, None if item.awarded is None else str(item.awarded)])
+        cast = "::numeric" if connection.vendor == "postgresql" else ""
+        cast_id = "::bigint" if connection.vendor == "postgresql" else ""
+        sql = (
+            f"UPDATE {table} SET awarded = v.awarded{cast} "  # noqa: S608 - fixed names
+            f"FROM (VALUES {values}) AS v(id, awarded) WHERE {table}.id = v.id{cast_id}"
+        )
+        if connection.vendor != "postgresql":
+            sql = (
+                f"WITH v(id, awarded) AS (VALUES {values}) "  # noqa: S608 - fixed names
+                f"UPDATE {table} SET awarded = (SELECT v.awarded FROM v WHERE v.id = {table}.id) "
+                f"WHERE id IN (SELECT id FROM v)"
+            )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
 
 
 # --- grading and key corrections -----------------------------------------------------
@@ -573,3 +630,44 @@ def exam_session_create(
             data={"title": title, "kind": kind},
         )
     return session
+
+
+def attempt_finalise_if_overdue(*, attempt: Attempt, now=None) -> Attempt:
+    """Close this one attempt now if its deadline has passed (the page does this when
+    the learner comes back late; the scheduled finaliser does it for everyone)."""
+    now = now or timezone.now()
+    if attempt.status == AttemptStatus.IN_PROGRESS and attempt.deadline and attempt.deadline <= now:
+        with transaction.atomic():
+            locked = (
+                Attempt.objects.select_for_update().select_related("session").get(pk=attempt.pk)
+            )
+            if locked.status == AttemptStatus.IN_PROGRESS:
+                return _finish(locked, status=AttemptStatus.FINALISED, at=locked.deadline)
+            return locked
+    return attempt
+
+
+def practice_pick(
+    *, staff: Staff, knowledge_point_ids=(), mistakes_only: bool = False, exclude_ids=()
+) -> Question | None:
+    """A question to practise: from the mistake book, or from the given knowledge
+    points (and below), objective types only."""
+    if mistakes_only:
+        queryset = Question.objects.filter(
+            pk__in=MistakeEntry.objects.filter(staff=staff, active=True).values("question_id")
+        )
+    else:
+        queryset = Question.objects.filter(
+            status=QuestionStatus.ACTIVE, type__in=list(OBJECTIVE_TYPES)
+        )
+        if knowledge_point_ids:
+            wanted: set[int] = set()
+            for pk in knowledge_point_ids:
+                wanted.update(_point_and_below(pk))
+            queryset = queryset.filter(knowledge_point_id__in=wanted)
+    ids = list(queryset.exclude(pk__in=list(exclude_ids)).values_list("pk", flat=True)[:500])
+    if not ids:
+        ids = list(queryset.values_list("pk", flat=True)[:500])
+    if not ids:
+        return None
+    return Question.objects.select_related("knowledge_point").get(pk=random.choice(ids))

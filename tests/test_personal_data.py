@@ -40,6 +40,13 @@ def _pages(city, staff):
         "/api/departments/",
         "/audit/",
         "/audit/export.xlsx",
+        f"/certificates/dashboard/{city.county_a.pk}/",
+        f"/certificates/dashboard/{city.county_a.pk}/export.xlsx",
+        f"/certificates/units/{city.county_a.pk}/gap/",
+        "/training/records.xlsx",
+        "/training/matrix/",
+        "/roster/",
+        "/roster/template.xlsx",
     ]
 
 
@@ -56,13 +63,31 @@ def test_pages_api_and_exports_show_only_masked_numbers(client, city, people, ca
             if url.endswith(".xlsx"):
                 from openpyxl import load_workbook
 
-                sheet = load_workbook(io.BytesIO(body)).active
+                book = load_workbook(io.BytesIO(body))
                 body = "\n".join(
-                    str(c) for row in sheet.iter_rows(values_only=True) for c in row
+                    str(c) for ws in book for row in ws.iter_rows(values_only=True) for c in row
                 ).encode()
             _assert_clean(body.decode(), numbers, url)
     assert staff[0].id_number_masked in client.get(_pages(city, staff)[3]).text
     _assert_clean(caplog.text, numbers, "logs")
+
+
+def test_certificate_pdf_shows_only_the_masked_number(client, city, people):
+    from pypdf import PdfReader
+
+    from certificates.models import SkillLevel
+    from certificates.pdf import render_certificate_pdf
+    from certificates.services import certificate_issue, certification_settings_get
+
+    from .certificates.helpers import passed_assessment
+
+    staff, numbers = people
+    certification_settings_get()
+    certificate = certificate_issue(
+        assessment=passed_assessment(staff[1], SkillLevel.objects.get(code=5))
+    )
+    text = PdfReader(io.BytesIO(render_certificate_pdf(certificate))).pages[0].extract_text()
+    _assert_clean(text, numbers, "certificate PDF")
 
 
 def test_database_dump_holds_no_clear_id_number(city, people):

@@ -32,6 +32,12 @@ def _fingerprint():
 
 
 def _wipe():
+    from exams.models import Attempt, ExamSession, KnowledgePoint, Question
+
+    Attempt.objects.all().delete()
+    ExamSession.objects.all().delete()
+    Question.objects.all().delete()
+    KnowledgePoint.objects.all().delete()
     from roster.models import RosterImport
     from training.models import Programme
 

@@ -153,3 +153,52 @@ def test_public_verifies_a_certificate_from_its_qr_code(
     assert "欧阳明" not in page.content()
     assert axe_check(page) == []
     screenshot(page, "30-public-verification")
+
+
+def test_learner_downloads_and_opens_the_certificate(page, live_server, city, sign_in, screenshot):
+    from pypdf import PdfReader
+
+    from certificates.models import SkillLevel
+    from certificates.services import certification_settings_get
+
+    certification_settings_get()
+    user = make_user_with_role(Role.MANAGER, city.township_b1, username="LEARN-C")
+    user.set_password(PASSWORD)
+    user.save()
+    certificate = issued_certificate(
+        city.township_a1, SkillLevel.objects.get(code=5), name="周晓燕", user=user
+    )
+    sign_in(page, "LEARN-C", PASSWORD)
+    page.goto(f"{live_server.url}/certificates/")
+    expect(page.locator("main")).to_contain_text(certificate.number)
+    screenshot(page, "31-learner-certificate")
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name=re.compile("PDF")).first.click()
+    text = PdfReader(download_info.value.path()).pages[0].extract_text()
+    assert "周晓燕" in text and certificate.number in text
+
+
+def test_learner_sees_results_and_mistakes(page, live_server, city, sign_in, screenshot):
+    from exams.services import attempt_save, attempt_start, attempt_submit
+
+    from ..exams.helpers import make_bank, open_session
+    from ..factories import UserFactory
+
+    user = UserFactory(username="LEARN-R")
+    user.set_password(PASSWORD)
+    user.save()
+    staff = StaffFactory(department=city.township_a1, user=user)
+    make_bank()
+    session = open_session(city.county_a, departments=[city.county_a], show_answers="after_submit")
+    attempt = attempt_start(session=session, staff=staff)
+    attempt_save(attempt_id=attempt.public_id, user_id=user.pk, position=1, answer=["Z"], seq=1)
+    attempt_submit(attempt=attempt)  # the wrong answer goes into the mistake book
+    sign_in(page, "LEARN-R", PASSWORD)
+    page.goto(f"{live_server.url}/exams/")
+    page.get_by_role("link", name=session.title).click()
+    expect(page.locator("main")).to_contain_text("答案与解析")
+    screenshot(page, "43-exam-answers")
+    page.goto(f"{live_server.url}/exams/mistakes/")
+    expect(page.locator("table")).to_be_visible()
+    page.get_by_role("link", name="练习我的错题").click()
+    expect(page.locator("main form")).to_be_visible()

@@ -7,6 +7,7 @@ from django.db import transaction
 
 from audit.services import audit_record
 from certificates.demo import seed_certificates
+from exams.demo import seed_exams
 from organisation.demo import seed_organisation
 from organisation.models import Department
 from roster.demo import seed_roster
@@ -36,6 +37,7 @@ class Command(BaseCommand):
         with transaction.atomic():
             result = seed_organisation(seed=options["seed"])
             seed_roster(rng=random.Random(options["seed"]))
+            seed_exams(rng=random.Random(options["seed"] + 4))
             seed_certificates(rng=random.Random(options["seed"] + 6))
             seed_training(rng=random.Random(options["seed"]))
             audit_record(action="demo.seeded", data={"units": result.units, "staff": result.staff})

@@ -1,0 +1,324 @@
+"""Demo question bank and exam history (deterministic given the generator)."""
+
+from __future__ import annotations
+
+import datetime
+import random
+from decimal import Decimal
+
+from django.utils import timezone
+
+from organisation.models import Department, Staff, StaffStatus
+
+from .models import (
+    Attempt,
+    AttemptItem,
+    AttemptStatus,
+    BlueprintRule,
+    ExamSession,
+    KnowledgePoint,
+    Question,
+    SessionKind,
+)
+from .services import PaperDrawer, _total
+
+S, M, T, F, A = "single", "multiple", "true_false", "fill_blank", "short_answer"
+TF = ["正确", "错误"]
+
+BANK = {
+    "政策法规": [
+        (
+            S,
+            "《优化营商环境条例》规定，政务服务事项应当按照什么原则办理？",
+            ["就近办理", "统一标准、规范流程", "先到先办", "部门自定"],
+            ["B"],
+            "条例要求政务服务事项标准化、规范化办理。",
+        ),
+        (
+            S,
+            "《个人信息保护法》自哪一年起施行？",
+            ["2019年", "2020年", "2021年", "2022年"],
+            ["C"],
+            "该法自2021年11月1日起施行。",
+        ),
+        (
+            M,
+            "“高效办成一件事”改革的主要目标包括：",
+            ["减环节", "减材料", "减时限", "增加收费"],
+            ["A", "B", "C"],
+            "改革不涉及增加收费。",
+        ),
+        (
+            T,
+            "群众办事时，窗口人员可以要求其提供法律法规未规定的证明材料。",
+            TF,
+            ["B"],
+            "无法律法规依据的证明材料一律不得索要。",
+        ),
+        (
+            F,
+            "政务服务“一件事一次办”中的“一次办”是指让群众最多跑____次。",
+            [],
+            [["一", "1"]],
+            "最多跑一次。",
+        ),
+        (A, "简述告知承诺制的适用情形和窗口人员应履行的告知义务。", [], [], ""),
+    ],
+    "服务礼仪规范": [
+        (
+            S,
+            "群众到窗口办事时，窗口人员首先应当：",
+            [
+                "继续处理手头材料",
+                "起身或点头示意、主动问候",
+                "让群众排队等候叫号",
+                "询问是否有熟人",
+            ],
+            ["B"],
+            "首问负责、主动服务。",
+        ),
+        (
+            S,
+            "遇到群众情绪激动时，恰当的做法是：",
+            ["与其争辩", "请保安处理", "耐心倾听、安抚情绪后解释政策", "暂停服务"],
+            ["C"],
+            "",
+        ),
+        (
+            M,
+            "窗口“首问负责制”要求首问人员：",
+            ["热情接待", "能办的当场办理", "不能办的告知去处", "让群众自己查找"],
+            ["A", "B", "C"],
+            "",
+        ),
+        (T, "窗口人员在岗期间可以使用手机处理私人事务。", TF, ["B"], "工作时间不得处理私事。"),
+        (
+            F,
+            "政务服务“好差评”中，群众的差评应在____个工作日内整改反馈。",
+            [],
+            [["15", "十五"]],
+            "差评整改一般在15个工作日内完成。",
+        ),
+    ],
+    "一网通办平台操作": [
+        (
+            S,
+            "在一网通办平台受理事项时，材料不齐全应当：",
+            ["直接退件", "一次性告知需补正的全部材料", "让群众回去再想办法", "暂存不处理"],
+            ["B"],
+            "一次性告知制度。",
+        ),
+        (
+            S,
+            "电子证照调用前必须取得：",
+            ["部门领导签字", "申请人授权", "窗口组长同意", "无需任何授权"],
+            ["B"],
+            "调用个人电子证照须经本人授权。",
+        ),
+        (
+            M,
+            "综合窗口“前台综合受理、后台分类审批”模式中，前台负责：",
+            ["接件", "材料初审", "出件", "实质审批"],
+            ["A", "B", "C"],
+            "实质审批由后台负责。",
+        ),
+        (
+            T,
+            "一网通办平台中的办件，受理后即可由窗口人员自行删除。",
+            TF,
+            ["B"],
+            "办件数据不得擅自删除。",
+        ),
+        (F, "群众可通过政务服务平台“____码”查询办件进度。", [], [["办件", "查询"]], ""),
+        (A, "描述在平台上办理一件跨部门联办事项的受理、流转和出件流程。", [], [], ""),
+    ],
+    "各部门业务知识": [
+        (
+            S,
+            "办理个体工商户设立登记的主管部门是：",
+            ["税务局", "市场监督管理局", "人社局", "民政局"],
+            ["B"],
+            "",
+        ),
+        (
+            S,
+            "灵活就业人员参加职工基本养老保险，应向哪个部门申请？",
+            ["人力资源和社会保障部门", "医保部门", "住建部门", "公安部门"],
+            ["A"],
+            "",
+        ),
+        (
+            M,
+            "不动产登记申请一般需要提交：",
+            ["申请书", "身份证明", "权属来源证明", "学历证明"],
+            ["A", "B", "C"],
+            "学历证明与不动产登记无关。",
+        ),
+        (T, "居民身份证到期换领可以在户籍地以外的公安机关申请。", TF, ["A"], "已实现异地换领。"),
+        (
+            F,
+            "新生儿“出生一件事”可一次办理出生医学证明、户口登记、医保参保和____。",
+            [],
+            [["社保卡", "社会保障卡"]],
+            "",
+        ),
+    ],
+    "数据安全与个人信息保护": [
+        (
+            S,
+            "窗口人员在工作中获取的群众身份证号码，正确的处理方式是：",
+            ["拍照留存备用", "仅用于办理本事项，不得泄露", "转发给同事核对", "写在便签上"],
+            ["B"],
+            "",
+        ),
+        (
+            S,
+            "下列属于敏感个人信息的是：",
+            ["姓名", "行踪轨迹", "单位名称", "办事事项"],
+            ["B"],
+            "行踪轨迹属于敏感个人信息。",
+        ),
+        (
+            M,
+            "复印群众证件时，应当：",
+            ["注明用途", "仅复印必要页", "多复印几份备用", "废件及时粉碎"],
+            ["A", "B", "D"],
+            "",
+        ),
+        (T, "离开工位时应锁定电脑屏幕。", TF, ["A"], ""),
+        (F, "展示身份证号码时应当进行____处理。", [], [["脱敏", "遮蔽", "掩码"]], ""),
+    ],
+    "综合窗口受理流程": [
+        (S, "综合窗口受理的第一步是：", ["审批", "咨询引导与事项确认", "收费", "出件"], ["B"], ""),
+        (
+            S,
+            "受理后发现事项不属于本窗口范围，应当：",
+            ["拒绝受理", "告知群众自行查询", "出具不予受理告知并引导至正确窗口", "先收下材料"],
+            ["C"],
+            "",
+        ),
+        (
+            M,
+            "“容缺受理”适用于：",
+            ["主要材料齐全", "次要材料欠缺", "申请人书面承诺补齐", "核心材料缺失"],
+            ["A", "B", "C"],
+            "",
+        ),
+        (T, "受理回执应写明承诺办结时限。", TF, ["A"], ""),
+        (F, "对符合条件的事项，窗口应当场出具____通知书。", [], [["受理"]], ""),
+        (A, "一位老年人不会使用智能手机办理社保认证，请写出你的帮办步骤。", [], [], ""),
+    ],
+}
+
+
+def seed_exams(*, rng: random.Random) -> dict:
+    """The bank, two past monthly exams for the demo county, one open exam city-wide."""
+    points = {name: KnowledgePoint.objects.get_or_create(name=name)[0] for name in BANK}
+    questions = []
+    for name, rows in BANK.items():
+        for i, (qtype, stem, options, answer, explanation) in enumerate(rows):
+            questions.append(
+                Question(
+                    type=qtype,
+                    stem=stem,
+                    options=options,
+                    answer=answer,
+                    explanation=explanation,
+                    knowledge_point=points[name],
+                    difficulty=2 + (i % 3),
+                )
+            )
+    Question.objects.bulk_create(questions)
+
+    city = Department.objects.filter(depth=1).order_by("path").first()
+    county = Department.objects.filter(code="360102").first() or city
+    rules = [(S, 8, 5), (M, 4, 7.5), (T, 4, 5), (F, 2, 5)]
+    now = timezone.now()
+    sessions = []
+    for months_ago in (2, 1):
+        opens = (now - datetime.timedelta(days=30 * months_ago)).replace(
+            hour=9, minute=0, second=0, microsecond=0
+        )
+        session = ExamSession.objects.create(
+            title=f"{opens:%Y年%m月}月考",
+            kind=SessionKind.MONTHLY,
+            department=county,
+            opens_at=opens,
+            closes_at=opens + datetime.timedelta(hours=3),
+            duration_minutes=60,
+            published=True,
+            show_answers="after_submit",
+        )
+        session.audience_departments.set([county])
+        for order, (qtype, count, pts) in enumerate(rules):
+            BlueprintRule.objects.create(
+                session=session, type=qtype, count=count, points=Decimal(str(pts)), order=order
+            )
+        _history(session, county, rng, skill=0.55 + 0.1 * (2 - months_ago))
+        sessions.append(session)
+
+    open_session = ExamSession.objects.create(
+        title=f"{now:%Y年%m月}综窗人员月考",
+        kind=SessionKind.MONTHLY,
+        department=city,
+        opens_at=now - datetime.timedelta(hours=1),
+        closes_at=now + datetime.timedelta(days=5),
+        duration_minutes=60,
+        published=True,
+    )
+    open_session.audience_departments.set([city])
+    for order, (qtype, count, pts) in enumerate(rules):
+        BlueprintRule.objects.create(
+            session=open_session, type=qtype, count=count, points=Decimal(str(pts)), order=order
+        )
+    return {"questions": len(questions), "sessions": len(sessions) + 1}
+
+
+def _history(session: ExamSession, county: Department, rng: random.Random, skill: float):
+    drawer = PaperDrawer(session)
+    staff = list(
+        Staff.objects.filter(
+            department__path__startswith=county.path,
+            status=StaffStatus.ACTIVE,
+            is_window_staff=True,
+        ).order_by("pk")
+    )
+    attempts = []
+    for person in staff:
+        if rng.random() < 0.06:
+            continue  # missed the exam
+        started = session.opens_at + datetime.timedelta(minutes=rng.randint(0, 60))
+        attempts.append(
+            Attempt(
+                session=session,
+                staff=person,
+                number=1,
+                seed=rng.getrandbits(62),
+                status=AttemptStatus.SUBMITTED,
+                started_at=started,
+                deadline=started + datetime.timedelta(minutes=60),
+                finished_at=started + datetime.timedelta(minutes=rng.randint(25, 58)),
+            )
+        )
+    attempts = Attempt.objects.bulk_create(attempts)
+    if not all(a.pk for a in attempts):
+        attempts = list(Attempt.objects.filter(session=session).select_related("session"))
+    items = []
+    per_attempt = {}
+    for attempt in attempts:
+        attempt.session = session
+        ability = min(0.98, max(0.2, rng.gauss(skill + 0.1, 0.15)))
+        drawn = drawer.items_for(attempt)
+        for item in drawn:
+            right = rng.random() < ability
+            item.answer = item.key if right else (["A"] if item.key != ["A"] else ["D"])
+            item.seq = 1
+            item.awarded = item.points if right else Decimal(0)
+        items.extend(drawn)
+        per_attempt[attempt.pk] = drawn
+    AttemptItem.objects.bulk_create(items, batch_size=2000)
+    for attempt in attempts:
+        _total(attempt, per_attempt[attempt.pk])
+    Attempt.objects.bulk_update(
+        attempts, ["score", "max_score", "percent", "passed", "needs_grading"], batch_size=1000
+    )

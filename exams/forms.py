@@ -1,0 +1,5 @@
+from django import forms
+
+
+class PracticeAnswerForm(forms.Form):
+    question = forms.UUIDField(widget=forms.HiddenInput)

@@ -1,0 +1,217 @@
+// Taking an exam without losing an answer.
+//
+// Every change is saved (debounced) with a sequence number. Saves not yet
+// acknowledged by the server live in localStorage and are sent again, in order, when
+// the connection returns, also after a reload; the server ignores a save older than
+// the one it has. The countdown uses the server's remaining seconds and the
+// browser's monotonic clock, never the device's wall clock.
+(function () {
+  "use strict";
+  var root = document.getElementById("exam");
+  if (!root) { return; }
+  var attemptId = root.dataset.attempt;
+  var saveUrl = root.dataset.saveUrl;
+  var leaveUrl = root.dataset.leaveUrl;
+  var form = document.getElementById("exam-form");
+  var statusBox = document.getElementById("save-status");
+  var timerBox = document.getElementById("timer");
+  var queueKey = "exam:" + attemptId + ":queue";
+  var seqKey = "exam:" + attemptId + ":seq";
+  var timers = {};
+  var sending = false;
+  var closed = false;
+  var retryDelay = 1000;
+
+  function load(key, fallback) {
+    try { var v = localStorage.getItem(key); return v === null ? fallback : JSON.parse(v); }
+    catch (e) { return fallback; }
+  }
+  function store(key, value) {
+    try { localStorage.setItem(key, JSON.stringify(value)); } catch (e) { /* private mode */ }
+  }
+  var queue = load(queueKey, []);
+  var seq = Math.max(parseInt(root.dataset.maxSeq, 10) || 0, load(seqKey, 0));
+
+  function csrfToken() {
+    var m = document.cookie.match(/(?:^|; )csrftoken=([^;]+)/);
+    if (m) { return decodeURIComponent(m[1]); }
+    var input = form.querySelector("input[name=csrfmiddlewaretoken]");
+    return input ? input.value : "";
+  }
+
+  function fmt(template, n) { return template.replace("{n}", n); }
+
+  function showStatus() {
+    var pending = queue.length;
+    statusBox.classList.remove("saving", "offline");
+    if (closed) { statusBox.textContent = root.dataset.msgTimeup; statusBox.classList.add("offline"); return; }
+    if (!pending) { statusBox.textContent = root.dataset.msgSaved; return; }
+    if (!navigator.onLine) {
+      statusBox.classList.add("offline");
+      statusBox.textContent = fmt(root.dataset.msgOffline, pending);
+    } else {
+      statusBox.classList.add("saving");
+      statusBox.textContent = sending ? root.dataset.msgSaving : fmt(root.dataset.msgPending, pending);
+    }
+  }
+
+  function answerOf(fieldset) {
+    var type = fieldset.dataset.type;
+    var inputs = fieldset.querySelectorAll("input, textarea");
+    if (type === "multiple") {
+      var chosen = [];
+      inputs.forEach(function (i) { if (i.checked) { chosen.push(i.value); } });
+      return chosen;
+    }
+    if (type === "single" || type === "true_false") {
+      var value = null;
+      inputs.forEach(function (i) { if (i.checked) { value = [i.value]; } });
+      return value;
+    }
+    if (type === "fill_blank") { return [inputs[0].value]; }
+    return inputs[0].value;
+  }
+
+  function applyAnswer(fieldset, answer) {
+    var type = fieldset.dataset.type;
+    var inputs = fieldset.querySelectorAll("input, textarea");
+    if (type === "multiple" || type === "single" || type === "true_false") {
+      var list = answer || [];
+      inputs.forEach(function (i) { i.checked = list.indexOf(i.value) !== -1; });
+    } else if (type === "fill_blank") {
+      inputs[0].value = (answer && answer[0]) || "";
+    } else {
+      inputs[0].value = answer || "";
+    }
+  }
+
+  function markAnswered(position, answer) {
+    var link = document.querySelector('[data-nav="' + position + '"]');
+    if (!link) { return; }
+    var empty = answer === null || answer === "" || (Array.isArray(answer) && (!answer.length || answer[0] === ""));
+    link.classList.toggle("answered", !empty);
+  }
+
+  function enqueue(position, answer) {
+    seq += 1;
+    store(seqKey, seq);
+    // An older unsent save of the same question is superseded by this one.
+    queue = queue.filter(function (s) { return s.item !== position; });
+    queue.push({ item: position, answer: answer, seq: seq });
+    store(queueKey, queue);
+    markAnswered(position, answer);
+    showStatus();
+    send();
+  }
+
+  function send() {
+    if (sending || closed || !queue.length) { showStatus(); return; }
+    if (!navigator.onLine) { showStatus(); return; }
+    sending = true;
+    showStatus();
+    var save = queue[0];
+    fetch(saveUrl, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken(), "Accept": "application/json" },
+      body: JSON.stringify(save)
+    }).then(function (response) {
+      sending = false;
+      if (response.status === 200) {
+        queue = queue.filter(function (s) { return s !== save && !(s.item === save.item && s.seq <= save.seq); });
+        store(queueKey, queue);
+        retryDelay = 1000;
+        send();
+      } else if (response.status === 409) {
+        closed = true;
+        showStatus();
+        setTimeout(function () { window.location.reload(); }, 1500);
+      } else if (response.status === 403 || response.status === 401) {
+        window.location.reload();  // signed out: sign in again, answers stay queued
+      } else {
+        retryLater();
+      }
+    }).catch(function () { sending = false; retryLater(); });
+  }
+
+  function retryLater() {
+    showStatus();
+    setTimeout(send, retryDelay);
+    retryDelay = Math.min(retryDelay * 2, 30000);
+  }
+
+  // Restore answers not yet acknowledged (e.g. typed offline before a reload).
+  queue.forEach(function (s) {
+    var fs = document.getElementById("q" + s.item);
+    if (fs) { applyAnswer(fs, s.answer); markAnswered(s.item, s.answer); }
+  });
+
+  form.querySelectorAll("fieldset.question").forEach(function (fieldset) {
+    var position = parseInt(fieldset.dataset.position, 10);
+    function changed() {
+      clearTimeout(timers[position]);
+      timers[position] = setTimeout(function () { enqueue(position, answerOf(fieldset)); },
+        fieldset.dataset.type === "short_answer" || fieldset.dataset.type === "scenario" || fieldset.dataset.type === "fill_blank" ? 800 : 150);
+    }
+    fieldset.addEventListener("change", changed);
+    fieldset.addEventListener("input", changed);
+  });
+
+  window.addEventListener("online", function () { retryDelay = 1000; send(); });
+  window.addEventListener("offline", showStatus);
+
+  // One question per screen, with the navigator.
+  var questions = Array.prototype.slice.call(form.querySelectorAll("fieldset.question"));
+  root.classList.add("js-paged");
+  function show(position) {
+    questions.forEach(function (q) { q.classList.toggle("shown", q.dataset.position === String(position)); });
+    document.querySelectorAll(".nav-item").forEach(function (a) { a.classList.toggle("current", a.dataset.nav === String(position)); });
+  }
+  document.querySelectorAll("[data-nav]").forEach(function (a) {
+    a.addEventListener("click", function (e) { e.preventDefault(); show(a.dataset.nav); });
+  });
+  document.querySelectorAll("[data-go]").forEach(function (b) {
+    b.addEventListener("click", function () { show(b.dataset.go); });
+  });
+  if (questions.length) { show(questions[0].dataset.position); }
+
+  // Countdown from the server's figure and the monotonic clock.
+  var remaining = parseInt(root.dataset.remaining, 10) || 0;
+  var startedAt = performance.now();
+  function tick() {
+    var left = Math.max(0, Math.round(remaining - (performance.now() - startedAt) / 1000));
+    var h = Math.floor(left / 3600), m = Math.floor((left % 3600) / 60), s = left % 60;
+    timerBox.textContent = (h ? h + ":" : "") + (m < 10 && h ? "0" : "") + m + ":" + (s < 10 ? "0" : "") + s;
+    timerBox.parentNode.classList.toggle("low", left <= 300);
+    if (left <= 0) {
+      closed = true;
+      showStatus();
+      setTimeout(function () { window.location.reload(); }, 3000);
+      return;
+    }
+    setTimeout(tick, 1000);
+  }
+  tick();
+
+  // Leaving the page (another tab or app) is counted for the coordinator.
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "hidden" && !closed) {
+      fetch(leaveUrl, { method: "POST", credentials: "same-origin", keepalive: true,
+        headers: { "X-CSRFToken": csrfToken() } }).catch(function () {});
+    }
+  });
+
+  form.addEventListener("submit", function (e) {
+    if (queue.length) {
+      e.preventDefault();
+      send();
+      window.alert(root.dataset.msgUnsaved);
+      return;
+    }
+    if (!window.confirm(root.dataset.msgConfirm)) { e.preventDefault(); return; }
+    try { localStorage.removeItem(queueKey); localStorage.removeItem(seqKey); } catch (err) { /* ignore */ }
+  });
+
+  showStatus();
+  send();
+})();

@@ -1,0 +1,110 @@
+"""The learner's exam in a real browser, at phone size: answer, lose the connection,
+keep answering, reconnect, everything saved, reload, same time left, hand in."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from exams.models import Attempt, AttemptStatus
+
+from ..exams.helpers import make_bank, open_session
+from ..factories import StaffFactory, UserFactory
+
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+PASSWORD = "Window-Clerk-2027"
+
+
+@pytest.fixture
+def examinee(city):
+    user = UserFactory(username="EXAM1", first_name="林examinee")
+    user.set_password(PASSWORD)
+    user.save()
+    StaffFactory(department=city.township_a1, user=user)
+    make_bank()
+    session = open_session(
+        city.county_a, departments=[city.county_a], minutes=30, shuffle_questions=False
+    )
+    return user, session
+
+
+def _seconds(text: str) -> int:
+    parts = [int(p) for p in text.split(":")]
+    return sum(p * 60**i for i, p in enumerate(reversed(parts)))
+
+
+def test_exam_survives_going_offline_and_a_reload_on_a_phone(
+    page, live_server, examinee, sign_in, screenshot, axe_check
+):
+    _user, session = examinee
+    page.set_viewport_size({"width": 390, "height": 844})
+    sign_in(page, "EXAM1", PASSWORD)
+    page.goto(f"{live_server.url}/exams/")
+    expect(page.locator("main")).to_contain_text(session.title)
+    page.get_by_role("button", name="开始或继续").click()
+    expect(page).to_have_url(re.compile(r"/exams/attempts/"))
+    status = page.locator("#save-status")
+
+    # Question 1 (single choice): answer, saved.
+    page.locator("#q1 .option").nth(1).click()
+    expect(status).to_have_text("全部已保存")
+    screenshot(page, "40-exam-phone")
+    assert axe_check(page) == []
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+    # Lose the connection, keep answering.
+    page.context.set_offline(True)
+    page.get_by_role("link", name="第 3 题").click()
+    page.locator("#q3 .option").first.click()
+    page.get_by_role("link", name="第 7 题").click()
+    page.locator("#q7 input[type=text]").fill("一网通办")
+    expect(status).to_contain_text("离线：2 条")
+    screenshot(page, "41-exam-offline")
+    attempt = Attempt.objects.get()
+    assert attempt.items.get(position=3).answer is None
+
+    # Reconnect: the queued answers go out in order.
+    page.context.set_offline(False)
+    page.evaluate("window.dispatchEvent(new Event('online'))")
+    expect(status).to_have_text("全部已保存", timeout=15000)
+    assert attempt.items.get(position=3).answer is not None
+    assert attempt.items.get(position=7).answer == ["一网通办"]
+
+    # Reload: the answers are there and the time left continues from the server.
+    before = _seconds(page.locator("#timer").inner_text())
+    page.reload()
+    page.get_by_role("link", name="第 7 题").click()
+    expect(page.locator("#q7 input[type=text]")).to_have_value("一网通办")
+    after = _seconds(page.locator("#timer").inner_text())
+    assert 0 <= before - after <= 10
+
+    # Hand in.
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="交卷").click()
+    expect(page.locator("h1")).to_contain_text(session.title)
+    attempt.refresh_from_db()
+    assert attempt.status == AttemptStatus.SUBMITTED
+    screenshot(page, "42-exam-result")
+    assert axe_check(page) == []
+
+
+def test_answers_typed_offline_survive_a_reload_while_offline(page, live_server, examinee, sign_in):
+    _user, _session = examinee
+    sign_in(page, "EXAM1", PASSWORD)
+    page.goto(f"{live_server.url}/exams/")
+    page.get_by_role("button", name="开始或继续").click()
+    expect(page).to_have_url(re.compile(r"/exams/attempts/"))
+    url = page.url
+    page.context.set_offline(True)
+    page.get_by_role("link", name="第 2 题").click()
+    page.locator("#q2 .option").first.click()
+    expect(page.locator("#save-status")).to_contain_text("离线")
+    page.context.set_offline(False)
+    page.route("**/save/", lambda route: route.abort())  # the server stays unreachable
+    page.goto(url)
+    page.get_by_role("link", name="第 2 题").click()
+    expect(page.locator("#q2 .option input").first).to_be_checked()
+    page.unroute("**/save/")
+    page.evaluate("window.dispatchEvent(new Event('online'))")
+    expect(page.locator("#save-status")).to_have_text("全部已保存", timeout=15000)
+    assert Attempt.objects.get().items.get(position=2).answer is not None
