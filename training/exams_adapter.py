@@ -71,7 +71,8 @@ def _url(names: tuple[str, ...], *args) -> str:
 
 
 def _session_url(session) -> str:
-    return _url(("exams:session", "exams:session_detail", "exams:take"), session.public_id)
+    """The learner's exam list (it starts the sitting with a POST)."""
+    return _url(("exams:list",))
 
 
 def open_exams(*, staff) -> list[ExamLink]:
@@ -130,7 +131,8 @@ def mistakes_url() -> str:
 def practice_url(*, practice_set_id: int | None) -> str:
     if not practice_set_id:
         return ""
-    return _url(("exams:practice_set", "exams:practice"), practice_set_id)
+    url = _url(("exams:practice",))
+    return f"{url}?set={int(practice_set_id)}" if url else ""
 
 
 def _point_ids(ids: Iterable[int]) -> list[int]:

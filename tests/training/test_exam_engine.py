@@ -128,6 +128,7 @@ def test_an_open_exam_is_the_learners_next_step(cycle):
     )
     home = learner_home(staff=people[0])
     assert home.next_step.kind == "exam"
+    assert home.next_step.url == "/exams/"
     assert timezone.localdate().strftime("%Y-%m") in home.open_exams[0].title
 
 
@@ -160,6 +161,10 @@ def test_publication_creates_the_weeks_practice_set_and_quiz_and_results_count(c
 
     week2 = WeeklyModule.objects.get(pk=week2.pk)
     practice = PracticeSet.objects.get(pk=week2.practice_set_id)
+    assert (
+        exams_adapter.practice_url(practice_set_id=practice.pk)
+        == f"/exams/practice/?set={practice.pk}"
+    )
     assert list(practice.knowledge_points.all()) == [platform]
     quiz = ExamSession.objects.get(pk=week2.quiz_session_id)
     assert quiz.kind == "weekly_quiz" and quiz.audience_staff.count() == 3
