@@ -169,3 +169,40 @@ def test_roster_imports_are_for_coordinators_of_the_unit(client, city, role, pla
         assert response.status_code == 404
         record.refresh_from_db()
         assert record.status == ImportStatus.READY
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("place", ALL_PLACES)
+def test_exam_attempts_are_only_ever_their_owners(client, city, role, place):
+    """Taking an exam is personal: even an administrator cannot open, save into or
+    hand in someone else's attempt (coordinators see results on their own pages)."""
+    from exams.services import attempt_start
+
+    from .exams.helpers import make_bank, open_session
+
+    user = _actor(role, city)
+    staff = _staff_in(city, user, place)
+    make_bank(per_type=1)
+    session = open_session(
+        city.city,
+        departments=[city.city],
+        window_staff_only=False,
+        rules=[{"type": "single", "count": 2, "points": 50}],
+    )
+    attempt = attempt_start(session=session, staff=staff)
+    client.force_login(user)
+    own = staff.user_id == user.pk
+    expected = 200 if own else 404
+    assert client.get(f"/api/exams/attempts/{attempt.public_id}/").status_code == expected
+    assert client.get(f"/exams/attempts/{attempt.public_id}/").status_code == expected
+    response = client.post(
+        f"/api/exams/attempts/{attempt.public_id}/save/",
+        {"item": 1, "answer": ["B"], "seq": 1},
+        content_type="application/json",
+    )
+    assert response.status_code == expected
+    if not own:
+        assert attempt.items.get(position=1).seq == 0
+        client.post(f"/exams/attempts/{attempt.public_id}/submit/")
+        attempt.refresh_from_db()
+        assert attempt.status == "in_progress"
