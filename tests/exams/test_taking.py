@@ -243,3 +243,25 @@ def test_blueprint_check_reports_shortages(city, learner):
     shortages = blueprint_check(session=session)
     assert len(shortages) == 1
     assert "20" in shortages[0].message() and "3" in shortages[0].message()
+
+
+def test_finalise_command_and_tasks(session, learner, city):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from exams.tasks import finalise_overdue, prepare_papers
+
+    _, staff = learner
+    result = prepare_papers.enqueue(session.pk)
+    assert result.return_value == 1
+    attempt = attempt_start(session=session, staff=staff)
+    Attempt.objects.filter(pk=attempt.pk).update(
+        deadline=timezone.now() - datetime.timedelta(seconds=5)
+    )
+    out = StringIO()
+    call_command("finalise_attempts", stdout=out)
+    assert "finalised 1" in out.getvalue()
+    attempt.refresh_from_db()
+    assert attempt.status == AttemptStatus.FINALISED
+    assert finalise_overdue.enqueue().return_value == 0
