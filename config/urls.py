@@ -29,6 +29,7 @@ urlpatterns = [
     path("org/", include("organisation.urls")),
     path("audit/", include("audit.urls")),
     path("roster/", include("roster.urls")),
+    path("exams/manage/", include("exams.urls_manage")),
     path("exams/", include("exams.urls")),
     path("certificates/", include("certificates.urls")),
     path("training/", include("training.urls")),

@@ -1,0 +1,124 @@
+"""Coordinators' exam pages: results and analysis, the anonymous grading queue; scoped."""
+
+import pytest
+
+from audit.models import AuditEntry
+from exams.models import AttemptItem, Question
+from exams.services import attempt_save, attempt_start, attempt_submit
+
+from ..factories import StaffFactory, UserFactory
+from .helpers import make_bank, open_session
+
+
+@pytest.fixture
+def graded_session(city):
+    make_bank()
+    session = open_session(
+        city.county_a,
+        departments=[city.county_a],
+        rules=[
+            {"type": "short_answer", "count": 1, "points": 20},
+            {"type": "single", "count": 1, "points": 80},
+        ],
+    )
+    user = UserFactory()
+    staff = StaffFactory(department=city.township_a1, user=user, name="考生甲")
+    attempt = attempt_start(session=session, staff=staff)
+    short = attempt.items.get(type="short_answer")
+    attempt_save(
+        attempt_id=attempt.public_id,
+        user_id=user.pk,
+        position=short.position,
+        answer="先核验身份，再一次性告知材料。",
+        seq=1,
+    )
+    attempt_submit(attempt=attempt)
+    return session, attempt, short
+
+
+def test_coordinator_grades_an_open_answer_anonymously(client, graded_session, coordinator_a):
+    session, attempt, short = graded_session
+    client.force_login(coordinator_a)
+    detail = client.get(f"/exams/manage/{session.public_id}/")
+    assert detail.status_code == 200 and "考生甲" in detail.text
+    page = client.get(f"/exams/manage/{session.public_id}/grade/{short.question_id}/")
+    assert page.status_code == 200
+    assert "先核验身份" in page.text and "考生甲" not in page.text
+    response = client.post(
+        f"/exams/manage/{session.public_id}/grade/{short.question_id}/",
+        {"item": short.pk, "points": "15"},
+    )
+    assert response.status_code == 302
+    attempt.refresh_from_db()
+    assert not attempt.needs_grading and attempt.passed is not None
+    assert AttemptItem.objects.get(pk=short.pk).awarded == 15
+    assert AuditEntry.objects.filter(action="exam.item_graded").count() == 1
+
+
+def test_points_above_the_maximum_are_refused(client, graded_session, coordinator_a):
+    session, _attempt, short = graded_session
+    client.force_login(coordinator_a)
+    client.post(
+        f"/exams/manage/{session.public_id}/grade/{short.question_id}/",
+        {"item": short.pk, "points": "25"},
+    )
+    assert AttemptItem.objects.get(pk=short.pk).awarded is None
+
+
+def test_managers_read_but_cannot_grade_and_other_counties_get_404(
+    client, graded_session, manager_a, city
+):
+    from organisation.models import Role
+
+    from ..factories import make_user_with_role
+
+    session, _attempt, short = graded_session
+    client.force_login(manager_a)
+    assert client.get(f"/exams/manage/{session.public_id}/").status_code == 200
+    url = f"/exams/manage/{session.public_id}/grade/{short.question_id}/"
+    assert client.post(url, {"item": short.pk, "points": "10"}).status_code == 404
+    other = make_user_with_role(Role.COORDINATOR, city.county_b)
+    client.force_login(other)
+    assert client.get(f"/exams/manage/{session.public_id}/").status_code == 404
+    assert client.post(url, {"item": short.pk, "points": "10"}).status_code == 404
+    assert AttemptItem.objects.get(pk=short.pk).awarded is None
+
+
+def test_item_statistics_on_a_hand_computed_example(city):
+    """Four people, two one-point questions: Q1 right by 3 of 4, Q2 by the top 2."""
+    from exams.selectors import session_analysis
+
+    points = make_bank(per_type=2)
+    session = open_session(
+        city.county_a,
+        departments=[city.county_a],
+        rules=[{"type": "single", "count": 2, "points": 1, "knowledge_point": points["政策法规"]}],
+    )
+    q1, q2 = sorted(
+        Question.objects.filter(type="single", knowledge_point=points["政策法规"]).values_list(
+            "pk", flat=True
+        )
+    )
+    answers = [(True, True), (True, True), (True, False), (False, False)]
+    for pattern in answers:
+        right = dict(zip((q1, q2), pattern, strict=True))
+        user = UserFactory()
+        staff = StaffFactory(department=city.township_a1, user=user)
+        attempt = attempt_start(session=session, staff=staff)
+        for item in attempt.items.all():
+            attempt_save(
+                attempt_id=attempt.public_id,
+                user_id=user.pk,
+                position=item.position,
+                answer=["B"] if right[item.question_id] else ["A"],
+                seq=1,
+            )
+        attempt_submit(attempt=attempt)
+    analysis = session_analysis(session=session)
+    facilities = sorted(i.facility for i in analysis.items)
+    assert facilities == [0.5, 0.75]
+    # Totals 2, 2, 1, 0: the upper and lower 27% groups are one person each (2 and 0).
+    assert all(i.discrimination == 1.0 for i in analysis.items)
+    # KR-20 = k/(k-1) * (1 - sum pq / var): pq = .25 + .1875, var of (2,2,1,0) = .6875.
+    assert analysis.kr20 == round(2 * (1 - 0.4375 / 0.6875), 3)
+    assert analysis.pass_rate == 50.0
