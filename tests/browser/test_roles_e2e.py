@@ -202,3 +202,44 @@ def test_learner_sees_results_and_mistakes(page, live_server, city, sign_in, scr
     expect(page.locator("table")).to_be_visible()
     page.get_by_role("link", name="练习我的错题").click()
     expect(page.locator("main form")).to_be_visible()
+
+
+def test_coordinator_grades_open_answers(page, live_server, city, sign_in, screenshot, axe_check):
+    from exams.models import AttemptItem
+    from exams.services import attempt_save, attempt_start, attempt_submit
+
+    from ..exams.helpers import make_bank, open_session
+    from ..factories import UserFactory
+
+    points = make_bank(per_type=1)
+    session = open_session(
+        city.county_a,
+        departments=[city.county_a],
+        rules=[
+            {
+                "type": "short_answer",
+                "count": 1,
+                "points": 20,
+                "knowledge_point": points["政策法规"],
+            }
+        ],
+    )
+    for text in ("先核验申请人身份。", "一次性告知所需材料。"):
+        user = UserFactory()
+        staff = StaffFactory(department=city.township_a1, user=user)
+        attempt = attempt_start(session=session, staff=staff)
+        attempt_save(attempt_id=attempt.public_id, user_id=user.pk, position=1, answer=text, seq=1)
+        attempt_submit(attempt=attempt)
+    _user(Role.COORDINATOR, city.county_a, "COORD-G")
+    sign_in(page, "COORD-G", PASSWORD)
+    page.goto(f"{live_server.url}/exams/manage/")
+    page.get_by_role("link", name=session.title).click()
+    page.locator("#queue-h + ul a").first.click()
+    for _ in range(2):
+        expect(page.locator("p.answer")).to_be_visible()
+        assert axe_check(page) == []
+        page.fill("input[name=points]", "18")
+        page.get_by_role("button", name="保存并评下一份").click()
+    expect(page.locator(".msg-success")).to_be_visible()
+    screenshot(page, "44-grading-done")
+    assert list(AttemptItem.objects.values_list("awarded", flat=True)) == [18, 18]
