@@ -122,3 +122,29 @@ def test_item_statistics_on_a_hand_computed_example(city):
     # KR-20 = k/(k-1) * (1 - sum pq / var): pq = .25 + .1875, var of (2,2,1,0) = .6875.
     assert analysis.kr20 == round(2 * (1 - 0.4375 / 0.6875), 3)
     assert analysis.pass_rate == 50.0
+
+
+def test_administrators_edit_questions_in_the_admin_with_an_audit_entry(
+    client, city, administrator
+):
+    points = make_bank(per_type=1)
+    question = Question.objects.filter(type="single").first()
+    client.force_login(administrator)
+    assert client.get("/admin/exams/question/").status_code == 200
+    response = client.post(
+        f"/admin/exams/question/{question.pk}/change/",
+        {
+            "type": "single",
+            "stem": "改写后的题干",
+            "options": '["甲", "乙", "丙", "丁"]',
+            "answer": '["B"]',
+            "rubric": "[]",
+            "explanation": "",
+            "difficulty": 3,
+            "status": "active",
+            "knowledge_point": points["政策法规"].pk,
+        },
+    )
+    assert response.status_code == 302, response.content[:500]
+    assert Question.objects.get(pk=question.pk).stem == "改写后的题干"
+    assert AuditEntry.objects.filter(action="exam.question_changed").exists()

@@ -1,0 +1,75 @@
+"""The question bank and exam sessions in the Django admin, for administrators."""
+
+from django.contrib import admin
+
+from audit.services import audit_record
+from organisation.access import departments_visible_to, is_administrator
+
+from .models import BlueprintRule, ExamSession, KnowledgePoint, Question
+
+
+class AdministratorOnly:
+    def has_module_permission(self, request):
+        return is_administrator(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        return is_administrator(request.user)
+
+    def has_add_permission(self, request, *args):
+        return is_administrator(request.user)
+
+    def has_change_permission(self, request, obj=None):
+        return is_administrator(request.user)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        audit_record(
+            action=f"exam.{obj._meta.model_name}_{'changed' if change else 'created'}",
+            actor=request.user,
+            target=obj,
+            request=request,
+            data={"fields": sorted(form.changed_data)},
+        )
+
+
+@admin.register(KnowledgePoint)
+class KnowledgePointAdmin(AdministratorOnly, admin.ModelAdmin):
+    list_display = ["name", "parent"]
+    search_fields = ["name"]
+
+
+@admin.register(Question)
+class QuestionAdmin(AdministratorOnly, admin.ModelAdmin):
+    """Editing a question never changes past attempts: they keep a frozen copy. To
+    correct an answer key and re-score, use exams.services.question_correct_key."""
+
+    list_display = ["stem", "type", "knowledge_point", "difficulty", "status"]
+    list_filter = ["type", "status", "difficulty", "knowledge_point"]
+    search_fields = ["stem"]
+    readonly_fields = ["public_id"]
+
+
+class BlueprintRuleInline(admin.TabularInline):
+    model = BlueprintRule
+    extra = 1
+
+
+@admin.register(ExamSession)
+class ExamSessionAdmin(AdministratorOnly, admin.ModelAdmin):
+    list_display = ["title", "kind", "department", "opens_at", "closes_at", "published"]
+    list_filter = ["kind", "published"]
+    search_fields = ["title"]
+    raw_id_fields = ["department", "created_by"]
+    filter_horizontal = ["audience_departments"]
+    exclude = ["audience_staff", "papers_prepared_at"]
+    inlines = [BlueprintRuleInline]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .filter(department__in=departments_visible_to(request.user))
+        )
