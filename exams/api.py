@@ -5,6 +5,7 @@ conditional UPDATE and answers; it touches nothing else.
 """
 
 from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.response import Response
@@ -50,10 +51,28 @@ ResultSerializer = inline_serializer(
 )
 
 
+def _clean_text(value: str, limit: int) -> str:
+    # NUL and lone surrogates cannot be stored (PostgreSQL refuses them in jsonb).
+    text = value.encode("utf-8", "ignore").decode("utf-8").replace("\x00", "")
+    if len(text) > limit:
+        raise serializers.ValidationError(_("The answer is too long."))
+    return text
+
+
 class SaveSerializer(serializers.Serializer):
     item = serializers.IntegerField(min_value=1, max_value=1000)
     answer = serializers.JSONField(allow_null=True)
     seq = serializers.IntegerField(min_value=1, max_value=2_000_000_000)
+
+    def validate_answer(self, value):
+        """An answer is empty, a text, or a short list of texts (choices or blanks)."""
+        if value is None:
+            return None
+        if isinstance(value, str):
+            return _clean_text(value, 10_000)
+        if isinstance(value, list) and len(value) <= 20 and all(isinstance(v, str) for v in value):
+            return [_clean_text(v, 1_000) for v in value]
+        raise serializers.ValidationError(_("An answer is a text or a list of texts."))
 
 
 SaveResultSerializer = inline_serializer(

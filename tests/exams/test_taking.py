@@ -265,3 +265,32 @@ def test_finalise_command_and_tasks(session, learner, city):
     attempt.refresh_from_db()
     assert attempt.status == AttemptStatus.FINALISED
     assert finalise_overdue.enqueue().return_value == 0
+
+
+@pytest.mark.parametrize("answer", [{"a": 1}, [1, 2], ["x"] * 21, "字" * 10_001])
+def test_malformed_answers_are_refused_with_400(client, session, learner, answer):
+    user, staff = learner
+    attempt = attempt_start(session=session, staff=staff)
+    client.force_login(user)
+    response = _api(
+        client,
+        "post",
+        f"/api/exams/attempts/{attempt.public_id}/save/",
+        {"item": 1, "answer": answer, "seq": 1},
+    )
+    assert response.status_code == 400
+    assert attempt.items.get(position=1).seq == 0
+
+
+def test_nul_characters_and_lone_surrogates_are_dropped_not_a_server_error(
+    client, session, learner
+):
+    user, staff = learner
+    attempt = attempt_start(session=session, staff=staff)
+    client.force_login(user)
+    body = '{"item": 1, "answer": ["a\\u0000b\\ud800c"], "seq": 1}'
+    response = client.post(
+        f"/api/exams/attempts/{attempt.public_id}/save/", data=body, content_type="application/json"
+    )
+    assert response.status_code == 200
+    assert attempt.items.get(position=1).answer == ["abc"]
