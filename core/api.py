@@ -14,12 +14,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 def _django_validation_errors(exc: DjangoValidationError) -> dict:
     if hasattr(exc, "error_dict"):
-        return {
-            field: [str(m) for m in errors[0].messages]
-            if len(errors) == 1
-            else [m for e in errors for m in e.messages]
-            for field, errors in exc.error_dict.items()
-        }
+        return {field: [str(m) for m in messages] for field, messages in exc.message_dict.items()}
     return {"non_field_errors": [str(m) for m in exc.messages]}
 
 

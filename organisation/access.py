@@ -20,6 +20,8 @@ from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.db.models.lookups import StartsWith
 from django.http import Http404
 
+from audit.services import audit_record
+
 from .models import Department, Role, RoleAssignment, Staff
 
 READ_ROLES = (Role.COORDINATOR, Role.MANAGER, Role.ADMINISTRATOR)
@@ -66,9 +68,6 @@ def staff_managed_by(user) -> QuerySet[Staff]:
 
 
 def _denied(user, kind: str, identifier: object) -> None:
-    # Imported here: audit is a lower layer, but keep module import light.
-    from audit.services import audit_record
-
     audit_record(
         action="access.denied",
         actor=user,
