@@ -169,6 +169,8 @@ MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "综窗人员培训认证"
 
 # Sessions: idle and absolute timeouts (see accounts.middleware).
+# Production uses cached_db (Redis in front of the table); see production.py.
+SESSION_ENGINE = env("SESSION_ENGINE", "django.contrib.sessions.backends.db")
 SESSION_COOKIE_AGE = int(env("SESSION_ABSOLUTE_TIMEOUT", str(12 * 3600)) or 43200)
 SESSION_IDLE_TIMEOUT = int(env("SESSION_IDLE_TIMEOUT", str(2 * 3600)) or 7200)
 SESSION_COOKIE_HTTPONLY = True
