@@ -156,10 +156,10 @@ def build_data(args) -> dict:
             points=1,
             order=order,
         )
-    t1 = time.perf_counter()
-    drawn = exam_session_prepare_papers(session=session)
-    timings["papers_drawn"] = drawn
-    timings["papers_s"] = time.perf_counter() - t1
+    if not args.task_workers:
+        t1 = time.perf_counter()
+        timings["papers_drawn"] = exam_session_prepare_papers(session=session)
+        timings["papers_s"] = time.perf_counter() - t1
 
     t2 = time.perf_counter()
     store = SessionStore()
@@ -199,6 +199,31 @@ def build_data(args) -> dict:
     }
 
 
+def draw_papers_through_tasks(session_pk: int) -> dict:
+    """Enqueue the paper-drawing task, as publishing an exam does, and wait for a
+    `db_worker` process to run it."""
+    from django.db import close_old_connections
+
+    from exams.models import Attempt, ExamSession
+    from exams.tasks import prepare_papers
+
+    t = time.perf_counter()
+    result = prepare_papers.enqueue(session_pk)
+    while True:
+        close_old_connections()
+        if ExamSession.objects.filter(pk=session_pk, papers_prepared_at__isnull=False).exists():
+            break
+        if time.perf_counter() - t > 1800:
+            raise RuntimeError("the papers were not drawn within 30 minutes")
+        time.sleep(0.5)
+    result.refresh()
+    return {
+        "papers_drawn": Attempt.objects.filter(session_id=session_pk).count(),
+        "papers_s": time.perf_counter() - t,
+        "papers_task_worker": result.worker_ids,
+    }
+
+
 # --- 3. the examinees ----------------------------------------------------------------
 
 
@@ -213,7 +238,7 @@ class Sample:
 
 @dataclass
 class Run:
-    base_url: str
+    base_urls: list[str]
     session_id: str
     t0: float = field(default_factory=time.monotonic)
     samples: list[Sample] = field(default_factory=list)
@@ -223,6 +248,14 @@ class Run:
     recoveries: list[tuple[float, float]] = field(default_factory=list)  # (failed at, took)
     starts_done: float = 0.0
     load_done: float = 0.0
+    counter: int = 0
+    gave_up: dict[str, int] = field(default_factory=dict)
+
+    def url(self, path: str) -> str:
+        """Round robin over the app servers, like a load balancer without affinity:
+        one examinee's requests land on every server."""
+        self.counter += 1
+        return self.base_urls[self.counter % len(self.base_urls)] + path
 
     def now(self) -> float:
         return time.monotonic() - self.t0
@@ -253,9 +286,7 @@ async def request(
         sent = run.now()
         error = ""
         try:
-            async with http.request(
-                method, run.base_url + path, json=body, headers=headers
-            ) as response:
+            async with http.request(method, run.url(path), json=body, headers=headers) as response:
                 payload = await response.json(content_type=None) if response.status != 204 else {}
                 status = response.status
         except (TimeoutError, aiohttp.ClientError, json.JSONDecodeError) as exc:
@@ -287,6 +318,13 @@ def answer_for(item: dict, rng: random.Random):
 
 
 async def examinee(run: Run, http, index: int, key: str, args, rng: random.Random) -> None:
+    try:
+        await _examinee(run, http, index, key, args, rng)
+    except Gave as exc:
+        run.gave_up[str(exc)] = run.gave_up.get(str(exc), 0) + 1
+
+
+async def _examinee(run: Run, http, index: int, key: str, args, rng: random.Random) -> None:
     headers = {
         "Cookie": f"sessionid={key}; csrftoken={'x' * 32}",
         "X-CSRFToken": "x" * 32,
@@ -396,6 +434,23 @@ async def watch_finalisation(db_url: str, session_pk: int, stop: asyncio.Event, 
         await conn.close()
 
 
+async def progress(run: Run, every: float = 10.0) -> None:
+    """A line every few seconds: what the last interval looked like."""
+    seen = 0
+    while True:
+        await asyncio.sleep(every)
+        new = run.samples[seen:]
+        seen += len(new)
+        parts = []
+        for name in ("start", "save", "resume", "submit"):
+            good = sorted(s.seconds for s in new if s.name == name and s.ok)
+            bad = sum(1 for s in new if s.name == name and not s.ok)
+            if good or bad:
+                p99 = good[min(len(good) - 1, int(0.99 * len(good)))] * 1000 if good else 0
+                parts.append(f"{name} {len(good) / every:.0f}/s p99 {p99:.0f} ms err {bad}")
+        print(f"[{run.now():6.0f} s] " + (" | ".join(parts) or "idle"), flush=True)
+
+
 async def load(run: Run, keys: list[str], args, db_url: str, session_pk: int, faults) -> dict:
     import aiohttp
 
@@ -408,6 +463,7 @@ async def load(run: Run, keys: list[str], args, db_url: str, session_pk: int, fa
     ) as http:
         watcher = asyncio.create_task(watch_finalisation(db_url, session_pk, stop, watch))
         fault_task = asyncio.create_task(faults(run))
+        progress_task = asyncio.create_task(progress(run))
         rngs = [random.Random(args.seed * 100_003 + i) for i in range(len(keys))]
         await asyncio.gather(
             *(examinee(run, http, i, key, args, rngs[i]) for i, key in enumerate(keys))
@@ -423,6 +479,7 @@ async def load(run: Run, keys: list[str], args, db_url: str, session_pk: int, fa
         stop.set()
         await watcher
         fault_task.cancel()
+        progress_task.cancel()
     return watch
 
 
@@ -589,6 +646,17 @@ def main(argv: list[str] | None = None) -> int:
         default=0.01,
         help="chance per save of a reload (resume) first",
     )
+    parser.add_argument("--servers", type=int, default=1, help="gunicorn app servers")
+    parser.add_argument(
+        "--finalisers", type=int, default=1, help="`finalise_attempts --loop` processes"
+    )
+    parser.add_argument(
+        "--task-workers",
+        type=int,
+        default=0,
+        help="draw the papers through the task queue with N `db_worker` processes "
+        "(0: draw them in this process)",
+    )
     parser.add_argument("--workers", type=int, default=3)
     parser.add_argument("--threads", type=int, default=8)
     parser.add_argument("--connections", type=int, default=256)
@@ -636,15 +704,45 @@ def main(argv: list[str] | None = None) -> int:
     print(f"setup: {time.perf_counter() - t:.1f} s {data['timings']}", flush=True)
 
     report: dict = {"args": {k: str(v) for k, v in vars(args).items()}, "setup": data["timings"]}
-    with harness.Gunicorn(env, workers=args.workers, threads=args.threads) as server:
-        finaliser = subprocess.Popen(
-            [harness.PYTHON, "manage.py", "finalise_attempts", "--loop", str(args.finalise_every)],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        run = Run(server.url, data["session_public_id"])
+    with contextlib.ExitStack() as stack:
+        task_workers = [
+            stack.enter_context(
+                subprocess.Popen(
+                    [harness.PYTHON, "manage.py", "db_worker", "--queue-name", "*"],
+                    cwd=ROOT,
+                    env=env,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
+            )
+            for _ in range(args.task_workers)
+        ]
+        stack.callback(lambda: [w.terminate() for w in task_workers])
+        if task_workers:
+            data["timings"].update(draw_papers_through_tasks(data["session_pk"]))
+            print(f"papers drawn by a task worker: {data['timings']}", flush=True)
+        servers = [
+            stack.enter_context(harness.Gunicorn(env, workers=args.workers, threads=args.threads))
+            for _ in range(args.servers)
+        ]
+        server = servers[0]
+        finalisers = [
+            subprocess.Popen(
+                [
+                    harness.PYTHON,
+                    "manage.py",
+                    "finalise_attempts",
+                    "--loop",
+                    str(args.finalise_every),
+                ],
+                cwd=ROOT,
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            for _ in range(args.finalisers)
+        ]
+        run = Run([s.url for s in servers], data["session_public_id"])
         fault_log: list[dict] = []
 
         async def faults(run: Run) -> None:
@@ -673,8 +771,9 @@ def main(argv: list[str] | None = None) -> int:
                     )
                 print(f"fault: {fault_log[-1]}", flush=True)
 
-        await_warm(server.url, args.workers * args.threads * 2)
-        pids = [server.proc.pid, *server.worker_pids()]
+        for each in servers:
+            await_warm(each.url, args.workers * args.threads * 2)
+        pids = [p for each in servers for p in (each.proc.pid, *each.worker_pids())]
         server_cpu0 = cpu_seconds(pids)
         machine0 = machine_cpu()
         own0 = resource.getrusage(resource.RUSAGE_SELF)
@@ -684,11 +783,12 @@ def main(argv: list[str] | None = None) -> int:
                 load(run, data["session_keys"], args, db_url, data["session_pk"], faults)
             )
         finally:
-            finaliser.terminate()
-            finaliser.wait(10)
+            for finaliser in finalisers:
+                finaliser.terminate()
+                finaliser.wait(10)
         elapsed = run.now()
         own1 = resource.getrusage(resource.RUSAGE_SELF)
-        pids = [server.proc.pid, *server.worker_pids()]
+        pids = [p for each in servers for p in (each.proc.pid, *each.worker_pids())]
         machine1 = machine_cpu()
         generator = own1.ru_utime + own1.ru_stime - own0.ru_utime - own0.ru_stime
         busy, total = machine1[0] - machine0[0], machine1[1] - machine0[1]
@@ -711,6 +811,7 @@ def main(argv: list[str] | None = None) -> int:
         "steady_window_s": [round(steady_from, 1), round(steady_until, 1)],
     }
     report["faults"] = fault_log
+    report["gave_up"] = run.gave_up
     report["recovery_s"] = {
         "count": len(run.recoveries),
         "max": round(max((took for _, took in run.recoveries), default=0), 2),
@@ -730,7 +831,7 @@ def main(argv: list[str] | None = None) -> int:
         f"steady state ({steady_from:.0f}-{steady_until:.0f} s)", report["phases"]["steady_state"]
     )
     print(f"\nfinalisation: worst lag after a deadline {report['finalisation']['max_lag_s']} s")
-    print(f"faults: {fault_log}  recovery: {report['recovery_s']}")
+    print(f"faults: {fault_log}  recovery: {report['recovery_s']}  gave up: {run.gave_up}")
     print(f"cpu: {report['cpu']}")
     print(f"checks: {json.dumps(report['checks'], ensure_ascii=False)}")
     args.json.parent.mkdir(parents=True, exist_ok=True)
@@ -743,6 +844,7 @@ def main(argv: list[str] | None = None) -> int:
         and checks["finalised_with_finish_not_deadline"] == 0
         and checks["submitted_but_not_closed"] == 0
         and len(run.attempts) == args.examinees
+        and not run.gave_up
     )
     if args.drop_database:
         harness.pg_drop_database(args.database)

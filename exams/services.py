@@ -254,7 +254,16 @@ def attempt_start(*, session: ExamSession, staff: Staff, now=None) -> Attempt:
         updated = Attempt.objects.filter(pk=current.pk, status=AttemptStatus.PREPARED).update(
             status=AttemptStatus.IN_PROGRESS, started_at=now, deadline=deadline
         )
-        current.refresh_from_db()
+        if updated:
+            # Mass start: no re-read, the row is what was just written.
+            current.status, current.started_at, current.deadline = (
+                AttemptStatus.IN_PROGRESS,
+                now,
+                deadline,
+            )
+            current.session = session
+        else:  # another tab started it a moment ago: use what it wrote
+            current.refresh_from_db()
         if updated:
             audit_record(
                 action="exam.attempt_started",

@@ -2,7 +2,7 @@
 database; times the learner's home, video heartbeats, the completion matrix, the
 overdue list, unit rates and the annual-record export, with their query counts.
 
-    .venv/bin/python bench/training.py            # writes docs/benchmarks/training.md
+    .venv/bin/python bench/training_cycle.py            # writes docs/benchmarks/training.md
 """
 
 from __future__ import annotations
@@ -139,7 +139,7 @@ def main() -> None:
         "",
         f"Demo city on PostgreSQL: {people} active enrolments, "
         f"seed_demo took {seed_seconds:.1f} s.",
-        "Run: `.venv/bin/python bench/training.py` (2-core machine; median and max of repeats).",
+        "Run: `.venv/bin/python bench/training_cycle.py` (2-core machine; median and max of repeats).",
         "",
         "| what | median ms | max ms | queries |",
         "|---|---:|---:|---:|",
