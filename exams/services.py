@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime
 import random
 import secrets
+from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -386,7 +387,9 @@ def attempt_submit(*, attempt: Attempt, now=None) -> Attempt:
         if attempt.is_finished or attempt.status != AttemptStatus.IN_PROGRESS:
             return attempt
         if attempt.deadline and now >= attempt.deadline:
-            return _finish(attempt, status=AttemptStatus.FINALISED, at=attempt.deadline)
+            attempt = _finish(attempt, status=AttemptStatus.FINALISED, at=attempt.deadline)
+            mistakes_from_attempt(attempt=attempt)
+            return attempt
         attempt = _finish(attempt, status=AttemptStatus.SUBMITTED, at=now)
         mistakes_from_attempt(attempt=attempt)
         audit_record(
@@ -423,7 +426,7 @@ def attempts_finalise_overdue(*, now=None, batch_size: int = 500) -> int:
 def _finish_many(attempts: list[Attempt], *, status: str) -> None:
     by_attempt: dict[int, list[AttemptItem]] = {a.pk: [] for a in attempts}
     for item in AttemptItem.objects.filter(attempt_id__in=list(by_attempt)).only(
-        "attempt_id", "type", "key", "answer", "points", "awarded"
+        "attempt_id", "question_id", "type", "key", "answer", "points", "awarded"
     ):
         by_attempt[item.attempt_id].append(item)
     changed: list[AttemptItem] = []
@@ -440,6 +443,9 @@ def _finish_many(attempts: list[Attempt], *, status: str) -> None:
         attempts,
         ["status", "finished_at", "score", "max_score", "percent", "passed", "needs_grading"],
         batch_size=1000,
+    )
+    _record_mistakes_many(
+        [(a.staff_id, i) for a in attempts for i in by_attempt[a.pk] if _is_mistake(i)]
     )
 
 
@@ -576,11 +582,60 @@ def record_mistake(*, staff: Staff, question: Question, correct: bool) -> None:
         entry.save(update_fields=["correct_streak", "active", "updated_at"])
 
 
+def _is_mistake(item: AttemptItem) -> bool:
+    """The rule of the mistake book for exam answers (the same for a hand-in and for
+    the finaliser): an objective question from the bank, scored below full marks.
+    Answers graded by a person (short answer, scenario) never enter it, as in practice."""
+    return (
+        item.question_id is not None
+        and item.is_objective
+        and item.awarded is not None
+        and item.awarded < item.points
+    )
+
+
+def _record_mistakes_many(pairs: list[tuple[int, AttemptItem]]) -> None:
+    """Enter wrong answers into the mistake books, batched: one SELECT of the existing
+    entries, one INSERT of the new ones and one UPDATE per distinct repeat count (in
+    practice one), whatever the number of attempts. Same effect as calling
+    `record_mistake(correct=False)` for each pair."""
+    wrong: dict[tuple[int, int], int] = defaultdict(int)
+    for staff_id, item in pairs:
+        wrong[(staff_id, item.question_id)] += 1
+    if not wrong:
+        return
+    existing = {
+        (staff_id, question_id): pk
+        for pk, staff_id, question_id in MistakeEntry.objects.filter(
+            staff_id__in={s for s, _ in wrong}, question_id__in={q for _, q in wrong}
+        ).values_list("pk", "staff_id", "question_id")
+        if (staff_id, question_id) in wrong
+    }
+    MistakeEntry.objects.bulk_create(
+        [
+            MistakeEntry(staff_id=s, question_id=q, wrong_count=n)
+            for (s, q), n in wrong.items()
+            if (s, q) not in existing
+        ],
+        batch_size=1000,
+        ignore_conflicts=True,  # a concurrent practice answer created it: already in the book
+    )
+    by_times: dict[int, list[int]] = defaultdict(list)
+    for pair, pk in existing.items():
+        by_times[wrong[pair]].append(pk)
+    now = timezone.now()
+    for times, pks in by_times.items():
+        MistakeEntry.objects.filter(pk__in=pks).update(
+            correct_streak=0, wrong_count=F("wrong_count") + times, active=True, updated_at=now
+        )
+
+
 def mistakes_from_attempt(*, attempt: Attempt) -> None:
     """After an exam, wrong objective answers go into the person's mistake book."""
-    for item in attempt.items.filter(question__isnull=False).select_related("question"):
-        if item.is_objective and item.awarded is not None and item.awarded < item.points:
-            record_mistake(staff=attempt.staff, question=item.question, correct=False)
+    items = attempt.items.only("attempt_id", "question_id", "type", "points", "awarded").filter(
+        question__isnull=False
+    )
+    _record_mistakes_many([(attempt.staff_id, i) for i in items if _is_mistake(i)])
 
 
 # --- sessions for other apps ---------------------------------------------------------
@@ -642,7 +697,8 @@ def attempt_finalise_if_overdue(*, attempt: Attempt, now=None) -> Attempt:
                 Attempt.objects.select_for_update().select_related("session").get(pk=attempt.pk)
             )
             if locked.status == AttemptStatus.IN_PROGRESS:
-                return _finish(locked, status=AttemptStatus.FINALISED, at=locked.deadline)
+                locked = _finish(locked, status=AttemptStatus.FINALISED, at=locked.deadline)
+                mistakes_from_attempt(attempt=locked)
             return locked
     return attempt
 
