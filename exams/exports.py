@@ -41,7 +41,7 @@ def _save(workbook: Workbook) -> bytes:
 
 
 def _local(value):
-    return timezone.localtime(value).replace(tzinfo=None) if value else None
+    return timezone.localtime(value).replace(tzinfo=None, microsecond=0) if value else None
 
 
 def _passed(value) -> str:
