@@ -108,6 +108,21 @@ class SessionForm(forms.ModelForm):
                 if name not in FIELDS_AFTER_OPENING and name != "extra_time":
                     field.disabled = True
 
+    def _unchanged_minute(self, name: str):
+        """The page shows times to the minute: a time posted back unchanged keeps its
+        seconds (so an untouched closing time is not "earlier")."""
+        value = self.cleaned_data.get(name)
+        stored = getattr(self.instance, name, None) if self.instance.pk else None
+        if value and stored and value == stored.replace(second=0, microsecond=0):
+            return stored
+        return value
+
+    def clean_opens_at(self):
+        return self._unchanged_minute("opens_at")
+
+    def clean_closes_at(self):
+        return self._unchanged_minute("closes_at")
+
     def _staff_by_number(self, numbers: list[str], field: str) -> dict[str, int]:
         found = dict(
             staff_managed_by(self.user)
@@ -192,7 +207,12 @@ class SessionForm(forms.ModelForm):
         return data
 
     def session_fields(self) -> dict:
-        return {name: self.cleaned_data[name] for name in SESSION_FIELDS}
+        """The settings to save; disabled fields (once open) are left out."""
+        return {
+            name: self.cleaned_data[name]
+            for name in SESSION_FIELDS
+            if not self.fields[name].disabled
+        }
 
 
 class RuleForm(forms.Form):
@@ -229,7 +249,7 @@ class RuleForm(forms.Form):
         }
 
 
-RuleFormSet = forms.formset_factory(RuleForm, extra=2, can_delete=True, max_num=50)
+RuleFormSet = forms.formset_factory(RuleForm, extra=3, can_delete=True, max_num=50)
 
 
 def rules_initial(session: ExamSession | None) -> list[dict]:

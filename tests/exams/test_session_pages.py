@@ -252,3 +252,44 @@ def test_learners_cannot_open_the_new_exam_page(client, learner_a1, manager_a):
         assert client.get("/exams/manage/new/").status_code == 404
         assert client.post("/exams/manage/new/", {"title": "x"}).status_code == 404
     assert not ExamSession.objects.exists()
+
+
+def test_once_open_the_page_changes_only_the_title_and_later_fields(
+    client, city, bank, coordinator_a
+):
+    session = open_session(city.county_a, departments=[city.county_a])
+    client.force_login(coordinator_a)
+    page = client.get(f"/exams/manage/{session.public_id}/edit/")
+    assert page.context["form"].locked
+    data = _form(city, bank, title="十一月月考（补）", pass_mark="90", duration_minutes="5")
+    data["closes_at"] = timezone.localtime(session.closes_at).strftime(FMT)
+    response = client.post(f"/exams/manage/{session.public_id}/edit/", data)
+    assert response.status_code == 302, response.context["form"].errors
+    session.refresh_from_db()
+    assert session.title == "十一月月考（补）"
+    assert session.pass_mark == 60 and session.duration_minutes == 60
+    assert session.rules.count() == 5  # the rule posted above was ignored
+
+
+def test_editing_a_published_session_before_it_opens_redraws_prepared_papers(
+    city, bank, coordinator_a, django_capture_on_commit_callbacks
+):
+    from exams.services import exam_session_prepare_papers, exam_session_update
+
+    session = _unpublished(city)
+    ExamSession.objects.filter(pk=session.pk).update(published=True)
+    session.refresh_from_db()
+    StaffFactory.create_batch(2, department=city.township_a1)
+    exam_session_prepare_papers(session=session)
+    assert {a.max_score for a in Attempt.objects.filter(session=session)} == {100}
+    with django_capture_on_commit_callbacks(execute=True):
+        exam_session_update(
+            session=session,
+            fields={},
+            rules=[{"type": "single", "count": 3, "points": 10}],
+            acting_user=coordinator_a,
+        )
+    attempts = Attempt.objects.filter(session=session)
+    assert attempts.count() == 2
+    assert {a.max_score for a in attempts} == {30}
+    assert all(a.items.count() == 3 for a in attempts)
