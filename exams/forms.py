@@ -80,6 +80,7 @@ class SessionForm(forms.ModelForm):
         self.user = user
         managed = departments_managed_by(user).order_by("path")
         self.fields["department"].queryset = managed
+        self.fields["department"].empty_label = "—"  # Django's default label is untranslated
         self.fields["audience_departments"].queryset = managed
         for name in ("opens_at", "closes_at"):
             self.fields[name].input_formats = [DATETIME_FORMAT, "%Y-%m-%d %H:%M"]
