@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import api
+from . import api, api_manage
 
 urlpatterns = [
     path("exams/sessions/<uuid:public_id>/start/", api.StartView.as_view(), name="api-exam-start"),
@@ -12,4 +12,34 @@ urlpatterns = [
         "exams/attempts/<uuid:public_id>/submit/", api.SubmitView.as_view(), name="api-exam-submit"
     ),
     path("exams/attempts/<uuid:public_id>/leave/", api.LeaveView.as_view(), name="api-exam-leave"),
+]
+
+# --- coordinators and managers: sessions, results, analysis, grading (api_manage) -----
+urlpatterns += [
+    path("exams/manage/sessions/", api_manage.SessionListApi.as_view(), name="api-exam-sessions"),
+    path(
+        "exams/manage/sessions/<uuid:public_id>/",
+        api_manage.SessionDetailApi.as_view(),
+        name="api-exam-session",
+    ),
+    path(
+        "exams/manage/sessions/<uuid:public_id>/results/",
+        api_manage.SessionResultsApi.as_view(),
+        name="api-exam-session-results",
+    ),
+    path(
+        "exams/manage/sessions/<uuid:public_id>/analysis/",
+        api_manage.SessionAnalysisApi.as_view(),
+        name="api-exam-session-analysis",
+    ),
+    path(
+        "exams/manage/sessions/<uuid:public_id>/grading/<int:question_id>/",
+        api_manage.GradingQueueApi.as_view(),
+        name="api-exam-grading-queue",
+    ),
+    path(
+        "exams/manage/items/<int:item_id>/grade/",
+        api_manage.GradeItemApi.as_view(),
+        name="api-exam-grade-item",
+    ),
 ]

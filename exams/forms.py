@@ -1,5 +1,268 @@
+"""Forms of the exam engine: practice, and the coordinator's session settings."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from decimal import Decimal, InvalidOperation
+
 from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from organisation.access import departments_managed_by, staff_managed_by
+
+from .models import ExamSession, KnowledgePoint, Question, QuestionStatus, QuestionType
+from .services import FIELDS_AFTER_OPENING, SESSION_FIELDS
 
 
 class PracticeAnswerForm(forms.Form):
     question = forms.UUIDField(widget=forms.HiddenInput)
+
+
+_SPLIT = re.compile(r"[\s,，:：;；]+")
+DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
+
+
+class DateTimeLocalInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, **kwargs):
+        super().__init__(format=DATETIME_FORMAT, **kwargs)
+
+
+class PaperSource:
+    BLUEPRINT = "blueprint"
+    FIXED = "fixed"
+    CHOICES = [(BLUEPRINT, _("Drawn by blueprint rules")), (FIXED, _("Fixed paper"))]
+
+
+class SessionForm(forms.ModelForm):
+    """The settings of a session. Units and named staff are limited to the user's
+    managed subtree. Once the window has opened only FIELDS_AFTER_OPENING stay editable
+    (the service enforces the same rule)."""
+
+    audience_departments = forms.ModelMultipleChoiceField(
+        label=_("Units (with the units below)"),
+        queryset=None,
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 8}),
+    )
+    staff_numbers = forms.CharField(
+        label=_("Named staff (staff numbers)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("One staff number per line (or separated by commas)."),
+    )
+    extra_time = forms.CharField(
+        label=_("Extra time for named staff"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("One line per person: staff number and extra minutes, e.g. “S0001 15”."),
+    )
+    paper = forms.ChoiceField(
+        label=_("Paper"), choices=PaperSource.CHOICES, initial=PaperSource.BLUEPRINT
+    )
+    fixed_paper = forms.CharField(
+        label=_("Fixed paper"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("One line per question, in order: question ID and points."),
+    )
+
+    class Meta:
+        model = ExamSession
+        fields = list(SESSION_FIELDS)
+        widgets = {"opens_at": DateTimeLocalInput(), "closes_at": DateTimeLocalInput()}
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        managed = departments_managed_by(user).order_by("path")
+        self.fields["department"].queryset = managed
+        self.fields["department"].empty_label = "—"  # Django's default label is untranslated
+        self.fields["audience_departments"].queryset = managed
+        for name in ("opens_at", "closes_at"):
+            self.fields[name].input_formats = [DATETIME_FORMAT, "%Y-%m-%d %H:%M"]
+        session = self.instance if self.instance.pk else None
+        if session is not None and not self.is_bound:
+            self.initial["audience_departments"] = list(
+                session.audience_departments.values_list("pk", flat=True)
+            )
+            self.initial["staff_numbers"] = "\n".join(
+                session.audience_staff.order_by("staff_number").values_list(
+                    "staff_number", flat=True
+                )
+            )
+            self.initial["extra_time"] = "\n".join(
+                f"{number} {minutes}"
+                for number, minutes in session.extra_times.order_by(
+                    "staff__staff_number"
+                ).values_list("staff__staff_number", "minutes")
+            )
+            fixed = list(session.fixed_questions.values_list("question__public_id", "points"))
+            self.initial["fixed_paper"] = "\n".join(f"{q} {p}" for q, p in fixed)
+            self.initial["paper"] = PaperSource.FIXED if fixed else PaperSource.BLUEPRINT
+        self.locked = bool(session and session.opens_at <= timezone.now())
+        if self.locked:
+            for name, field in self.fields.items():
+                if name not in FIELDS_AFTER_OPENING and name != "extra_time":
+                    field.disabled = True
+
+    def _unchanged_minute(self, name: str):
+        """The page shows times to the minute: a time posted back unchanged keeps its
+        seconds (so an untouched closing time is not "earlier")."""
+        value = self.cleaned_data.get(name)
+        stored = getattr(self.instance, name, None) if self.instance.pk else None
+        if value and stored and value == stored.replace(second=0, microsecond=0):
+            return stored
+        return value
+
+    def clean_opens_at(self):
+        return self._unchanged_minute("opens_at")
+
+    def clean_closes_at(self):
+        return self._unchanged_minute("closes_at")
+
+    def _staff_by_number(self, numbers: list[str], field: str) -> dict[str, int]:
+        found = dict(
+            staff_managed_by(self.user)
+            .filter(staff_number__in=numbers)
+            .values_list("staff_number", "pk")
+        )
+        missing = [n for n in numbers if n not in found]
+        if missing:
+            self.add_error(
+                field,
+                _("Not found among the staff you manage: %(numbers)s")
+                % {"numbers": ", ".join(missing[:20])},
+            )
+        return found
+
+    def clean_staff_numbers(self) -> list[int]:
+        numbers = [n for n in _SPLIT.split(self.cleaned_data["staff_numbers"]) if n]
+        found = self._staff_by_number(numbers, "staff_numbers")
+        return sorted(set(found.values()))
+
+    def clean_extra_time(self) -> dict[int, int]:
+        pairs: dict[str, int] = {}
+        for number, line in enumerate(self.cleaned_data["extra_time"].splitlines(), 1):
+            parts = [p for p in _SPLIT.split(line.strip()) if p]
+            if not parts:
+                continue
+            if len(parts) != 2 or not parts[1].isdigit() or not 0 < int(parts[1]) <= 600:
+                raise forms.ValidationError(
+                    _("Line %(line)d: a staff number and a number of minutes (1-600)."),
+                    params={"line": number},
+                )
+            pairs[parts[0]] = int(parts[1])
+        found = self._staff_by_number(list(pairs), "extra_time")
+        return {found[n]: minutes for n, minutes in pairs.items() if n in found}
+
+    def clean_fixed_paper(self) -> list[tuple[int, Decimal]]:
+        rows: list[tuple[uuid.UUID, Decimal]] = []
+        for number, line in enumerate(self.cleaned_data["fixed_paper"].splitlines(), 1):
+            parts = [p for p in _SPLIT.split(line.strip()) if p]
+            if not parts:
+                continue
+            try:
+                key, points = uuid.UUID(parts[0]), Decimal(parts[1] if len(parts) > 1 else "")
+            except (ValueError, IndexError, InvalidOperation):
+                raise forms.ValidationError(
+                    _("Line %(line)d: a question ID and its points."), params={"line": number}
+                ) from None
+            if not Decimal(0) < points <= 100 or len(parts) > 2:
+                raise forms.ValidationError(
+                    _("Line %(line)d: a question ID and its points."), params={"line": number}
+                )
+            rows.append((key, points))
+        ids = dict(
+            Question.objects.filter(
+                public_id__in=[k for k, _p in rows], status=QuestionStatus.ACTIVE
+            ).values_list("public_id", "pk")
+        )
+        missing = [str(k) for k, _p in rows if k not in ids]
+        if missing:
+            raise forms.ValidationError(
+                _("No active question with these IDs: %(ids)s"),
+                params={"ids": ", ".join(missing[:10])},
+            )
+        return [(ids[k], p) for k, p in rows]
+
+    def clean(self):
+        data = super().clean()
+        if (
+            not self.locked
+            and not data.get("audience_departments")
+            and not data.get("staff_numbers")
+            and not self.errors.get("staff_numbers")
+        ):
+            self.add_error(None, _("Choose at least one unit or one named staff member."))
+        if (
+            not self.locked
+            and data.get("paper") == PaperSource.FIXED
+            and not data.get("fixed_paper")
+            and "fixed_paper" not in self.errors
+        ):
+            self.add_error("fixed_paper", _("List the questions of the fixed paper."))
+        return data
+
+    def session_fields(self) -> dict:
+        """The settings to save; disabled fields (once open) are left out."""
+        return {
+            name: self.cleaned_data[name]
+            for name in SESSION_FIELDS
+            if not self.fields[name].disabled
+        }
+
+
+class RuleForm(forms.Form):
+    """One blueprint rule: count × type × knowledge point (and below) × difficulty ×
+    points each."""
+
+    count = forms.IntegerField(label=_("Count"), min_value=1, max_value=200)
+    type = forms.ChoiceField(label=_("Type"), choices=QuestionType.choices)
+    knowledge_point = forms.ModelChoiceField(
+        label=_("Knowledge point"),
+        queryset=KnowledgePoint.objects.all(),
+        required=False,
+        empty_label=_("any topic"),
+    )
+    difficulty = forms.TypedChoiceField(
+        label=_("Difficulty"),
+        choices=[("", _("any"))] + [(str(d), str(d)) for d in range(1, 6)],
+        coerce=int,
+        empty_value=None,
+        required=False,
+    )
+    points = forms.DecimalField(
+        label=_("Points each"), min_value=Decimal("0.5"), max_value=100, decimal_places=1
+    )
+
+    def rule(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "count": data["count"],
+            "type": data["type"],
+            "knowledge_point_id": data["knowledge_point"].pk if data["knowledge_point"] else None,
+            "difficulty": data["difficulty"],
+            "points": data["points"],
+        }
+
+
+RuleFormSet = forms.formset_factory(RuleForm, extra=3, can_delete=True, max_num=50)
+
+
+def rules_initial(session: ExamSession | None) -> list[dict]:
+    if session is None or not session.pk:
+        return []
+    return [
+        {
+            "count": r.count,
+            "type": r.type,
+            "knowledge_point": r.knowledge_point_id,
+            "difficulty": r.difficulty,
+            "points": r.points,
+        }
+        for r in session.rules.all()
+    ]

@@ -10,8 +10,10 @@ from __future__ import annotations
 import datetime
 import random
 import secrets
+from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import partial
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -31,6 +33,8 @@ from .models import (
     AttemptStatus,
     BlueprintRule,
     ExamSession,
+    ExtraTime,
+    FixedQuestion,
     KnowledgePoint,
     MistakeEntry,
     Question,
@@ -395,7 +399,9 @@ def attempt_submit(*, attempt: Attempt, now=None) -> Attempt:
         if attempt.is_finished or attempt.status != AttemptStatus.IN_PROGRESS:
             return attempt
         if attempt.deadline and now >= attempt.deadline:
-            return _finish(attempt, status=AttemptStatus.FINALISED, at=attempt.deadline)
+            attempt = _finish(attempt, status=AttemptStatus.FINALISED, at=attempt.deadline)
+            mistakes_from_attempt(attempt=attempt)
+            return attempt
         attempt = _finish(attempt, status=AttemptStatus.SUBMITTED, at=now)
         mistakes_from_attempt(attempt=attempt)
         audit_record(
@@ -432,7 +438,7 @@ def attempts_finalise_overdue(*, now=None, batch_size: int = 500) -> int:
 def _finish_many(attempts: list[Attempt], *, status: str) -> None:
     by_attempt: dict[int, list[AttemptItem]] = {a.pk: [] for a in attempts}
     for item in AttemptItem.objects.filter(attempt_id__in=list(by_attempt)).only(
-        "attempt_id", "type", "key", "answer", "points", "awarded"
+        "attempt_id", "question_id", "type", "key", "answer", "points", "awarded"
     ):
         by_attempt[item.attempt_id].append(item)
     changed: list[AttemptItem] = []
@@ -449,6 +455,9 @@ def _finish_many(attempts: list[Attempt], *, status: str) -> None:
         attempts,
         ["status", "finished_at", "score", "max_score", "percent", "passed", "needs_grading"],
         batch_size=1000,
+    )
+    _record_mistakes_many(
+        [(a.staff_id, i) for a in attempts for i in by_attempt[a.pk] if _is_mistake(i)]
     )
 
 
@@ -585,14 +594,136 @@ def record_mistake(*, staff: Staff, question: Question, correct: bool) -> None:
         entry.save(update_fields=["correct_streak", "active", "updated_at"])
 
 
+def _is_mistake(item: AttemptItem) -> bool:
+    """The rule of the mistake book for exam answers (the same for a hand-in and for
+    the finaliser): an objective question from the bank, scored below full marks.
+    Answers graded by a person (short answer, scenario) never enter it, as in practice."""
+    return (
+        item.question_id is not None
+        and item.is_objective
+        and item.awarded is not None
+        and item.awarded < item.points
+    )
+
+
+def _record_mistakes_many(pairs: list[tuple[int, AttemptItem]]) -> None:
+    """Enter wrong answers into the mistake books, batched: one SELECT of the existing
+    entries, one INSERT of the new ones and one UPDATE per distinct repeat count (in
+    practice one), whatever the number of attempts. Same effect as calling
+    `record_mistake(correct=False)` for each pair."""
+    wrong: dict[tuple[int, int], int] = defaultdict(int)
+    for staff_id, item in pairs:
+        wrong[(staff_id, item.question_id)] += 1
+    if not wrong:
+        return
+    existing = {
+        (staff_id, question_id): pk
+        for pk, staff_id, question_id in MistakeEntry.objects.filter(
+            staff_id__in={s for s, _ in wrong}, question_id__in={q for _, q in wrong}
+        ).values_list("pk", "staff_id", "question_id")
+        if (staff_id, question_id) in wrong
+    }
+    MistakeEntry.objects.bulk_create(
+        [
+            MistakeEntry(staff_id=s, question_id=q, wrong_count=n)
+            for (s, q), n in wrong.items()
+            if (s, q) not in existing
+        ],
+        batch_size=1000,
+        ignore_conflicts=True,  # a concurrent practice answer created it: already in the book
+    )
+    by_times: dict[int, list[int]] = defaultdict(list)
+    for pair, pk in existing.items():
+        by_times[wrong[pair]].append(pk)
+    now = timezone.now()
+    for times, pks in by_times.items():
+        MistakeEntry.objects.filter(pk__in=pks).update(
+            correct_streak=0, wrong_count=F("wrong_count") + times, active=True, updated_at=now
+        )
+
+
 def mistakes_from_attempt(*, attempt: Attempt) -> None:
     """After an exam, wrong objective answers go into the person's mistake book."""
-    for item in attempt.items.filter(question__isnull=False).select_related("question"):
-        if item.is_objective and item.awarded is not None and item.awarded < item.points:
-            record_mistake(staff=attempt.staff, question=item.question, correct=False)
+    items = attempt.items.only("attempt_id", "question_id", "type", "points", "awarded").filter(
+        question__isnull=False
+    )
+    _record_mistakes_many([(attempt.staff_id, i) for i in items if _is_mistake(i)])
 
 
 # --- sessions for other apps ---------------------------------------------------------
+
+
+MSG_NO_QUESTIONS = _("The exam has no questions: add blueprint rules or a fixed paper.")
+MSG_LOCKED_AFTER_OPENING = _(
+    "The exam has opened: only the title, a later closing time, extra time and what "
+    "learners see may still change."
+)
+MSG_CLOSE_NOT_EARLIER = _("Once the exam has opened, it may only close later, not earlier.")
+MSG_CLOSED = _("This exam has already closed.")
+MSG_PUBLISH_BLOCKED = _("Cannot publish: the question bank cannot fill the blueprint.")
+
+# Settings of a session a coordinator edits (audience, paper and extra time apart).
+SESSION_FIELDS = (
+    "title",
+    "kind",
+    "department",
+    "window_staff_only",
+    "opens_at",
+    "closes_at",
+    "duration_minutes",
+    "attempts_allowed",
+    "counting",
+    "pass_mark",
+    "partial_credit",
+    "shuffle_questions",
+    "shuffle_options",
+    "show_score",
+    "show_answers",
+)
+# What may still change once the window has opened: nothing that alters a paper, a
+# deadline already given or a score. Started attempts are never touched.
+FIELDS_AFTER_OPENING = {"title", "closes_at", "show_score", "show_answers"}
+# Changes that make prepared (not yet started) papers stale.
+PAPER_FIELDS = {"window_staff_only", "shuffle_questions", "shuffle_options"}
+
+
+def _set_paper(session: ExamSession, *, rules, fixed) -> None:
+    """Replace the blueprint rules and / or the fixed paper (None: unchanged)."""
+    if rules is not None:
+        session.rules.all().delete()
+        BlueprintRule.objects.bulk_create(
+            [
+                BlueprintRule(session=session, order=order, **rule)
+                for order, rule in enumerate(rules)
+            ]
+        )
+    if fixed is not None:
+        session.fixed_questions.all().delete()
+        FixedQuestion.objects.bulk_create(
+            [
+                FixedQuestion(session=session, position=position, question_id=qid, points=points)
+                for position, (qid, points) in enumerate(fixed, 1)
+            ]
+        )
+
+
+def _set_extra_times(session: ExamSession, extra_times: dict[int, int]) -> None:
+    """Replace the extra time per person. Deadlines already given stay as they are:
+    the extra time counts when an attempt starts."""
+    session.extra_times.all().delete()
+    ExtraTime.objects.bulk_create(
+        [
+            ExtraTime(session=session, staff_id=pk, minutes=minutes)
+            for pk, minutes in extra_times.items()
+            if minutes
+        ]
+    )
+
+
+def _enqueue_prepare_papers(session_id: int) -> None:
+    from .tasks import prepare_papers  # the tasks module imports this one
+
+    prepare_papers.enqueue(session_id)
 
 
 def exam_session_create(
@@ -610,11 +741,16 @@ def exam_session_create(
     created_by=None,
     publish: bool = True,
     window_staff_only: bool = True,
+    options: dict | None = None,
+    fixed: list[tuple[int, Decimal]] | None = None,
+    extra_times: dict[int, int] | None = None,
+    request=None,
 ) -> ExamSession:
     """Create a session for an audience with blueprint rules
-    ([{"type", "count", "points", "knowledge_point_id"?, "difficulty"?}]) and audit it."""
+    ([{"type", "count", "points", "knowledge_point_id"?, "difficulty"?}]) or a fixed
+    paper ([(question id, points)]), other settings in `options`, and audit it."""
     with transaction.atomic():
-        session = ExamSession.objects.create(
+        session = ExamSession(
             title=title,
             kind=kind,
             department=department,
@@ -626,18 +762,128 @@ def exam_session_create(
             published=publish,
             window_staff_only=window_staff_only,
         )
+        for name, value in (options or {}).items():
+            if name not in SESSION_FIELDS:
+                raise ValueError(name)
+            setattr(session, name, value)
+        session.save()
         if staff_ids:
             session.audience_staff.set(list(staff_ids))
         if department_ids:
             session.audience_departments.set(list(department_ids))
-        for order, rule in enumerate(rules or []):
-            BlueprintRule.objects.create(session=session, order=order, **rule)
+        _set_paper(session, rules=rules or [], fixed=fixed)
+        if extra_times:
+            _set_extra_times(session, extra_times)
         audit_record(
             action="exam.session_created",
             actor=created_by,
             target=session,
+            request=request,
             data={"title": title, "kind": kind},
         )
+    return session
+
+
+def exam_session_update(
+    *,
+    session: ExamSession,
+    fields: dict,
+    acting_user,
+    department_ids=None,
+    staff_ids=None,
+    rules: list[dict] | None = None,
+    fixed: list[tuple[int, Decimal]] | None = None,
+    extra_times: dict[int, int] | None = None,
+    request=None,
+    now=None,
+) -> ExamSession:
+    """Change a session's settings (None: leave that part as it is).
+
+    Before the window opens everything may change; papers already prepared for a
+    published session are dropped and drawn again, after a new blueprint check. Once
+    it has opened only FIELDS_AFTER_OPENING and extra time (for attempts not yet
+    started) may change, and the closing time only later. Started attempts are never
+    altered.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        current = ExamSession.objects.select_for_update().get(pk=session.pk)
+        changed = {
+            name: value
+            for name, value in fields.items()
+            if name in SESSION_FIELDS and getattr(current, name) != value
+        }
+        audience_changed = (
+            department_ids is not None
+            and set(department_ids)
+            != set(current.audience_departments.values_list("pk", flat=True))
+        ) or (
+            staff_ids is not None
+            and set(staff_ids) != set(current.audience_staff.values_list("pk", flat=True))
+        )
+        paper_changed = rules is not None or fixed is not None
+        if current.opens_at <= now:
+            if set(changed) - FIELDS_AFTER_OPENING or audience_changed or paper_changed:
+                raise ValidationError(MSG_LOCKED_AFTER_OPENING)
+            if "closes_at" in changed and changed["closes_at"] < current.closes_at:
+                raise ValidationError(MSG_CLOSE_NOT_EARLIER)
+        for name, value in changed.items():
+            setattr(current, name, value)
+        if changed:
+            current.full_clean(exclude=["audience_departments", "audience_staff"])
+            current.save(update_fields=list(changed))
+        if department_ids is not None:
+            current.audience_departments.set(list(department_ids))
+        if staff_ids is not None:
+            current.audience_staff.set(list(staff_ids))
+        _set_paper(current, rules=rules, fixed=fixed)
+        if extra_times is not None:
+            _set_extra_times(current, extra_times)
+        restale = paper_changed or audience_changed or bool(set(changed) & PAPER_FIELDS)
+        if current.published and current.opens_at > now and restale:
+            shortages = blueprint_check(session=current)
+            if shortages:
+                raise ValidationError([s.message() for s in shortages])
+            Attempt.objects.filter(session=current, status=AttemptStatus.PREPARED).delete()
+            current.papers_prepared_at = None
+            current.save(update_fields=["papers_prepared_at"])
+            transaction.on_commit(partial(_enqueue_prepare_papers, current.pk))
+        audit_record(
+            action="exam.session_updated",
+            actor=acting_user,
+            target=current,
+            request=request,
+            data={
+                "fields": sorted(changed),
+                "audience": audience_changed,
+                "paper": paper_changed,
+                "extra_time": extra_times is not None,
+            },
+        )
+    return current
+
+
+def exam_session_publish(*, session: ExamSession, acting_user, request=None, now=None):
+    """Publish after a blueprint check; the papers are then drawn in the background.
+    Raises ValidationError with one message per shortage."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        session = ExamSession.objects.select_for_update().get(pk=session.pk)
+        if session.published:
+            return session
+        if session.closes_at <= now:
+            raise ValidationError(MSG_CLOSED)
+        if not session.rules.exists() and not session.fixed_questions.exists():
+            raise ValidationError(MSG_NO_QUESTIONS)
+        shortages = blueprint_check(session=session)
+        if shortages:
+            raise ValidationError([MSG_PUBLISH_BLOCKED, *(s.message() for s in shortages)])
+        session.published = True
+        session.save(update_fields=["published"])
+        audit_record(
+            action="exam.session_published", actor=acting_user, target=session, request=request
+        )
+        transaction.on_commit(partial(_enqueue_prepare_papers, session.pk))
     return session
 
 
@@ -651,7 +897,8 @@ def attempt_finalise_if_overdue(*, attempt: Attempt, now=None) -> Attempt:
                 Attempt.objects.select_for_update().select_related("session").get(pk=attempt.pk)
             )
             if locked.status == AttemptStatus.IN_PROGRESS:
-                return _finish(locked, status=AttemptStatus.FINALISED, at=locked.deadline)
+                locked = _finish(locked, status=AttemptStatus.FINALISED, at=locked.deadline)
+                mistakes_from_attempt(attempt=locked)
             return locked
     return attempt
 

@@ -7,12 +7,18 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from organisation.access import user_roles
+from organisation.access import departments_managed_by, user_roles
 
 from . import selectors, services
-from .access import get_item_for_grading, get_session_for, sessions_visible_to
+from .access import (
+    get_item_for_grading,
+    get_session_for,
+    sessions_managed_by,
+    sessions_visible_to,
+)
 from .models import FINISHED_STATUSES, AttemptItem
 
 
@@ -32,7 +38,12 @@ def session_list(request):
             finished=Count("attempts", filter=Q(attempts__status__in=FINISHED_STATUSES)),
         )
     ).order_by("-opens_at")[:100]
-    return render(request, "exams/manage/session_list.html", {"sessions": sessions})
+    can_create = departments_managed_by(request.user).exists()
+    return render(
+        request,
+        "exams/manage/session_list.html",
+        {"sessions": sessions, "can_create": can_create},
+    )
 
 
 @login_required
@@ -53,6 +64,8 @@ def session_detail(request, public_id):
             "audience": selectors.audience_count(session=session),
             "shortages": [s.message() for s in services.blueprint_check(session=session)],
             "can_grade": user_roles(request.user).is_coordinator,
+            "can_edit": sessions_managed_by(request.user).filter(pk=session.pk).exists()
+            and session.closes_at > timezone.now(),
         },
     )
 
