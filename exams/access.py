@@ -15,6 +15,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from organisation.access import departments_managed_by, departments_visible_to
+from organisation.models import Staff
 
 from .models import Attempt, AttemptItem, ExamSession
 
@@ -42,11 +43,23 @@ def get_session_for(user, public_id, *, write: bool = False) -> ExamSession:
         raise Http404 from None
 
 
+def learner_staff(user):
+    """The signed-in person's staff record with their unit, in one query, kept on
+    the user object for the rest of the request."""
+    if not user.is_authenticated:
+        return None
+    if "_learner_staff" not in user.__dict__:
+        user._learner_staff = (
+            Staff.objects.select_related("department").filter(user_id=user.pk).first()
+        )
+    return user._learner_staff
+
+
 def get_session_for_learner(user, public_id) -> ExamSession:
     """A published session the signed-in learner is on the list for."""
     from .services import staff_in_audience
 
-    staff = getattr(user, "staff", None) if user.is_authenticated else None
+    staff = learner_staff(user)
     if staff is None:
         raise Http404
     try:

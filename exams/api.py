@@ -12,7 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from . import selectors, services
-from .access import get_own_attempt, get_session_for_learner
+from .access import get_own_attempt, get_session_for_learner, learner_staff
 
 ItemSerializer = inline_serializer(
     "ExamItem",
@@ -104,7 +104,7 @@ class StartView(APIView):
     def post(self, request, public_id):
         session = get_session_for_learner(request.user, public_id)
         try:
-            attempt = services.attempt_start(session=session, staff=request.user.staff)
+            attempt = services.attempt_start(session=session, staff=learner_staff(request.user))
         except PermissionDenied as exc:
             return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
         return Response(selectors.attempt_payload(attempt))
