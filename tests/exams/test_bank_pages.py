@@ -290,3 +290,39 @@ def test_attempt_rows_are_unchanged_by_a_failed_permission(client, city, asked):
     assert response.status_code == 404
     attempt.refresh_from_db()
     assert attempt.percent == 100
+
+
+# --- REST ------------------------------------------------------------------------------
+
+API = "/api/exams/bank/questions/"
+
+
+def test_the_api_lists_questions_with_keys_and_filters_for_coordinators(
+    client, coordinator_a, bank
+):
+    client.force_login(coordinator_a)
+    response = client.get(API, {"type": "multiple", "knowledge_point": bank["政策法规"].pk})
+    assert response.status_code == 200
+    body = response.json()
+    assert body["count"] == 2
+    assert {r["answer"] == ["A", "C"] for r in body["results"]} == {True}
+    assert body["results"][0]["knowledge_point"]["path"] == "政策法规"
+    question = Question.objects.get(public_id=body["results"][0]["id"])
+    detail = client.get(f"{API}{question.public_id}/")
+    assert detail.status_code == 200 and detail.json()["stem"] == question.stem
+    assert client.get(API, {"difficulty": 9}).status_code == 400
+
+
+@pytest.mark.parametrize("who", ["learner", "manager"])
+def test_the_api_never_shows_the_bank_to_learners_or_managers(client, city, bank, who):
+    if who == "learner":
+        user = UserFactory()
+        StaffFactory(department=city.township_a1, user=user)
+    else:
+        user = make_user_with_role(Role.MANAGER, city.county_a)
+    client.force_login(user)
+    question = Question.objects.first()
+    for url in (API, f"{API}{question.public_id}/"):
+        response = client.get(url)
+        assert response.status_code == 404
+        assert "answer" not in response.text
