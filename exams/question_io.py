@@ -732,6 +732,15 @@ def _analyse(sheet: Sheet, report: Report) -> list[_Row]:
     return fresh
 
 
+def read_upload(file) -> bytes:
+    """The uploaded file's bytes, refused (ValidationError) when over the size limit."""
+    return _read_upload(file)
+
+
+def refusal_report(exc: ValidationError, *, filename: str) -> Report:
+    return _refusal(exc, Report(filename=clean_text(filename)[:255]))
+
+
 def _refusal(exc: ValidationError, report: Report) -> Report:
     error = exc.error_list[0]
     message = str(error.message % error.params) if error.params else str(error.message)

@@ -162,9 +162,9 @@ def import_upload(request):
         return render(request, "exams/bank/import.html", {"form": form})
     upload = form.cleaned_data["file"]
     try:
-        data = question_io._read_upload(upload)
+        data = question_io.read_upload(upload)
     except ValidationError as exc:
-        report = question_io._refusal(exc, question_io.Report(filename=upload.name))
+        report = question_io.refusal_report(exc, filename=upload.name)
         data = None
     else:
         report = question_io.questions_preview(
