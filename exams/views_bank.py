@@ -3,6 +3,7 @@ and edit (a key correction re-scores attempts, after a confirmation that says ho
 many), xlsx import (upload → dry-run report → confirm) and export. Everyone else gets
 404. Thin: parse, fetch through exams.access, call services / question_io, render."""
 
+import datetime
 import secrets
 
 from django.contrib import messages
@@ -11,6 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -129,11 +131,15 @@ def question_edit(request, public_id):
     correction = key_changed and asked
     if not correction:
         fields["answer"] = new_key
-    services.question_update(question=question, acting_user=request.user, request=request, **fields)
-    if correction:
-        count = services.question_correct_key(
-            question=question, answer=new_key, acting_user=request.user, request=request
+    with transaction.atomic():  # the other fields and the key correction together
+        services.question_update(
+            question=question, acting_user=request.user, request=request, **fields
         )
+        if correction:
+            count = services.question_correct_key(
+                question=question, answer=new_key, acting_user=request.user, request=request
+            )
+    if correction:
         messages.success(
             request,
             _("The answer key was corrected and %(count)s attempts were re-scored.")
@@ -173,6 +179,7 @@ def import_upload(request):
     confirm = None
     if data is not None and report.ok and report.counts.get("new"):
         _discard_pending(request)
+        _purge_stale()
         token = secrets.token_hex(16)
         default_storage.save(f"{PENDING_DIR}/{token}.xlsx", ContentFile(data))
         request.session[SESSION_KEY] = {
@@ -197,6 +204,22 @@ def _report_context(report, confirm=None) -> dict:
         "new": report.new[:SHOWN],
         "confirm": confirm,
     }
+
+
+def _purge_stale(max_age=datetime.timedelta(days=1)) -> None:
+    """Checked files never confirmed are removed after a day (best effort)."""
+    try:
+        _dirs, files = default_storage.listdir(PENDING_DIR)
+    except (FileNotFoundError, NotImplementedError, OSError):
+        return
+    cutoff = timezone.now() - max_age
+    for name in files:
+        path = f"{PENDING_DIR}/{name}"
+        try:
+            if default_storage.get_modified_time(path) < cutoff:
+                default_storage.delete(path)
+        except (FileNotFoundError, NotImplementedError, OSError):
+            continue
 
 
 def _discard_pending(request) -> None:

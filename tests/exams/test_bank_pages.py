@@ -1,7 +1,9 @@
 """The question-bank pages: who may use them, list filters, create/edit (past attempts
 untouched, key corrections re-score after a confirmation), import and export."""
 
+import html
 import io
+import re
 
 import pytest
 from openpyxl import load_workbook
@@ -195,7 +197,11 @@ def test_a_key_change_shows_the_count_then_re_scores_on_confirmation(client, coo
     attempt.refresh_from_db()
     assert attempt.percent == 100
 
-    response = client.post(url, _form(question, answer="A", confirm_rescore="on"))
+    # The confirmation page carries the edited form in hidden inputs: resubmit them.
+    hidden = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', response.text))
+    hidden = {k: html.unescape(v) for k, v in hidden.items()}
+    assert hidden["confirm_rescore"] == "on" and hidden["answer"] == "A"
+    response = client.post(url, hidden)
     assert response.status_code == 302
     question.refresh_from_db()
     attempt.refresh_from_db()
@@ -326,3 +332,18 @@ def test_the_api_never_shows_the_bank_to_learners_or_managers(client, city, bank
         response = client.get(url)
         assert response.status_code == 404
         assert "answer" not in response.text
+
+
+def test_checked_files_never_confirmed_are_purged(db):
+    import datetime
+
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    from exams import views_bank
+
+    name = default_storage.save(f"{views_bank.PENDING_DIR}/old.xlsx", ContentFile(b"x"))
+    views_bank._purge_stale()
+    assert default_storage.exists(name)  # younger than a day
+    views_bank._purge_stale(max_age=datetime.timedelta(seconds=-1))
+    assert not default_storage.exists(name)
