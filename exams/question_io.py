@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import math
 import re
 import unicodedata
 from collections import defaultdict
@@ -375,12 +376,12 @@ def parse_difficulty(value: object) -> int | None:
             number = float(text)
         except ValueError:
             return None
-    if number != int(number) or not 1 <= number <= 5:
+    if not math.isfinite(number) or number != int(number) or not 1 <= number <= 5:
         return None
     return int(number)
 
 
-def point_paths(points=None) -> dict[int, str]:
+def point_paths() -> dict[int, str]:
     """Every knowledge point's full path "parent/child" (one query)."""
     rows = {
         pk: (name, parent)
