@@ -347,3 +347,12 @@ def test_checked_files_never_confirmed_are_purged(db):
     assert default_storage.exists(name)  # younger than a day
     views_bank._purge_stale(max_age=datetime.timedelta(seconds=-1))
     assert not default_storage.exists(name)
+
+
+def test_the_api_list_runs_a_fixed_number_of_queries(
+    client, coordinator_a, bank, django_assert_max_num_queries
+):
+    client.force_login(coordinator_a)
+    with django_assert_max_num_queries(10):  # session, user, roles, count, page, points
+        response = client.get(API)
+    assert response.status_code == 200 and len(response.json()["results"]) == 30
