@@ -126,52 +126,15 @@ class QuestionForm(forms.Form):
         options = [question_io.free_text(data.get(f"option_{x}")) for x in "ABCDEF"]
         while options and not options[-1]:
             options.pop()
-        answer_text = question_io.cell_text(data.get("answer"))
-        values = {"options": [], "answer": [], "rubric": []}
-        message = question_io.ROW_MESSAGES
-        if qtype in (QuestionType.SINGLE, QuestionType.MULTIPLE):
-            values["options"] = options
-            if "" in options:
-                self.add_error(f"option_{'ABCDEF'[options.index('')]}", message["options_gap"])
-            elif len(options) < 2:
-                self.add_error("option_B", message["options_few"])
-            letters = question_io.parse_letters(answer_text) if answer_text else None
-            if not answer_text:
-                self.add_error(
-                    "answer", message["required"] % {"field": question_io.FIELD_LABELS["answer"]}
-                )
-            elif letters is None:
-                self.add_error("answer", message["answer_letters"] % {"value": answer_text})
-            else:
-                empty = [x for x in letters if "ABCDEF".index(x) >= len(options)]
-                if empty:
-                    self.add_error("answer", message["answer_empty_option"] % {"letter": empty[0]})
-                elif qtype == QuestionType.SINGLE and len(letters) != 1:
-                    self.add_error("answer", message["single_one_answer"] % {"value": answer_text})
-                elif qtype == QuestionType.MULTIPLE and len(letters) < 2:
-                    self.add_error(
-                        "answer", message["multiple_two_answers"] % {"value": answer_text}
-                    )
-                values["answer"] = letters
-        elif qtype == QuestionType.TRUE_FALSE:
-            values["options"] = list(question_io.TRUE_FALSE_OPTIONS)
-            key = question_io.parse_true_false(answer_text)
-            if key is None:
-                self.add_error("answer", message["true_false_value"] % {"value": answer_text})
-            values["answer"] = [key] if key else []
-        elif qtype == QuestionType.FILL_BLANK:
-            values["answer"] = question_io.parse_blanks(data.get("answer") or "")
-            if not values["answer"]:
-                self.add_error(
-                    "answer", message["required"] % {"field": question_io.FIELD_LABELS["answer"]}
-                )
-        elif qtype in (QuestionType.SHORT_ANSWER, QuestionType.SCENARIO):
-            rubric, bad = question_io.parse_rubric(data.get("rubric") or "")
-            if bad is not None:
-                self.add_error("rubric", message["rubric_format"] % {"value": bad[:50]})
-            elif qtype == QuestionType.SCENARIO and not rubric:
-                self.add_error("rubric", forms.Field.default_error_messages["required"])
-            values["rubric"] = rubric
+        values, problems = question_io.check_content(
+            qtype=qtype,
+            options=options,
+            answer=data.get("answer") or "",
+            rubric=data.get("rubric") or "",
+        )
+        for name, code, params in problems:
+            error = {"code": code, "params": params}
+            self.add_error(name, question_io.row_message(error))
         data["stem"] = question_io.cell_multiline(data.get("stem"))
         data["explanation"] = question_io.cell_multiline(data.get("explanation"))
         data.update(values)

@@ -99,6 +99,7 @@ FIELD_LABELS = {
     F_POINT: _("Knowledge point"),
     F_DIFFICULTY: _("Difficulty"),
     F_STATUS: _("Status"),
+    "rubric": _("Rubric"),
     **{f"option_{letter}": _("Option %(letter)s") % {"letter": letter} for letter in "ABCDEF"},
 }
 
@@ -402,6 +403,64 @@ def point_paths() -> dict[int, str]:
     return paths
 
 
+def check_content(
+    *, qtype: str | None, options: list[str], answer, rubric=None
+) -> tuple[dict, list[tuple[str, str, dict]]]:
+    """The options, key and rubric of a question from what was written (an import row
+    or the edit form: `options` without trailing blanks; `answer` the 答案 text; for
+    short answers and scenario tasks the rubric comes from `rubric`, or from `answer`
+    when it is None, as in the xlsx layout). Returns the values and the problems found
+    as (field, code, params); the field is F_ANSWER, an option field or "rubric"."""
+    values: dict = {"options": [], "answer": [], "rubric": []}
+    problems: list[tuple[str, str, dict]] = []
+    answer_text = cell_text(answer)
+    required = (F_ANSWER, CODE_REQUIRED, {"field": F_ANSWER})
+    if qtype in (QuestionType.SINGLE, QuestionType.MULTIPLE):
+        values["options"] = options
+        if "" in options:
+            problems.append((F_OPTIONS[options.index("")], CODE_OPTIONS_GAP, {}))
+        elif len(options) < 2:
+            problems.append((F_OPTIONS[min(len(options), 1)], CODE_OPTIONS_FEW, {}))
+        letters = parse_letters(answer_text) if answer_text else None
+        if not answer_text:
+            problems.append(required)
+        elif letters is None:
+            problems.append((F_ANSWER, CODE_ANSWER_LETTERS, {"value": answer_text}))
+        else:
+            empty = [
+                ch
+                for ch in letters
+                if OPTION_LETTERS.index(ch) >= len(options) or not options[OPTION_LETTERS.index(ch)]
+            ]
+            if empty:
+                problems.append((F_ANSWER, CODE_ANSWER_EMPTY_OPTION, {"letter": empty[0]}))
+            elif qtype == QuestionType.SINGLE and len(letters) != 1:
+                problems.append((F_ANSWER, CODE_SINGLE_ONE, {"value": answer_text}))
+            elif qtype == QuestionType.MULTIPLE and len(letters) < 2:
+                problems.append((F_ANSWER, CODE_MULTIPLE_TWO, {"value": answer_text}))
+            values["answer"] = letters
+    elif qtype == QuestionType.TRUE_FALSE:
+        values["options"] = list(TRUE_FALSE_OPTIONS)
+        key = parse_true_false(answer_text)
+        if not answer_text:
+            problems.append(required)
+        elif key is None:
+            problems.append((F_ANSWER, CODE_TRUE_FALSE, {"value": answer_text}))
+        values["answer"] = [key] if key else []
+    elif qtype == QuestionType.FILL_BLANK:
+        values["answer"] = parse_blanks(answer)
+        if not values["answer"]:
+            problems.append(required)
+    elif qtype in (QuestionType.SHORT_ANSWER, QuestionType.SCENARIO):
+        field_name = F_ANSWER if rubric is None else "rubric"
+        values["rubric"], bad_item = parse_rubric(answer if rubric is None else rubric)
+        if bad_item is not None:
+            problems.append((field_name, CODE_RUBRIC, {"value": bad_item[:50]}))
+        elif qtype == QuestionType.SCENARIO and not values["rubric"]:
+            problems.append((field_name, CODE_REQUIRED, {"field": field_name}))
+    return values, problems
+
+
 # --- reading the sheet -----------------------------------------------------------------------
 
 
@@ -614,55 +673,16 @@ def _analyse(sheet: Sheet, report: Report) -> list[_Row]:
         for name, text in zip(F_OPTIONS, options, strict=False):
             if len(text) > MAX_OPTION:
                 add(row, name, CODE_TOO_LONG, {"field": name, "limit": MAX_OPTION})
-        raw_answer = value(cells, F_ANSWER)
-        answer_text = cell_text(raw_answer)
-        if qtype in (QuestionType.SINGLE, QuestionType.MULTIPLE):
-            if "" in options:
-                add(row, F_OPTIONS[options.index("")], CODE_OPTIONS_GAP)
-            elif len(options) < 2:
-                add(
-                    row,
-                    F_OPTIONS[len(options)] if len(options) < 6 else F_OPTIONS[0],
-                    CODE_OPTIONS_FEW,
-                )
-            row.options = options
-            letters = parse_letters(answer_text) if answer_text else None
-            if not answer_text:
-                add(row, F_ANSWER, CODE_REQUIRED, {"field": F_ANSWER})
-            elif letters is None:
-                add(row, F_ANSWER, CODE_ANSWER_LETTERS, {"value": answer_text})
-            else:
-                empty = [
-                    ch
-                    for ch in letters
-                    if OPTION_LETTERS.index(ch) >= len(options)
-                    or not options[OPTION_LETTERS.index(ch)]
-                ]
-                if empty:
-                    add(row, F_ANSWER, CODE_ANSWER_EMPTY_OPTION, {"letter": empty[0]})
-                elif qtype == QuestionType.SINGLE and len(letters) != 1:
-                    add(row, F_ANSWER, CODE_SINGLE_ONE, {"value": answer_text})
-                elif qtype == QuestionType.MULTIPLE and len(letters) < 2:
-                    add(row, F_ANSWER, CODE_MULTIPLE_TWO, {"value": answer_text})
-                row.answer = letters
-        elif qtype == QuestionType.TRUE_FALSE:
-            row.options = list(TRUE_FALSE_OPTIONS)
-            key = parse_true_false(answer_text)
-            if not answer_text:
-                add(row, F_ANSWER, CODE_REQUIRED, {"field": F_ANSWER})
-            elif key is None:
-                add(row, F_ANSWER, CODE_TRUE_FALSE, {"value": answer_text})
-            row.answer = [key] if key else []
-        elif qtype == QuestionType.FILL_BLANK:
-            row.answer = parse_blanks(raw_answer)
-            if not row.answer:
-                add(row, F_ANSWER, CODE_REQUIRED, {"field": F_ANSWER})
-        elif qtype in (QuestionType.SHORT_ANSWER, QuestionType.SCENARIO):
-            row.rubric, bad_item = parse_rubric(raw_answer)
-            if bad_item is not None:
-                add(row, F_ANSWER, CODE_RUBRIC, {"value": bad_item[:50]})
-            elif qtype == QuestionType.SCENARIO and not row.rubric:
-                add(row, F_ANSWER, CODE_REQUIRED, {"field": F_ANSWER})
+        content, problems = check_content(
+            qtype=qtype, options=options, answer=value(cells, F_ANSWER)
+        )
+        row.options, row.answer, row.rubric = (
+            content["options"],
+            content["answer"],
+            content["rubric"],
+        )
+        for name, code, params in problems:
+            add(row, name, code, params)
         row.explanation = cell_multiline(value(cells, F_EXPLANATION))
         if len(row.explanation) > MAX_EXPLANATION:
             add(

@@ -356,3 +356,21 @@ def test_the_api_list_runs_a_fixed_number_of_queries(
     with django_assert_max_num_queries(10):  # session, user, roles, count, page, points
         response = client.get(API)
     assert response.status_code == 200 and len(response.json()["results"]) == 30
+
+
+def test_a_scenario_rubric_without_points_is_refused_on_the_form(client, coordinator_a, bank):
+    client.force_login(coordinator_a)
+    response = client.post(
+        f"{BANK}new/",
+        {
+            "type": "scenario",
+            "stem": "没有分值的情景题",
+            "rubric": "核验身份",
+            "knowledge_point": bank["政策法规"].pk,
+            "difficulty": 3,
+            "status": "active",
+        },
+    )
+    assert response.status_code == 200
+    assert "核验身份" in response.context["form"].errors["rubric"][0]
+    assert not Question.objects.filter(stem="没有分值的情景题").exists()
