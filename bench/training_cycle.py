@@ -139,7 +139,8 @@ def main() -> None:
         "",
         f"Demo city on PostgreSQL: {people} active enrolments, "
         f"seed_demo took {seed_seconds:.1f} s.",
-        "Run: `.venv/bin/python bench/training_cycle.py` (2-core machine; median and max of repeats).",
+        "Run: `.venv/bin/python bench/training_cycle.py` "
+        "(2-core machine; median and max of repeats).",
         "",
         "| what | median ms | max ms | queries |",
         "|---|---:|---:|---:|",

@@ -30,6 +30,7 @@ urlpatterns = [
     path("audit/", include("audit.urls")),
     path("roster/", include("roster.urls")),
     path("exams/manage/", include("exams.urls_manage")),
+    path("exams/bank/", include("exams.urls_bank")),
     path("exams/", include("exams.urls")),
     path("certificates/", include("certificates.urls")),
     path("training/", include("training.urls")),

@@ -14,10 +14,10 @@ import uuid
 from django.db.models import QuerySet
 from django.http import Http404
 
-from organisation.access import departments_managed_by, departments_visible_to
+from organisation.access import departments_managed_by, departments_visible_to, user_roles
 from organisation.models import Staff
 
-from .models import Attempt, AttemptItem, ExamSession
+from .models import FINISHED_STATUSES, Attempt, AttemptItem, ExamSession, Question
 
 
 def _uuid(value) -> uuid.UUID:
@@ -112,3 +112,48 @@ def get_item_for_grading(user, item_id) -> AttemptItem:
         )
     except (AttemptItem.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
+
+
+# --- the question bank ---------------------------------------------------------------------
+#
+# The bank is city-wide: a question has no owning unit (sessions from every unit draw on
+# it), so it is not scoped by department. Coordinators and administrators read and edit
+# it; managers (whose remit is results) and learners do not see it, answer keys included.
+# A coordinator's key correction re-scores attempts, so it is allowed only when every
+# finished attempt it touches belongs to a session organised in their subtree.
+
+
+def can_edit_bank(user) -> bool:
+    return user_roles(user).is_coordinator
+
+
+def questions_visible_to(user) -> QuerySet[Question]:
+    if not can_edit_bank(user):
+        return Question.objects.none()
+    return Question.objects.all()
+
+
+def get_question_for(user, public_id) -> Question:
+    try:
+        return (
+            questions_visible_to(user)
+            .select_related("knowledge_point")
+            .get(public_id=_uuid(public_id))
+        )
+    except Question.DoesNotExist:
+        raise Http404 from None
+
+
+def attempts_rescored_by(question: Question) -> QuerySet[Attempt]:
+    """The finished attempts a key correction of this question would re-score."""
+    return Attempt.objects.filter(status__in=FINISHED_STATUSES, items__question=question).distinct()
+
+
+def key_correction_outside(user, question: Question) -> int:
+    """How many of those attempts are in sessions outside the user's subtree (an
+    administrator's subtree is the whole city)."""
+    return (
+        attempts_rescored_by(question)
+        .exclude(session__department__in=departments_managed_by(user))
+        .count()
+    )

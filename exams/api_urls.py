@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import api, api_manage
+from . import api, api_bank, api_manage
 
 urlpatterns = [
     path("exams/sessions/<uuid:public_id>/start/", api.StartView.as_view(), name="api-exam-start"),
@@ -12,6 +12,15 @@ urlpatterns = [
         "exams/attempts/<uuid:public_id>/submit/", api.SubmitView.as_view(), name="api-exam-submit"
     ),
     path("exams/attempts/<uuid:public_id>/leave/", api.LeaveView.as_view(), name="api-exam-leave"),
+    # --- the question bank (coordinators and administrators; read-only) ---
+    path(
+        "exams/bank/questions/", api_bank.BankQuestionListView.as_view(), name="api-bank-questions"
+    ),
+    path(
+        "exams/bank/questions/<uuid:public_id>/",
+        api_bank.BankQuestionDetailView.as_view(),
+        name="api-bank-question",
+    ),
 ]
 
 # --- coordinators and managers: sessions, results, analysis, grading (api_manage) -----

@@ -954,3 +954,67 @@ def practice_pick(
     if not ids:
         return None
     return Question.objects.select_related("knowledge_point").get(pk=random.choice(ids))
+
+
+# --- the question bank ---------------------------------------------------------------
+
+QUESTION_FIELDS = (
+    "type",
+    "stem",
+    "options",
+    "answer",
+    "rubric",
+    "explanation",
+    "knowledge_point",
+    "difficulty",
+    "status",
+)
+
+
+def question_create(*, acting_user, request=None, **fields) -> Question:
+    """A new question of the bank (fields as in QUESTION_FIELDS), audited."""
+    with transaction.atomic():
+        question = Question.objects.create(
+            **{k: v for k, v in fields.items() if k in QUESTION_FIELDS}
+        )
+        audit_record(
+            action="exam.question_created",
+            actor=acting_user,
+            target=question,
+            request=request,
+            data={"type": question.type, "stem": question.stem[:100]},
+        )
+    return question
+
+
+def question_update(*, question: Question, acting_user, request=None, **fields) -> Question:
+    """Change a question's fields, audited. Past attempts keep their own frozen copy,
+    so nothing here changes them; the answer key of a question that has been asked
+    changes only through `question_correct_key` (which re-scores)."""
+    changed = [
+        name
+        for name in QUESTION_FIELDS
+        if name in fields and getattr(question, name) != fields[name]
+    ]
+    if "answer" in changed and AttemptItem.objects.filter(question=question).exists():
+        raise ValidationError(MSG_KEY_NEEDS_CORRECTION, code="key_needs_correction")
+    if not changed:
+        return question
+    with transaction.atomic():
+        for name in changed:
+            setattr(question, name, fields[name])
+        question.save(update_fields=[*changed, "updated_at"])
+        audit_record(
+            action="exam.question_changed",
+            actor=acting_user,
+            target=question,
+            request=request,
+            data={"fields": changed},
+        )
+    return question
+
+
+MSG_KEY_NEEDS_CORRECTION = _(
+    "This question has been asked in exams: its answer key changes only through a key "
+    "correction, which re-scores the attempts."
+)
