@@ -43,16 +43,20 @@ def get_session_for(user, public_id, *, write: bool = False) -> ExamSession:
         raise Http404 from None
 
 
+_MISSING = object()
+
+
 def learner_staff(user):
     """The signed-in person's staff record with their unit, in one query, kept on
     the user object for the rest of the request."""
     if not user.is_authenticated:
         return None
-    if "_learner_staff" not in user.__dict__:
-        user._learner_staff = (
-            Staff.objects.select_related("department").filter(user_id=user.pk).first()
-        )
-    return user._learner_staff
+    # getattr, not __dict__: request.user is a lazy proxy that forwards attributes.
+    staff = getattr(user, "_learner_staff", _MISSING)
+    if staff is _MISSING:
+        staff = Staff.objects.select_related("department").filter(user_id=user.pk).first()
+        user._learner_staff = staff
+    return staff
 
 
 def get_session_for_learner(user, public_id) -> ExamSession:

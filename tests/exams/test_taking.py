@@ -294,3 +294,38 @@ def test_nul_characters_and_lone_surrogates_are_dropped_not_a_server_error(
     )
     assert response.status_code == 200
     assert attempt.items.get(position=1).answer == ["abc"]
+
+
+def _start_statements(client, city, *, questions_per_rule: int) -> int:
+    """SQL statements for one learner's first start of a prepared paper."""
+    user = UserFactory()
+    StaffFactory(department=city.township_a1, user=user)
+    exam = open_session(
+        city.county_a,
+        departments=[city.county_a],
+        rules=[
+            {"type": t, "count": questions_per_rule, "points": 1}
+            for t in ("single", "multiple", "true_false", "fill_blank")
+        ],
+    )
+    exam_session_prepare_papers(session=exam)
+    client.force_login(user)
+    with CaptureQueriesContext(connection) as ctx:
+        response = _api(client, "post", f"/api/exams/sessions/{exam.public_id}/start/")
+    assert response.status_code == 200
+    assert len(response.json()["items"]) == 4 * questions_per_rule
+    client.logout()
+    return len(
+        [q for q in ctx.captured_queries if not q["sql"].startswith(("SAVEPOINT", "RELEASE"))]
+    )
+
+
+def test_mass_start_costs_the_same_few_statements_whatever_the_paper_size(client, city):
+    """Starting a prepared paper draws nothing: a fixed handful of statements (session,
+    user, roles, the learner, the exam, the audience, the attempt, extra time, one
+    UPDATE, the audit entry, the paper), the same for 4 questions as for 16."""
+    make_bank(per_type=4)
+    small = _start_statements(client, city, questions_per_rule=1)
+    large = _start_statements(client, city, questions_per_rule=4)
+    assert small == large
+    assert large <= 16
