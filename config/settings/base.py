@@ -206,7 +206,7 @@ CACHES = {
 }
 if env("REDIS_URL"):
     CACHES["default"] = {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "core.cache.ReusingRedisCache",
         "LOCATION": env("REDIS_URL"),
     }
 

@@ -25,7 +25,7 @@ ID_NUMBER_HASH_KEY = required("ID_NUMBER_HASH_KEY")
 
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "core.cache.ReusingRedisCache",
         "LOCATION": env("REDIS_URL", "redis://127.0.0.1:6379/0"),
     }
 }
