@@ -15,7 +15,7 @@ from organisation.access import (
 )
 from organisation.models import Staff
 
-from .models import EnrolmentStatus, GuidancePlan, Lesson, Track, WeeklyModule
+from .models import EnrolmentStatus, GuidancePlan, Lesson, Notification, Track, WeeklyModule
 from .selectors import tracks_visible_to
 
 
@@ -117,6 +117,16 @@ def get_plan_for(user, public_id, *, write: bool = False) -> GuidancePlan:
             _denied(user, "training.guidanceplan", key)
         raise Http404("No such plan.")
     return plan
+
+
+def get_notification_for(user, notification_id) -> Notification:
+    """A notification of the signed-in user; anyone else's is a 404 (and audited)."""
+    notification = Notification.objects.filter(pk=_int(notification_id), user_id=user.pk).first()
+    if notification is None:
+        if Notification.objects.filter(pk=_int(notification_id)).exists():
+            _denied(user, "training.notification", notification_id)
+        raise Http404("No such notification.")
+    return notification
 
 
 def _int(value) -> int | None:

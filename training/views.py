@@ -25,6 +25,7 @@ from . import exams_adapter, selectors, services
 from .access import (
     get_lesson_for_learner,
     get_module_for_learner,
+    get_notification_for,
     get_plan_for,
     get_track_for,
     learner_staff_or_404,
@@ -122,6 +123,7 @@ def notifications(request):
 @login_required
 @require_POST
 def notification_read(request, pk: int):
+    get_notification_for(request.user, pk)  # someone else's: 404, like a missing one
     services.notification_mark_read(user=request.user, notification_id=pk)
     return redirect("training:notifications")
 

@@ -1,0 +1,272 @@
+"""The access matrix, continued: training objects (guidance plans, weekly modules,
+lessons, tracks, notifications) and the exam coordinators' pages and API, for every
+role against objects in its own unit, a unit below, a sibling unit and the parent unit
+(and, where an object belongs to a person, their own record).
+
+Allowed: 200 (or a redirect after a write). Not allowed: 404, never 403, except an
+action the role may not take on an object it may see (a manager recording a mentor
+session on a plan they can read): 403. Every denied write changes nothing.
+"""
+
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from audit.models import AuditEntry
+from exams.models import AttemptItem
+from organisation.models import Role
+from training.models import (
+    Enrolment,
+    GuidancePlan,
+    LessonProgress,
+    MentorSession,
+    MonthlyExam,
+    Notification,
+)
+
+from .exams.helpers import make_bank, open_session
+from .factories import StaffFactory, UserFactory, make_learner, make_user_with_role
+from .test_access_matrix import ALL_PLACES, PLACES, READS, ROLES, WRITES, _actor, _staff_in
+from .training.helpers import make_lesson, make_module, make_programme, make_track
+
+
+def _may_write(role, place):
+    if place == "own_record":
+        return role in ("coordinator", "administrator")  # their record is in their unit
+    return place in WRITES[role]
+
+
+def _may_read(role, place):
+    if place == "own_record":
+        return True
+    return place in READS[role]
+
+
+# --- guidance plans ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("place", ALL_PLACES)
+def test_guidance_plans(client, city, role, place):
+    user = _actor(role, city)
+    staff = _staff_in(city, user, place)
+    programme = make_programme(staff.department)
+    exam = MonthlyExam.objects.create(programme=programme, month=timezone.localdate())
+    plan = GuidancePlan.objects.create(staff=staff, monthly_exam=exam)
+    client.force_login(user)
+    url = f"/training/plans/{plan.public_id}/"
+    readable, writable = _may_read(role, place), _may_write(role, place)
+
+    assert client.get(url).status_code == (200 if readable else 404)
+
+    response = client.post(url, {"held_on": "2026-11-20", "topic": "辅导", "attendees": []})
+    # The form is incomplete on purpose: an allowed user sees the form again (200),
+    # a user who may read but not record gets 403, anyone else 404.
+    assert response.status_code == (200 if writable else 403 if readable else 404)
+    assert not MentorSession.objects.exists()
+
+    response = client.post(f"{url}mentor/", {"mentor": ""})
+    plan.refresh_from_db()
+    if writable:
+        assert response.status_code == 302
+        assert plan.mentor_user_id == user.pk
+    else:
+        assert response.status_code == 404
+        assert plan.mentor_user_id is None and plan.mentor_id is None
+
+
+# --- weekly modules, lessons, tracks ---------------------------------------------------
+
+
+@pytest.fixture
+def two_tracks(city):
+    """A learner enrolled in one track of county A's programme and not in the other."""
+    user, staff = make_learner(city.township_a1)
+    programme = make_programme(city.county_a)
+    mine, other = make_track(programme, name="在岗人员"), make_track(programme, name="新入职")
+    Enrolment.objects.create(staff=staff, track=mine, enrolled_at=timezone.now())
+    lessons = {}
+    for key, track in (("mine", mine), ("other", other)):
+        module = make_module(track, week=1)
+        lessons[key] = make_lesson(module)
+    return user, staff, lessons
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("which", ["mine", "other"])
+def test_modules_and_lessons_are_for_enrolled_learners(client, city, two_tracks, role, which):
+    learner, staff, lessons = two_tracks
+    user = learner if role == "learner" else _actor(role, city)
+    lesson = lessons[which]
+    client.force_login(user)
+    expected = 200 if (role == "learner" and which == "mine") else 404
+
+    assert client.get(f"/training/modules/{lesson.module_id}/").status_code == expected
+    assert client.get(f"/training/lessons/{lesson.pk}/").status_code == expected
+    read = client.post(f"/training/lessons/{lesson.pk}/read/")
+    beat = client.post(
+        f"/api/training/lessons/{lesson.pk}/heartbeat/",
+        {"position": 30, "watched": 30},
+        content_type="application/json",
+    )
+    if expected == 404:
+        assert read.status_code == 404
+        assert beat.status_code == 404
+        assert not LessonProgress.objects.filter(lesson=lesson).exists()
+    else:
+        assert read.status_code == 302
+        assert LessonProgress.objects.filter(lesson=lesson, staff=staff).exists()
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("place", list(PLACES))
+def test_track_completion_matrix_api(client, city, role, place):
+    user = _actor(role, city)
+    track = make_track(make_programme(getattr(city, PLACES[place])))
+    client.force_login(user)
+    expected = 200 if place in READS[role] and role != "learner" else 404
+    assert client.get(f"/api/training/tracks/{track.pk}/matrix/").status_code == expected
+
+
+@pytest.mark.parametrize("owner", ["own", "someone_else"])
+def test_notifications_are_their_users_only(client, city, owner):
+    user, _staff = make_learner(city.township_a1)
+    other = UserFactory()
+    notification = Notification.objects.create(
+        user=user if owner == "own" else other, key="k", title="第3周课程已发布"
+    )
+    client.force_login(user)
+    response = client.post(f"/training/notifications/{notification.pk}/read/")
+    notification.refresh_from_db()
+    if owner == "own":
+        assert response.status_code == 302
+        assert notification.read_at is not None
+    else:
+        assert response.status_code == 404
+        assert notification.read_at is None
+        assert AuditEntry.objects.filter(action="access.denied").exists()
+
+
+# --- exam sessions: coordinators' and managers' pages and API -------------------------
+
+
+@pytest.fixture
+def graded_exam(city):
+    """Returns a builder: a finished attempt with one short answer waiting for a grade,
+    in a session organised by the given unit, taken by someone in that unit."""
+    from exams.services import attempt_start, attempt_submit
+
+    make_bank(per_type=1)
+
+    def build(department):
+        session = open_session(
+            department,
+            departments=[department],
+            window_staff_only=False,
+            rules=[
+                {"type": "single", "count": 1, "points": Decimal(50)},
+                {"type": "short_answer", "count": 1, "points": Decimal(50)},
+            ],
+        )
+        attempt = attempt_start(session=session, staff=StaffFactory(department=department))
+        item = attempt.items.get(type="short_answer")
+        AttemptItem.objects.filter(pk=item.pk).update(answer="先受理，再一次性告知。", seq=1)
+        attempt_submit(attempt=attempt)
+        return session, AttemptItem.objects.get(pk=item.pk)
+
+    return build
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("place", list(PLACES))
+def test_exam_session_pages_exports_and_api(client, city, graded_exam, role, place):
+    user = _actor(role, city)
+    session, item = graded_exam(getattr(city, PLACES[place]))
+    client.force_login(user)
+    read = 200 if place in READS[role] and role != "learner" else 404
+    write = 200 if place in WRITES[role] else 404
+    base = f"/exams/manage/{session.public_id}/"
+
+    assert client.get(base).status_code == read
+    assert client.get(f"{base}results.xlsx").status_code == read
+    assert client.get(f"{base}analysis.xlsx").status_code == read
+    assert client.get(f"/api/exams/manage/sessions/{session.public_id}/").status_code == read
+    assert (
+        client.get(f"/api/exams/manage/sessions/{session.public_id}/results/").status_code == read
+    )
+    assert client.get(f"{base}edit/").status_code == write
+    assert client.get(f"{base}grade/{item.question_id}/").status_code == write
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("place", list(PLACES))
+def test_grading_is_a_scoped_write(client, city, graded_exam, role, place):
+    user = _actor(role, city)
+    session, item = graded_exam(getattr(city, PLACES[place]))
+    client.force_login(user)
+    allowed = place in WRITES[role]
+
+    page = client.post(
+        f"/exams/manage/{session.public_id}/grade/{item.question_id}/",
+        {"item": item.pk, "points": "40"},
+    )
+    item.refresh_from_db()
+    if allowed:
+        assert page.status_code == 302
+        assert item.awarded == Decimal(40)
+    else:
+        assert page.status_code == 404
+        assert item.awarded is None
+
+    api = client.post(
+        f"/api/exams/manage/items/{item.pk}/grade/",
+        {"points": "45"},
+        content_type="application/json",
+    )
+    item.refresh_from_db()
+    if allowed:
+        assert api.status_code == 200
+        assert item.awarded == Decimal(45)
+    else:
+        assert api.status_code == 404
+        assert item.awarded is None
+
+
+def test_a_coordinator_cannot_grade_an_item_of_another_session_through_their_own(
+    client, city, graded_exam
+):
+    """The item id in the form must belong to the session in the URL."""
+    coordinator = make_user_with_role(Role.COORDINATOR, city.county_a)
+    mine, _my_item = graded_exam(city.county_a)
+    _theirs, their_item = graded_exam(city.county_b)
+    client.force_login(coordinator)
+    response = client.post(
+        f"/exams/manage/{mine.public_id}/grade/{their_item.question_id}/",
+        {"item": their_item.pk, "points": "50"},
+    )
+    assert response.status_code == 404
+    their_item.refresh_from_db()
+    assert their_item.awarded is None
+
+
+# --- identifiers -----------------------------------------------------------------------
+
+
+def test_personal_objects_are_addressed_by_uuid_not_by_a_counter(city, graded_exam):
+    """Staff, attempts, certificates, roster imports, guidance plans and exam sessions
+    appear in URLs by a random UUID, so ids cannot be enumerated. (Training modules,
+    lessons, tracks and units use integers: they are not personal, and are scoped.)"""
+    import uuid
+
+    from certificates.models import Certificate
+    from exams.models import Attempt, ExamSession
+    from organisation.models import Staff
+    from roster.models import RosterImport
+
+    for model in (Staff, Attempt, Certificate, RosterImport, GuidancePlan, ExamSession):
+        field = model._meta.get_field("public_id")
+        assert field.unique and field.default is uuid.uuid4, model.__name__
+    session, _item = graded_exam(city.county_a)
+    attempt = session.attempts.get()
+    assert isinstance(attempt.public_id, uuid.UUID) and attempt.public_id.version == 4
