@@ -329,3 +329,49 @@ def test_mass_start_costs_the_same_few_statements_whatever_the_paper_size(client
     large = _start_statements(client, city, questions_per_rule=4)
     assert small == large
     assert large <= 13
+
+
+def test_the_finalising_loop_survives_the_database_going_away(session, learner, monkeypatch):
+    """Exam day: PostgreSQL restarts while `finalise_attempts --loop` runs. The loop
+    must carry on and close the overdue attempt once the database answers again (the
+    exam-day benchmark's fault run found the loop dying here)."""
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django.db import OperationalError
+
+    from exams.management.commands import finalise_attempts as command
+
+    _, staff = learner
+    attempt = attempt_start(session=session, staff=staff)
+    Attempt.objects.filter(pk=attempt.pk).update(
+        deadline=timezone.now() - datetime.timedelta(seconds=5)
+    )
+    real = command.attempts_finalise_overdue
+    calls = []
+
+    def flaky():
+        calls.append(1)
+        if len(calls) <= 2:
+            raise OperationalError("server closed the connection unexpectedly")
+        return real()
+
+    class Stop(Exception):
+        pass
+
+    def sleep(_seconds):
+        if len(calls) >= 3:
+            raise Stop
+
+    monkeypatch.setattr(command, "attempts_finalise_overdue", flaky)
+    monkeypatch.setattr(command, "close_old_connections", lambda: None)
+    monkeypatch.setattr(command.connection, "close", lambda: None)
+    monkeypatch.setattr(command.time, "sleep", sleep)
+    out = StringIO()
+    with pytest.raises(Stop):
+        call_command("finalise_attempts", "--loop", "1", stdout=out)
+    assert len(calls) == 3
+    assert "finalised 1" in out.getvalue()
+    attempt.refresh_from_db()
+    assert attempt.status == AttemptStatus.FINALISED
+    assert attempt.finished_at == attempt.deadline

@@ -3,14 +3,21 @@
     manage.py finalise_attempts             # once
     manage.py finalise_attempts --loop 15   # every 15 s until stopped (exam day)
 
-Several processes may run it at once: attempts are locked with SKIP LOCKED.
+Several processes may run it at once: attempts are locked with SKIP LOCKED. In a loop,
+a lost database connection (PostgreSQL restarting, a fail-over) is not fatal: the pass
+is retried on a fresh connection at the next tick, so attempts are still closed at
+their deadline once the database is back.
 """
 
+import logging
 import time
 
 from django.core.management.base import BaseCommand
+from django.db import DatabaseError, close_old_connections, connection
 
 from exams.services import attempts_finalise_overdue
+
+logger = logging.getLogger(__name__)
 
 
 class Command(BaseCommand):
@@ -22,10 +29,19 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
+        every = options["loop"]
         while True:
-            done = attempts_finalise_overdue()
-            if done or not options["loop"]:
+            if not every:
+                done = attempts_finalise_overdue()
                 self.stdout.write(f"finalised {done} attempt(s)")
-            if not options["loop"]:
                 return
-            time.sleep(options["loop"])
+            try:
+                close_old_connections()
+                done = attempts_finalise_overdue()
+            except DatabaseError as exc:
+                logger.warning("finalise_attempts: database unavailable (%s); retrying", exc)
+                connection.close()
+            else:
+                if done:
+                    self.stdout.write(f"finalised {done} attempt(s)")
+            time.sleep(every)
