@@ -107,10 +107,12 @@ def get_attempt_for(user, public_id) -> Attempt:
 
 
 def get_item_for_grading(user, item_id) -> AttemptItem:
-    """An answer to grade: in a session the user manages, of someone in their subtree."""
+    """An answer to grade: of a finished attempt, in a session the user manages, of
+    someone in their subtree (an attempt still being written cannot be graded)."""
     try:
         return AttemptItem.objects.select_related("attempt__session").get(
             pk=int(item_id),
+            attempt__status__in=FINISHED_STATUSES,
             attempt__session__department__in=departments_managed_by(user),
             attempt__staff__department__in=departments_managed_by(user),
         )

@@ -148,3 +148,33 @@ def test_administrators_edit_questions_in_the_admin_with_an_audit_entry(
     assert response.status_code == 302, response.content[:500]
     assert Question.objects.get(pk=question.pk).stem == "改写后的题干"
     assert AuditEntry.objects.filter(action="exam.question_changed").exists()
+
+
+def test_an_answer_of_an_attempt_still_in_progress_cannot_be_graded(client, city):
+    """Grading is for handed-in papers: the page refuses an item of a running attempt
+    (the item id is in the form, so it could be tampered with)."""
+    from decimal import Decimal
+
+    from exams.services import attempt_start
+    from organisation.models import Role
+
+    from ..factories import StaffFactory, make_user_with_role
+    from .helpers import make_bank, open_session
+
+    make_bank(per_type=1)
+    session = open_session(
+        city.county_a,
+        departments=[city.county_a],
+        window_staff_only=False,
+        rules=[{"type": "short_answer", "count": 1, "points": Decimal(10)}],
+    )
+    attempt = attempt_start(session=session, staff=StaffFactory(department=city.township_a1))
+    item = attempt.items.get()
+    client.force_login(make_user_with_role(Role.COORDINATOR, city.county_a))
+    response = client.post(
+        f"/exams/manage/{session.public_id}/grade/{item.question_id}/",
+        {"item": item.pk, "points": "10"},
+    )
+    assert response.status_code == 404
+    item.refresh_from_db()
+    assert item.awarded is None
