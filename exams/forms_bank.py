@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from . import question_io
 from .models import KnowledgePoint, QuestionStatus, QuestionType
+from .services import QUESTION_FIELDS
 
 DIFFICULTIES = [(n, str(n)) for n in range(1, 6)]
 
@@ -141,21 +142,7 @@ class QuestionForm(forms.Form):
         return data
 
     def question_fields(self) -> dict:
-        data = self.cleaned_data
-        return {
-            name: data[name]
-            for name in (
-                "type",
-                "stem",
-                "options",
-                "answer",
-                "rubric",
-                "explanation",
-                "knowledge_point",
-                "difficulty",
-                "status",
-            )
-        }
+        return {name: self.cleaned_data[name] for name in QUESTION_FIELDS}
 
 
 class ImportForm(forms.Form):
