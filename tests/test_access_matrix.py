@@ -5,6 +5,8 @@ Pages and API endpoints answer 200 where the role may see the object and 404 (ne
 403) where it may not; denied writes change nothing.
 """
 
+import datetime
+
 import pytest
 
 from certificates.models import Certificate
@@ -206,3 +208,144 @@ def test_exam_attempts_are_only_ever_their_owners(client, city, role, place):
         client.post(f"/exams/attempts/{attempt.public_id}/submit/")
         attempt.refresh_from_db()
         assert attempt.status == "in_progress"
+
+
+# --- Training: modules, lessons, notifications, guidance plans, tracks ---------------
+
+
+def _denied_audited(user, kind, identifier) -> bool:
+    from audit.models import AuditEntry
+
+    return AuditEntry.objects.filter(
+        action="access.denied", actor=user, target_type=kind, target_id=str(identifier)
+    ).exists()
+
+
+def _write_place(role, place):
+    """Where a staff role's own staff record sits (`_staff_in`: the unit below)."""
+    return "unit_below" if place == "own_record" and role != "learner" else place
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("place", ALL_PLACES)
+def test_training_modules_and_lessons_are_their_enrolled_learners(client, city, role, place):
+    """Modules and lessons are studied, not supervised: only the enrolled learner opens
+    them, marks them read or sends video heartbeats (coordinators use the matrix)."""
+    from django.utils import timezone
+
+    from training.models import Enrolment, LessonProgress
+
+    from .training.helpers import make_lesson, make_module, make_programme, make_track
+
+    user = _actor(role, city)
+    staff = _staff_in(city, user, place)
+    track = make_track(make_programme(staff.department))
+    Enrolment.objects.create(staff=staff, track=track, enrolled_at=timezone.now())
+    module = make_module(track)
+    lesson = make_lesson(module)
+    client.force_login(user)
+    own = staff.user_id == user.pk
+    expected = 200 if own else 404
+    assert client.get(f"/training/modules/{module.pk}/").status_code == expected
+    assert client.get(f"/training/lessons/{lesson.pk}/").status_code == expected
+    response = client.post(f"/training/lessons/{lesson.pk}/read/")
+    assert response.status_code == (302 if own else 404)
+    response = client.post(
+        f"/api/training/lessons/{lesson.pk}/heartbeat/",
+        {"position": 0, "visible": True, "active": True},
+        content_type="application/json",
+    )
+    assert response.status_code == expected
+    if own:
+        assert LessonProgress.objects.get(lesson=lesson, staff=staff).read_at is not None
+    else:
+        assert not LessonProgress.objects.filter(lesson=lesson).exists()
+        if role == "learner":
+            assert _denied_audited(user, "training.weeklymodule", module.pk)
+            assert _denied_audited(user, "training.lesson", lesson.pk)
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("place", ALL_PLACES)
+def test_training_notifications_are_only_their_recipients(client, city, role, place):
+    from training.models import Notification
+
+    user = _actor(role, city)
+    owner = user if place == "own_record" else _staff_in(city, user, place).user
+    if owner is None:
+        owner = UserFactory()
+    notification = Notification.objects.create(user=owner, key="k", title="第1周课程已发布")
+    client.force_login(user)
+    response = client.post(f"/training/notifications/{notification.pk}/read/")
+    notification.refresh_from_db()
+    if owner == user:
+        assert response.status_code == 302
+        assert notification.read_at is not None
+    else:
+        assert response.status_code == 404
+        assert notification.read_at is None
+        assert _denied_audited(user, "training.notification", notification.pk)
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("place", ALL_PLACES)
+def test_guidance_plans_page_mentor_sessions_and_mentor(client, city, role, place):
+    """Plans are read like staff records; mentor sessions and the mentor are written
+    by coordinators (and administrators) of the person's unit; denied → 404, no change."""
+    from training.models import GuidancePlan, MentorSession, MonthlyExam
+
+    from .training.helpers import make_programme
+
+    user = _actor(role, city)
+    staff = _staff_in(city, user, place)
+    exam = MonthlyExam.objects.create(
+        programme=make_programme(city.city), month=datetime.date(2026, 11, 1)
+    )
+    plan = GuidancePlan.objects.create(staff=staff, monthly_exam=exam, failed_exam=True)
+    client.force_login(user)
+    may_read = _expect(role, place, READS)
+    may_write = _write_place(role, place) in WRITES[role]
+    url = f"/training/plans/{plan.public_id}/"
+
+    assert client.get(url).status_code == (200 if may_read else 404)
+    response = client.post(
+        url, {"held_on": "2026-11-20", "topic": "一网通办操作演示", "attendees": [staff.pk]}
+    )
+    assert response.status_code == (302 if may_write else 404)
+    assert MentorSession.objects.filter(plan=plan).exists() == may_write
+
+    response = client.post(f"{url}mentor/", {"mentor": ""})
+    assert response.status_code == (302 if may_write else 404)
+    plan.refresh_from_db()
+    assert plan.mentor_user_id == (user.pk if may_write else None)
+    if not may_read:
+        assert _denied_audited(user, "training.guidanceplan", plan.public_id)
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("place", list(PLACES))
+def test_training_tracks_and_unit_filters(client, city, role, place):
+    """The completion matrix of a track (page, xlsx, API) and the unit filters of the
+    coordinators' pages, for a track and a unit at each place."""
+    from django.utils import timezone
+
+    from training.models import Enrolment
+
+    from .training.helpers import make_module, make_programme, make_track
+
+    user = _actor(role, city)
+    department = getattr(city, PLACES[place])
+    track = make_track(make_programme(department))
+    make_module(track)
+    Enrolment.objects.create(
+        staff=StaffFactory(department=department), track=track, enrolled_at=timezone.now()
+    )
+    client.force_login(user)
+    expected = 200 if place in READS[role] else 404
+    assert client.get(f"/api/training/tracks/{track.pk}/matrix/").status_code == expected
+    assert client.get(f"/training/matrix/?track={track.pk}").status_code == expected
+    assert client.get(f"/training/matrix/?track={track.pk}&format=xlsx").status_code == expected
+    assert client.get(f"/training/matrix/?unit={department.pk}").status_code == expected
+    assert client.get(f"/training/units/?unit={department.pk}").status_code == expected
+    if role != "learner" and expected == 404:
+        assert _denied_audited(user, "training.track", track.pk)

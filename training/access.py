@@ -15,7 +15,7 @@ from organisation.access import (
 )
 from organisation.models import Staff
 
-from .models import EnrolmentStatus, GuidancePlan, Lesson, Track, WeeklyModule
+from .models import EnrolmentStatus, GuidancePlan, Lesson, Notification, Track, WeeklyModule
 from .selectors import tracks_visible_to
 
 
@@ -73,6 +73,16 @@ def get_track_for(user, track_id) -> Track:
             _denied(user, "training.track", track_id)
         raise Http404("No such track.")
     return track
+
+
+def get_notification_for(user, notification_id) -> Notification:
+    """One of the user's own notifications; anybody else's is missing (and audited)."""
+    notification = Notification.objects.filter(pk=_int(notification_id), user_id=user.pk).first()
+    if notification is None:
+        if Notification.objects.filter(pk=_int(notification_id)).exists():
+            _denied(user, "training.notification", notification_id)
+        raise Http404("No such notification.")
+    return notification
 
 
 def plans_visible_to(user):
