@@ -349,3 +349,117 @@ def test_training_tracks_and_unit_filters(client, city, role, place):
     assert client.get(f"/training/units/?unit={department.pk}").status_code == expected
     if role != "learner" and expected == 404:
         assert _denied_audited(user, "training.track", track.pk)
+
+
+# --- Exams: session pages, grading, learner pages for sessions and attempts -----------
+
+
+def _graded_later(session, staff):
+    """A handed-in attempt whose one short answer waits for a person to grade it."""
+    from exams.services import attempt_start, attempt_submit
+
+    attempt = attempt_start(session=session, staff=staff)
+    item = attempt.items.get()
+    item.answer = "先受理，再分办。"
+    item.save(update_fields=["answer"])
+    attempt = attempt_submit(attempt=attempt)
+    item.refresh_from_db()
+    assert item.awarded is None
+    return attempt, item
+
+
+SHORT_ANSWER = [{"type": "short_answer", "count": 1, "points": 10}]
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("place", list(PLACES))
+def test_exam_session_manage_page_and_grading(client, city, role, place):
+    """Session results are read like the unit; answers are graded by coordinators (and
+    administrators) of the organising unit; a denied grade changes nothing."""
+    from .exams.helpers import make_bank, open_session
+
+    user = _actor(role, city)
+    department = getattr(city, PLACES[place])
+    candidate = StaffFactory(department=department, name="应试者王五")
+    make_bank(per_type=1)
+    session = open_session(department, staff=[candidate], rules=SHORT_ANSWER, published=True)
+    attempt, item = _graded_later(session, candidate)
+    client.force_login(user)
+    may_read = place in READS[role]
+    may_write = place in WRITES[role]
+    url = f"/exams/manage/{session.public_id}/"
+
+    response = client.get(url)
+    assert response.status_code == (200 if may_read else 404)
+    assert (candidate.name in response.content.decode()) == may_read
+    response = client.get(f"{url}grade/{item.question_id}/")
+    assert response.status_code == (200 if may_write else 404)
+    response = client.post(f"{url}grade/{item.question_id}/", {"item": item.pk, "points": "8"})
+    assert response.status_code == (302 if may_write else 404)
+    item.refresh_from_db()
+    attempt.refresh_from_db()
+    if may_write:
+        assert item.awarded == 8
+    else:
+        assert item.awarded is None
+        assert attempt.needs_grading
+
+
+@pytest.mark.parametrize("role", ["coordinator", "manager"])
+def test_a_session_of_the_own_unit_shows_nobody_from_outside_the_subtree(client, city, role):
+    """An administrator may put people of other units on a county's session: the
+    county's coordinator and manager still see and grade only their own people."""
+    from .exams.helpers import make_bank, open_session
+
+    user = _actor(role, city)
+    inside = StaffFactory(department=city.township_a1, name="甲一镇张三")
+    outside = StaffFactory(department=city.township_b1, name="乙一镇李四")
+    make_bank(per_type=1)
+    session = open_session(
+        city.county_a, staff=[inside, outside], rules=SHORT_ANSWER, published=True
+    )
+    _graded_later(session, inside)
+    _outside_attempt, outside_item = _graded_later(session, outside)
+    client.force_login(user)
+
+    page = client.get(f"/exams/manage/{session.public_id}/").content.decode()
+    assert inside.name in page
+    assert outside.name not in page
+    if role == "coordinator":
+        url = f"/exams/manage/{session.public_id}/grade/{outside_item.question_id}/"
+        response = client.post(url, {"item": outside_item.pk, "points": "8"})
+        assert response.status_code == 404
+        outside_item.refresh_from_db()
+        assert outside_item.awarded is None
+        # The page queues only the coordinator's own people: with the inside answer
+        # graded, nothing is left, and the outsider's answer is never shown.
+        inside_item = session.attempts.get(staff=inside).items.get()
+        assert client.post(url, {"item": inside_item.pk, "points": "6"}).status_code == 302
+        page = client.get(url).content.decode()
+        assert "先受理，再分办。" not in page
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("place", ALL_PLACES)
+def test_exam_sessions_are_started_only_by_people_on_their_list(client, city, role, place):
+    from exams.models import Attempt
+
+    from .exams.helpers import make_bank, open_session
+
+    user = _actor(role, city)
+    staff = _staff_in(city, user, place)
+    make_bank(per_type=1)
+    session = open_session(
+        staff.department,
+        staff=[staff],
+        rules=[{"type": "single", "count": 2, "points": 50}],
+        published=True,
+    )
+    client.force_login(user)
+    own = staff.user_id == user.pk
+    response = client.post(f"/exams/sessions/{session.public_id}/start/")
+    assert response.status_code == (302 if own else 404)
+    response = client.post(f"/api/exams/sessions/{session.public_id}/start/")
+    assert response.status_code == (200 if own else 404)
+    assert Attempt.objects.filter(session=session).exists() == own
+    assert not Attempt.objects.exclude(staff=staff).exists()
