@@ -203,11 +203,25 @@ def test_exam_attempts_are_only_ever_their_owners(client, city, role, place):
         content_type="application/json",
     )
     assert response.status_code == expected
+    response = client.post(f"/api/exams/attempts/{attempt.public_id}/leave/")
+    assert response.status_code == (204 if own else 404)
+    attempt.refresh_from_db()
+    assert attempt.leave_count == (1 if own else 0)
     if not own:
         assert attempt.items.get(position=1).seq == 0
-        client.post(f"/exams/attempts/{attempt.public_id}/submit/")
+        assert client.post(f"/exams/attempts/{attempt.public_id}/submit/").status_code == 404
+        assert client.post(f"/api/exams/attempts/{attempt.public_id}/submit/").status_code == 404
         attempt.refresh_from_db()
         assert attempt.status == "in_progress"
+        assert attempt.finished_at is None and attempt.score is None
+    else:
+        response = client.post(f"/api/exams/attempts/{attempt.public_id}/submit/")
+        assert response.status_code == 200
+        attempt.refresh_from_db()
+        assert attempt.status != "in_progress"
+        # A late "left the page" beacon after handing in is still the owner's: 204.
+        response = client.post(f"/api/exams/attempts/{attempt.public_id}/leave/")
+        assert response.status_code == 204
 
 
 # --- Training: modules, lessons, notifications, guidance plans, tracks ---------------
