@@ -477,3 +477,144 @@ def test_exam_sessions_are_started_only_by_people_on_their_list(client, city, ro
     assert response.status_code == (200 if own else 404)
     assert Attempt.objects.filter(session=session).exists() == own
     assert not Attempt.objects.exclude(staff=staff).exists()
+
+
+# --- Object ids in URLs: nothing sensitive behind a sequential integer ------------------
+
+# Integer ids in paths, each judged non-personal; any other id must be a random UUID.
+INTEGER_ID_ROUTES = {
+    # The organisation tree is public structure (units, not people).
+    "org/units/<int:department_id>/",
+    "org/units/<int:department_id>/staff/new/",
+    "certificates/units/<int:department_id>/",
+    "certificates/units/<int:department_id>/gap/",
+    "certificates/units/<int:department_id>/bundle/",
+    "certificates/dashboard/<int:department_id>/",
+    "certificates/dashboard/<int:department_id>/export.xlsx",
+    "certificates/dashboard/<int:department_id>/report.pdf",
+    "api/certificates/rates/<int:department_id>/",
+    "api/^departments/(?P<pk>[^/.]+)/$",
+    "api/^departments/(?P<pk>[^/.]+)\\.(?P<format>[a-z0-9]+)/?$",
+    # Course content, the same for everyone enrolled.
+    "training/modules/<int:pk>/",
+    "training/lessons/<int:pk>/",
+    "training/lessons/<int:pk>/read/",
+    "api/training/lessons/<int:pk>/heartbeat/",
+    "api/training/tracks/<int:pk>/matrix/",
+    # A question of the bank, under the session's UUID (graders never see names).
+    "exams/manage/<uuid:public_id>/grade/<int:question_id>/",
+    # The recipient's own notification; anyone else's is 404 like a missing one.
+    "training/notifications/<int:pk>/read/",
+}
+UUID_REGEX = "[0-9a-fA-F-]{32,36}"
+
+
+def _object_routes():
+    """(route, kinds of its ids) for every URL with an object id in its path."""
+    from django.urls import URLResolver, get_resolver
+    from django.urls.resolvers import RegexPattern
+
+    def walk(patterns, prefix=""):
+        for pattern in patterns:
+            route = prefix + str(pattern.pattern)
+            if isinstance(pattern, URLResolver):
+                yield from walk(pattern.url_patterns, route)
+            else:
+                yield route, pattern.pattern
+
+    for route, pattern in walk(get_resolver().url_patterns):
+        if route.startswith(("admin/", "accounts/")):
+            continue  # Django's admin (administrators only) and allauth's signed keys
+        if isinstance(pattern, RegexPattern):
+            ids = [
+                name
+                for name in pattern.regex.groupindex
+                if name != "format" and f"(?P<{name}>{UUID_REGEX})" not in route
+            ]
+            uuids = route.count(f"{UUID_REGEX})")
+        else:
+            converters = {k: type(v).__name__ for k, v in pattern.converters.items()}
+            ids = [k for k, v in converters.items() if v != "UUIDConverter" and k != "format"]
+            uuids = list(converters.values()).count("UUIDConverter")
+        if ids or uuids:
+            yield route, ids
+
+
+def test_no_sensitive_object_is_addressed_by_a_sequential_integer():
+    routes = dict(_object_routes())
+    not_uuid = {route for route, ids in routes.items() if ids}
+    # The public certificate check: its key is the unguessable verification code.
+    public = {r for r in not_uuid if "/v/<str:code>/" in r}
+    assert len(public) == 2
+    assert not_uuid - public == INTEGER_ID_ROUTES
+    # Sanity: the walk sees the sensitive routes, and they are all UUID-keyed.
+    for sensitive in (
+        "org/staff/<uuid:public_id>/",
+        "api/^staff/(?P<public_id>[0-9a-fA-F-]{32,36})/$",
+        "exams/attempts/<uuid:public_id>/",
+        "api/exams/attempts/<uuid:public_id>/save/",
+        "certificates/c/<uuid:public_id>/",
+        "api/^certificates/certificates/(?P<public_id>[0-9a-fA-F-]{32,36})/$",
+        "roster/<uuid:public_id>/",
+        "api/roster/imports/<uuid:public_id>/",
+        "training/plans/<uuid:public_id>/",
+    ):
+        assert routes[sensitive] == []
+
+
+def test_sensitive_public_ids_are_random_and_integer_ids_open_nothing(client, city, levels):
+    """Staff, attempts, certificates and imports carry random (version 4) UUIDs, and
+    their integer primary keys, even of objects the caller may see, open nothing."""
+    from certificates.services import CODE_LENGTH, certificate_issue
+    from exams.services import attempt_start
+
+    from .exams.helpers import make_bank, open_session
+
+    administrator = _actor("administrator", city)
+    learner = _actor("learner", city)
+    staff = learner.staff
+    certificate = certificate_issue(assessment=passed_assessment(staff, levels[5]))
+    make_bank(per_type=1)
+    session = open_session(
+        city.city, staff=[staff], rules=[{"type": "single", "count": 1, "points": 100}]
+    )
+    attempt = attempt_start(session=session, staff=staff)
+    record = RosterImport.objects.create(
+        created_by=administrator,
+        department=city.county_a,
+        filename="花名册.xlsx",
+        sha256="0" * 64,
+        status=ImportStatus.READY,
+        report={"counts": {}},
+    )
+    for thing in (staff, certificate, attempt, record, session):
+        assert thing.public_id.version == 4
+    assert len(certificate.verification_code) == CODE_LENGTH >= 12
+
+    client.force_login(learner)
+    assert client.get(f"/exams/attempts/{attempt.public_id}/").status_code == 200
+    assert client.get(f"/exams/attempts/{attempt.pk}/").status_code == 404
+    assert client.get(f"/api/exams/attempts/{attempt.pk}/").status_code == 404
+    client.force_login(administrator)
+    for url in (
+        f"/org/staff/{staff.pk}/",
+        f"/api/staff/{staff.pk}/",
+        f"/certificates/c/{certificate.pk}/",
+        f"/api/certificates/certificates/{certificate.pk}/",
+        f"/roster/{record.pk}/",
+        f"/api/roster/imports/{record.pk}/",
+        f"/exams/manage/{session.pk}/",
+    ):
+        assert client.get(url).status_code == 404, url
+    assert client.get(f"/org/staff/{staff.public_id}/").status_code == 200
+    # The printed (sequential) certificate number alone verifies nothing.
+    response = client.post(
+        "/certificates/verify/", {"number": certificate.number, "code": "A" * CODE_LENGTH}
+    )
+    assert response.status_code == 200 and response.context["checked"]
+    assert response.context["result"] is None
+    response = client.post(
+        "/certificates/verify/",
+        {"number": certificate.number, "code": certificate.verification_code},
+    )
+    assert response.context["result"] is not None
