@@ -214,6 +214,7 @@ def test_exam_attempts_are_only_ever_their_owners(client, city, role, place):
         attempt.refresh_from_db()
         assert attempt.status == "in_progress"
         assert attempt.finished_at is None and attempt.score is None
+        assert _denied_audited(user, "exams.attempt", attempt.public_id)
     else:
         response = client.post(f"/api/exams/attempts/{attempt.public_id}/submit/")
         assert response.status_code == 200
@@ -417,6 +418,7 @@ def test_exam_session_manage_page_and_grading(client, city, role, place):
     else:
         assert item.awarded is None
         assert attempt.needs_grading
+        assert _denied_audited(user, "exams.examsession", session.public_id)
 
 
 @pytest.mark.parametrize("role", ["coordinator", "manager"])
