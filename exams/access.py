@@ -14,7 +14,12 @@ import uuid
 from django.db.models import QuerySet
 from django.http import Http404
 
-from organisation.access import departments_managed_by, departments_visible_to, user_roles
+from organisation.access import (
+    _denied,
+    departments_managed_by,
+    departments_visible_to,
+    user_roles,
+)
 from organisation.models import Staff
 
 from .models import FINISHED_STATUSES, Attempt, AttemptItem, ExamSession, Question
@@ -37,9 +42,12 @@ def sessions_managed_by(user) -> QuerySet[ExamSession]:
 
 def get_session_for(user, public_id, *, write: bool = False) -> ExamSession:
     queryset = sessions_managed_by(user) if write else sessions_visible_to(user)
+    key = _uuid(public_id)
     try:
-        return queryset.get(public_id=_uuid(public_id))
+        return queryset.get(public_id=key)
     except ExamSession.DoesNotExist:
+        if ExamSession.objects.filter(public_id=key).exists():
+            _denied(user, "exams.examsession", key)
         raise Http404 from None
 
 
@@ -83,11 +91,14 @@ def attempts_visible_to(user) -> QuerySet[Attempt]:
 
 
 def get_own_attempt(user, public_id) -> Attempt:
+    key = _uuid(public_id)
     try:
         return Attempt.objects.select_related("session", "staff").get(
-            public_id=_uuid(public_id), staff__user_id=user.pk
+            public_id=key, staff__user_id=user.pk
         )
     except Attempt.DoesNotExist:
+        if Attempt.objects.filter(public_id=key).exists():
+            _denied(user, "exams.attempt", key)
         raise Http404 from None
 
 

@@ -158,5 +158,6 @@ class LeaveView(APIView):
 
     @extend_schema(request=None, responses={204: None})
     def post(self, request, public_id):
-        services.attempt_record_leave(attempt_id=public_id, user_id=request.user.pk)
+        if not services.attempt_record_leave(attempt_id=public_id, user_id=request.user.pk):
+            get_own_attempt(request.user, public_id)  # someone else's: 404 like a missing one
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -395,10 +395,11 @@ def attempt_save(
     return SaveResult(False, stored_seq, "stale")
 
 
-def attempt_record_leave(*, attempt_id, user_id: int) -> None:
+def attempt_record_leave(*, attempt_id, user_id: int) -> int:
+    """Count one leaving of the page; 0 when the attempt is finished or not the user's."""
     from django.db.models import F
 
-    Attempt.objects.filter(
+    return Attempt.objects.filter(
         public_id=attempt_id, staff__user_id=user_id, status=AttemptStatus.IN_PROGRESS
     ).update(leave_count=F("leave_count") + 1)
 

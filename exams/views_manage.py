@@ -14,6 +14,7 @@ from organisation.access import departments_managed_by, user_roles
 
 from . import selectors, services
 from .access import (
+    attempts_visible_to,
     get_item_for_grading,
     get_session_for,
     sessions_managed_by,
@@ -51,13 +52,20 @@ def session_detail(request, public_id):
     _require_staff_role(request.user)
     session = get_session_for(request.user, public_id)
     counted = selectors.counted_attempts(session=session)
+    # The session's audience may reach beyond the user's subtree: list only their people.
+    mine = set(
+        attempts_visible_to(request.user)
+        .filter(pk__in=[a.pk for a in counted.values()])
+        .values_list("pk", flat=True)
+    )
     return render(
         request,
         "exams/manage/session_detail.html",
         {
             "session": session,
             "attempts": sorted(
-                counted.values(), key=lambda a: (a.staff.department.path, a.staff.staff_number)
+                (a for a in counted.values() if a.pk in mine),
+                key=lambda a: (a.staff.department.path, a.staff.staff_number),
             ),
             "analysis": selectors.session_analysis(session=session),
             "queue": selectors.grading_queue(session=session),
@@ -102,6 +110,8 @@ def grade(request, public_id, question_id):
         question_id=question_id,
         awarded__isnull=True,
         attempt__status__in=FINISHED_STATUSES,
+        # Only answers the user may grade (get_item_for_grading): their own people.
+        attempt__staff__department__in=departments_managed_by(request.user),
     ).order_by("attempt_id")
     item = pending.first()
     return render(

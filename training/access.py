@@ -75,6 +75,16 @@ def get_track_for(user, track_id) -> Track:
     return track
 
 
+def get_notification_for(user, notification_id) -> Notification:
+    """One of the user's own notifications; anybody else's is missing (and audited)."""
+    notification = Notification.objects.filter(pk=_int(notification_id), user_id=user.pk).first()
+    if notification is None:
+        if Notification.objects.filter(pk=_int(notification_id)).exists():
+            _denied(user, "training.notification", notification_id)
+        raise Http404("No such notification.")
+    return notification
+
+
 def plans_visible_to(user):
     """Own plans, plans of people in the user's read subtrees, plans the user mentors."""
     if not user.is_authenticated:
@@ -117,16 +127,6 @@ def get_plan_for(user, public_id, *, write: bool = False) -> GuidancePlan:
             _denied(user, "training.guidanceplan", key)
         raise Http404("No such plan.")
     return plan
-
-
-def get_notification_for(user, notification_id) -> Notification:
-    """A notification of the signed-in user; anyone else's is a 404 (and audited)."""
-    notification = Notification.objects.filter(pk=_int(notification_id), user_id=user.pk).first()
-    if notification is None:
-        if Notification.objects.filter(pk=_int(notification_id)).exists():
-            _denied(user, "training.notification", notification_id)
-        raise Http404("No such notification.")
-    return notification
 
 
 def _int(value) -> int | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import Min
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -123,8 +123,8 @@ def notifications(request):
 @login_required
 @require_POST
 def notification_read(request, pk: int):
-    get_notification_for(request.user, pk)  # someone else's: 404, like a missing one
-    services.notification_mark_read(user=request.user, notification_id=pk)
+    notification = get_notification_for(request.user, pk)
+    services.notification_mark_read(user=request.user, notification_id=notification.pk)
     return redirect("training:notifications")
 
 
@@ -209,7 +209,8 @@ def plan_detail(request, public_id):
                 messages.success(request, _("The mentor session was recorded."))
                 return redirect("training:plan", public_id=plan.public_id)
     elif request.method == "POST":
-        raise PermissionDenied
+        # Visible but not the user's to record: answered like a missing page.
+        raise Http404
     return render(
         request,
         "training/plan.html",
