@@ -221,7 +221,9 @@ class RuleForm(forms.Form):
     points each."""
 
     count = forms.IntegerField(label=_("Count"), min_value=1, max_value=200)
-    type = forms.ChoiceField(label=_("Type"), choices=QuestionType.choices)
+    # An empty first choice: an untouched extra row of the formset then counts as
+    # unchanged and is skipped, instead of failing as an incomplete "single choice" rule.
+    type = forms.ChoiceField(label=_("Type"), choices=[("", "—"), *QuestionType.choices])
     knowledge_point = forms.ModelChoiceField(
         label=_("Knowledge point"),
         queryset=KnowledgePoint.objects.all(),
@@ -250,7 +252,22 @@ class RuleForm(forms.Form):
         }
 
 
-RuleFormSet = forms.formset_factory(RuleForm, extra=3, can_delete=True, max_num=50)
+class BaseRuleFormSet(forms.BaseFormSet):
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        # The rules are table rows under column headings; each input still needs its
+        # own accessible name for screen readers ("Rule 2: Count").
+        number = (index or 0) + 1
+        for field in form.fields.values():
+            field.widget.attrs["aria-label"] = _("Rule %(n)s: %(label)s") % {
+                "n": number,
+                "label": field.label,
+            }
+
+
+RuleFormSet = forms.formset_factory(
+    RuleForm, formset=BaseRuleFormSet, extra=3, can_delete=True, max_num=50
+)
 
 
 def rules_initial(session: ExamSession | None) -> list[dict]:
