@@ -471,8 +471,6 @@ async def load(run: Run, keys: list[str], args, db_url: str, session_pk: int, fa
         run.load_done = run.now()
         # Wait until the server has closed everything left open (or give up after 120 s).
         for _ in range(120):
-            if watch.get("series") and watch["series"][-1][1] == 0:
-                break
             if await open_attempts(db_url, session_pk) == 0:
                 break
             await asyncio.sleep(1)

@@ -18,9 +18,9 @@ from organisation.access import (
     _denied,
     departments_managed_by,
     departments_visible_to,
+    learner_staff,
     user_roles,
 )
-from organisation.models import Staff
 
 from .models import FINISHED_STATUSES, Attempt, AttemptItem, ExamSession, Question
 
@@ -49,22 +49,6 @@ def get_session_for(user, public_id, *, write: bool = False) -> ExamSession:
         if ExamSession.objects.filter(public_id=key).exists():
             _denied(user, "exams.examsession", key)
         raise Http404 from None
-
-
-_MISSING = object()
-
-
-def learner_staff(user):
-    """The signed-in person's staff record with their unit, in one query, kept on
-    the user object for the rest of the request."""
-    if not user.is_authenticated:
-        return None
-    # getattr, not __dict__: request.user is a lazy proxy that forwards attributes.
-    staff = getattr(user, "_learner_staff", _MISSING)
-    if staff is _MISSING:
-        staff = Staff.objects.select_related("department").filter(user_id=user.pk).first()
-        user._learner_staff = staff
-    return staff
 
 
 def get_session_for_learner(user, public_id) -> ExamSession:

@@ -60,7 +60,11 @@ from audit.services import audit_record
 from core.exports import FORMULA_PREFIXES, safe_cell
 from core.text import clean_text
 from roster import reader
-from roster.services import _read_upload  # the roster's upload size checks
+from roster.services import (  # shared with the roster import; read_upload is re-exported
+    MSG_REQUIRED,
+    MSG_TOO_LONG,
+    read_upload,
+)
 
 from .access import can_edit_bank
 from .models import KnowledgePoint, Question, QuestionStatus, QuestionType
@@ -183,8 +187,6 @@ MSG_NO_HEADER = _(
 MSG_MISSING_COLUMNS = _("Required columns are missing: %(columns)s.")
 MSG_NO_ROWS = _("The sheet has a header but no question rows.")
 MSG_TOO_MANY_ROWS = _("The sheet has %(rows)s rows; at most %(limit)s can be imported at once.")
-MSG_REQUIRED = _("%(field)s is required.")
-MSG_TOO_LONG = _("%(field)s is too long (at most %(limit)s characters).")
 MSG_TYPE_UNKNOWN = _(
     "“%(value)s” is not a question type. Use 单选, 多选, 判断, 填空, 简答 or 情景."
 )
@@ -501,9 +503,9 @@ def read_sheet(data: bytes) -> Sheet:
     a refusal (ValidationError)."""
     if reader.detect_format(data) != reader.FORMAT_XLSX:
         raise _refuse(MSG_NOT_XLSX, REFUSAL_NOT_XLSX)
-    workbook = reader._read_workbook(data)
+    workbook = reader.read_workbook(data)
     for name in workbook.sheet_names:
-        grid = reader._sheet_grid(workbook, name)
+        grid = reader.sheet_grid(workbook, name)
         best: tuple[int, dict[str, int]] | None = None
         for index, cells in enumerate(grid[:HEADER_SEARCH_ROWS]):
             found = _header_fields(cells)
@@ -522,7 +524,7 @@ def read_sheet(data: bytes) -> Sheet:
         rows = [
             (index + 1, cells)
             for index, cells in enumerate(grid[header_index + 1 :], start=header_index + 1)
-            if not reader._is_blank_row(cells)
+            if not reader.is_blank_row(cells)
         ]
         if not rows:
             raise _refuse(MSG_NO_ROWS, reader.REFUSAL_NO_ROWS)
@@ -753,11 +755,6 @@ def _analyse(sheet: Sheet, report: Report) -> list[_Row]:
     return fresh
 
 
-def read_upload(file) -> bytes:
-    """The uploaded file's bytes, refused (ValidationError) when over the size limit."""
-    return _read_upload(file)
-
-
 def refusal_report(exc: ValidationError, *, filename: str) -> Report:
     return _refusal(exc, Report(filename=clean_text(filename)[:255]))
 
@@ -779,7 +776,7 @@ def _check_allowed(acting_user) -> None:
 def _prepare(data: bytes | None, file, filename: str) -> tuple[Report, bytes | None]:
     report = Report(filename=clean_text(filename)[:255])
     try:
-        data = data if data is not None else _read_upload(file)
+        data = data if data is not None else read_upload(file)
     except ValidationError as exc:
         return _refusal(exc, report), None
     report.sha256 = hashlib.sha256(data).hexdigest()

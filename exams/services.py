@@ -353,15 +353,15 @@ def _save_update(attempt_id, user_id, position, answer, seq, now) -> int:
     UPDATE (a subquery over two joins) cost more to compile than to run."""
     from django.db import connection
 
-    prep = connection.ops
+    at = connection.ops.adapt_datetimefield_value(now)
     params = [
         AttemptItem._meta.get_field("answer").get_db_prep_value(answer, connection),
         seq,
-        prep.adapt_datetimefield_value(now),
+        at,
         Attempt._meta.get_field("public_id").get_db_prep_value(attempt_id, connection),
         user_id,
         AttemptStatus.IN_PROGRESS.value,
-        prep.adapt_datetimefield_value(now),
+        at,
         position,
         seq,
     ]

@@ -67,6 +67,22 @@ def staff_managed_by(user) -> QuerySet[Staff]:
     return Staff.objects.filter(department__in=departments_managed_by(user))
 
 
+_MISSING = object()
+
+
+def learner_staff(user) -> Staff | None:
+    """The signed-in person's own staff record with their unit, in one query, kept on
+    the user object for the rest of the request (None for accounts without one)."""
+    if not user.is_authenticated:
+        return None
+    # getattr, not __dict__: request.user is a lazy proxy that forwards attributes.
+    staff = getattr(user, "_learner_staff", _MISSING)
+    if staff is _MISSING:
+        staff = Staff.objects.select_related("department").filter(user_id=user.pk).first()
+        user._learner_staff = staff
+    return staff
+
+
 def _denied(user, kind: str, identifier: object) -> None:
     audit_record(
         action="access.denied",

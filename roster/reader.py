@@ -304,7 +304,7 @@ def header_fields(cells: list) -> dict[str, int]:
     return found
 
 
-def _read_workbook(data: bytes) -> python_calamine.CalamineWorkbook:
+def read_workbook(data: bytes) -> python_calamine.CalamineWorkbook:
     try:
         return python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
     except python_calamine.PasswordError:
@@ -315,7 +315,7 @@ def _read_workbook(data: bytes) -> python_calamine.CalamineWorkbook:
         raise _refuse(MSG_UNREADABLE, REFUSAL_NOT_SPREADSHEET) from None
 
 
-def _sheet_grid(workbook, name: str) -> list[list]:
+def sheet_grid(workbook, name: str) -> list[list]:
     try:
         sheet = workbook.get_sheet_by_name(name)
         grid = sheet.to_python(skip_empty_area=False)
@@ -366,7 +366,7 @@ def _find_header(grid: list[list]) -> tuple[int, dict[str, int]] | None:
     return best
 
 
-def _is_blank_row(cells: list) -> bool:
+def is_blank_row(cells: list) -> bool:
     # str.strip() removes every Unicode space; zero-width ones are stripped after.
     for c in cells:
         if c is None:
@@ -384,7 +384,7 @@ def read_table(data: bytes, *, sheet: str | None = None) -> Table:
         grids = {"csv": _csv_grid(data)}
         candidates = ["csv"]  # a CSV file has one table; a sheet name does not apply
     else:
-        workbook = _read_workbook(data)
+        workbook = read_workbook(data)
         sheet_names = list(workbook.sheet_names)
         if sheet:
             wanted = clean_text(sheet)
@@ -399,7 +399,7 @@ def read_table(data: bytes, *, sheet: str | None = None) -> Table:
         else:
             candidates = sheet_names
         grids = _LazyGrids(workbook)
-    if all(all(_is_blank_row(r) for r in grids[name]) for name in candidates):
+    if all(all(is_blank_row(r) for r in grids[name]) for name in candidates):
         raise _refuse(MSG_EMPTY, REFUSAL_EMPTY)
     for name in candidates:
         grid = grids[name]
@@ -417,7 +417,7 @@ def read_table(data: bytes, *, sheet: str | None = None) -> Table:
         rows = [
             (index + 1, cells)
             for index, cells in enumerate(grid[header_index + 1 :], start=header_index + 1)
-            if not _is_blank_row(cells)
+            if not is_blank_row(cells)
         ]
         if not rows:
             raise _refuse(MSG_NO_ROWS, REFUSAL_NO_ROWS)
@@ -446,7 +446,7 @@ class _LazyGrids(dict):
         self._workbook = workbook
 
     def __missing__(self, name: str) -> list[list]:
-        grid = _sheet_grid(self._workbook, name)
+        grid = sheet_grid(self._workbook, name)
         self[name] = grid
         return grid
 

@@ -685,7 +685,7 @@ def _shown(name: str, value: Any, units: _Units) -> Any:
 # --- preview ----------------------------------------------------------------------------
 
 
-def _read_upload(file) -> bytes:
+def read_upload(file) -> bytes:
     size = getattr(file, "size", None)
     if size is not None and size > reader.max_bytes():
         raise ValidationError(
@@ -717,7 +717,7 @@ def roster_preview(
     _check_allowed(acting_user)
     filename = clean_text(filename)[:255]
     try:
-        data = _read_upload(file)
+        data = read_upload(file)
     except ValidationError as exc:
         return _refusal_report(exc, filename=filename, sha256="", sync=sync)
     sha256 = hashlib.sha256(data).hexdigest()
@@ -786,7 +786,7 @@ def roster_upload(
         sync_mode=sync,
     )
     try:
-        data = _read_upload(file)
+        data = read_upload(file)
         record.size = len(data)
         record.sha256 = hashlib.sha256(data).hexdigest()
         table = reader.read_table(data, sheet=sheet)

@@ -12,6 +12,7 @@ from organisation.access import (
     _denied,
     departments_managed_by,
     departments_visible_to,
+    learner_staff,
 )
 from organisation.models import Staff
 
@@ -20,7 +21,7 @@ from .selectors import tracks_visible_to
 
 
 def learner_staff_or_404(user) -> Staff:
-    staff = Staff.objects.select_related("department").filter(user_id=user.pk).first()
+    staff = learner_staff(user)
     if staff is None:
         raise Http404("Not a learner.")
     return staff

@@ -670,7 +670,3 @@ def annual_records(*, user, year: int, today: datetime.date | None = None) -> li
             1 for m in modules_by_track[enrolment.track_id] if m.due_on >= enrolled_on
         )
     return list(records.values())
-
-
-def learner_staff(user) -> Staff | None:
-    return Staff.objects.select_related("department").filter(user_id=user.pk).first()

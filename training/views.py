@@ -17,6 +17,7 @@ from organisation.access import (
     departments_managed_by,
     departments_visible_to,
     get_department_for,
+    learner_staff,
     user_roles,
 )
 from organisation.models import Staff
@@ -42,7 +43,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 @login_required
 def home(request):
     roles = user_roles(request.user)
-    staff = selectors.learner_staff(request.user) if roles.is_learner else None
+    staff = learner_staff(request.user) if roles.is_learner else None
     context = {"roles": roles, "staff": staff}
     if staff is not None:
         context["home"] = selectors.learner_home(staff=staff)
