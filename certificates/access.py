@@ -9,7 +9,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from organisation.access import (
-    _denied,
+    record_denied,
     departments_managed_by,
     departments_visible_to,
     staff_visible_to,
@@ -51,7 +51,7 @@ def get_certificate_for(user, public_id, *, write: bool = False) -> Certificate:
         )
     except Certificate.DoesNotExist:
         if Certificate.objects.filter(public_id=key).exists():
-            _denied(user, "certificates.certificate", key)
+            record_denied(user, "certificates.certificate", key)
         raise Http404("No such certificate.") from None
 
 
@@ -62,7 +62,7 @@ def get_assessment_for(user, public_id, *, write: bool = False) -> Assessment:
         return queryset.select_related("candidate__department", "level").get(public_id=key)
     except Assessment.DoesNotExist:
         if Assessment.objects.filter(public_id=key).exists():
-            _denied(user, "certificates.assessment", key)
+            record_denied(user, "certificates.assessment", key)
         raise Http404("No such assessment.") from None
 
 

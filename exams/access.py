@@ -15,7 +15,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from organisation.access import (
-    _denied,
+    record_denied,
     departments_managed_by,
     departments_visible_to,
     learner_staff,
@@ -47,7 +47,7 @@ def get_session_for(user, public_id, *, write: bool = False) -> ExamSession:
         return queryset.get(public_id=key)
     except ExamSession.DoesNotExist:
         if ExamSession.objects.filter(public_id=key).exists():
-            _denied(user, "exams.examsession", key)
+            record_denied(user, "exams.examsession", key)
         raise Http404 from None
 
 
@@ -82,7 +82,7 @@ def get_own_attempt(user, public_id) -> Attempt:
         )
     except Attempt.DoesNotExist:
         if Attempt.objects.filter(public_id=key).exists():
-            _denied(user, "exams.attempt", key)
+            record_denied(user, "exams.attempt", key)
         raise Http404 from None
 
 

@@ -6,7 +6,10 @@ Rules:
   whole subtree; a user may hold several roles;
 - coordinators and administrators may change data in their subtrees, managers only read;
 - a learner (any staff member) sees only their own records;
-- `get_<thing>_for(user, id)` raises Http404 alike for "missing" and "not yours".
+- `get_<thing>_for(user, id)` raises Http404 alike for "missing" and "not yours";
+  each is a thin call of `get_scoped_or_404`, which audits every refusal;
+- role checks are `require_*` (one function serves the HTML view and the API: DRF turns
+  Http404 into its 404 answer), each refusal audited by `record_denied`.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.db.models.lookups import StartsWith
 from django.http import Http404
@@ -83,48 +87,66 @@ def learner_staff(user) -> Staff | None:
     return staff
 
 
-def _denied(user, kind: str, identifier: object) -> None:
+def record_denied(user, kind: str, identifier: object) -> None:
+    """Audit a refusal: `kind` names what was asked for (`exams.attempt`, `role:coordinator`)."""
     audit_record(
         action="access.denied",
-        actor=user,
+        actor=user if user is not None and user.is_authenticated else None,
         target_type=kind,
         target_id=str(identifier)[:64],
     )
 
 
+def get_scoped_or_404(queryset: QuerySet, *, user, kind: str, **lookup):
+    """The one row of `queryset` (already limited to what `user` may see or change)
+    matching `lookup`, or Http404.
+
+    "Missing" and "not yours" answer the same (Zulip's rule); when the row exists
+    outside the user's scope the refusal is audited. A malformed key (a string where a
+    UUID or an integer belongs) is simply missing.
+    """
+    identifier = next(iter(lookup.values()), "") if len(lookup) == 1 else lookup
+    try:
+        return queryset.get(**lookup)
+    except (queryset.model.DoesNotExist, ValueError, TypeError, ValidationError):
+        pass
+    try:
+        exists = queryset.model._default_manager.filter(**lookup).exists()
+    except (ValueError, TypeError, ValidationError):
+        exists = False
+    if exists:
+        record_denied(user, kind, identifier)
+    raise Http404
+
+
+def uuid_or_none(value) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(value))
+    except (TypeError, ValueError, AttributeError):
+        return None
+
+
 def get_department_for(user, department_id: int | str, *, write: bool = False) -> Department:
     queryset = departments_managed_by(user) if write else departments_visible_to(user)
-    try:
-        return queryset.get(pk=int(department_id))
-    except (Department.DoesNotExist, ValueError, TypeError):
-        if Department.objects.filter(pk=_int_or_none(department_id)).exists():
-            _denied(user, "organisation.department", department_id)
-        raise Http404("No such unit.") from None
+    return get_scoped_or_404(
+        queryset, user=user, kind="organisation.department", pk=_int_or_none(department_id)
+    )
 
 
 def get_department_by_code_for(user, code: str, *, write: bool = False) -> Department:
     queryset = departments_managed_by(user) if write else departments_visible_to(user)
-    try:
-        return queryset.get(code=code)
-    except Department.DoesNotExist:
-        if Department.objects.filter(code=code).exists():
-            _denied(user, "organisation.department", code)
-        raise Http404("No such unit.") from None
+    return get_scoped_or_404(queryset, user=user, kind="organisation.department", code=code)
 
 
 def get_staff_for(user, public_id: uuid.UUID | str, *, write: bool = False) -> Staff:
     """The staff member with this public id, if the user may see (or change) them."""
     queryset = staff_managed_by(user) if write else staff_visible_to(user)
-    try:
-        key = uuid.UUID(str(public_id))
-    except ValueError:
-        raise Http404("No such staff member.") from None
-    try:
-        return queryset.select_related("department", "user").get(public_id=key)
-    except Staff.DoesNotExist:
-        if Staff.objects.filter(public_id=key).exists():
-            _denied(user, "organisation.staff", key)
-        raise Http404("No such staff member.") from None
+    return get_scoped_or_404(
+        queryset.select_related("department", "user"),
+        user=user,
+        kind="organisation.staff",
+        public_id=uuid_or_none(public_id),
+    )
 
 
 def _int_or_none(value) -> int | None:
@@ -196,3 +218,33 @@ def user_roles(user) -> UserRoles:
 
 def is_administrator(user) -> bool:
     return user_roles(user).is_administrator
+
+
+# --- role checks: one policy for pages and API alike ------------------------------------
+# Each raises Http404 (DRF answers it as its 404) and audits the refusal, so a person
+# without the role learns nothing about what the address would show.
+
+
+def _require(user, allowed: bool, role: str) -> None:
+    if not allowed:
+        record_denied(user, f"role:{role}", getattr(user, "pk", "") or "anonymous")
+        raise Http404
+
+
+def require_unit_reader(user) -> None:
+    """Coordinator, manager or administrator somewhere (reads of units' data)."""
+    _require(user, user_roles(user).can_read_units, "reader")
+
+
+def require_coordinator(user) -> None:
+    """Coordinator or administrator (changes within a subtree)."""
+    _require(user, user_roles(user).is_coordinator, "coordinator")
+
+
+def require_administrator(user) -> None:
+    _require(user, user_roles(user).is_administrator, "administrator")
+
+
+def require_unit_manager(user) -> None:
+    """Holds a write role on at least one unit (coordinator or administrator)."""
+    _require(user, departments_managed_by(user).exists(), "unit_manager")

@@ -12,7 +12,7 @@ import uuid
 from django.db.models import QuerySet
 from django.http import Http404
 
-from organisation.access import _denied, departments_managed_by, user_roles
+from organisation.access import record_denied, departments_managed_by, user_roles
 
 from .models import RosterImport
 
@@ -39,5 +39,5 @@ def get_roster_import_for(user, public_id: uuid.UUID | str) -> RosterImport:
         )
     except RosterImport.DoesNotExist:
         if RosterImport.objects.filter(public_id=key).exists():
-            _denied(user, "roster.rosterimport", key)
+            record_denied(user, "roster.rosterimport", key)
         raise Http404("No such import.") from None

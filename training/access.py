@@ -9,7 +9,7 @@ from django.db.models import Q
 from django.http import Http404
 
 from organisation.access import (
-    _denied,
+    record_denied,
     departments_managed_by,
     departments_visible_to,
     learner_staff,
@@ -42,7 +42,7 @@ def get_module_for_learner(user, module_id) -> tuple[Staff, WeeklyModule]:
     )
     if module is None:
         if WeeklyModule.objects.filter(pk=_int(module_id)).exists():
-            _denied(user, "training.weeklymodule", module_id)
+            record_denied(user, "training.weeklymodule", module_id)
         raise Http404("No such module.")
     return staff, module
 
@@ -62,7 +62,7 @@ def get_lesson_for_learner(user, lesson_id) -> tuple[Staff, Lesson]:
     )
     if lesson is None:
         if Lesson.objects.filter(pk=_int(lesson_id)).exists():
-            _denied(user, "training.lesson", lesson_id)
+            record_denied(user, "training.lesson", lesson_id)
         raise Http404("No such lesson.")
     return staff, lesson
 
@@ -71,7 +71,7 @@ def get_track_for(user, track_id) -> Track:
     track = tracks_visible_to(user).filter(pk=_int(track_id)).first()
     if track is None:
         if Track.objects.filter(pk=_int(track_id)).exists():
-            _denied(user, "training.track", track_id)
+            record_denied(user, "training.track", track_id)
         raise Http404("No such track.")
     return track
 
@@ -81,7 +81,7 @@ def get_notification_for(user, notification_id) -> Notification:
     notification = Notification.objects.filter(pk=_int(notification_id), user_id=user.pk).first()
     if notification is None:
         if Notification.objects.filter(pk=_int(notification_id)).exists():
-            _denied(user, "training.notification", notification_id)
+            record_denied(user, "training.notification", notification_id)
         raise Http404("No such notification.")
     return notification
 
@@ -125,7 +125,7 @@ def get_plan_for(user, public_id, *, write: bool = False) -> GuidancePlan:
     )
     if plan is None:
         if GuidancePlan.objects.filter(public_id=key).exists():
-            _denied(user, "training.guidanceplan", key)
+            record_denied(user, "training.guidanceplan", key)
         raise Http404("No such plan.")
     return plan
 
