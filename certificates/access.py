@@ -9,9 +9,9 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from organisation.access import (
-    record_denied,
     departments_managed_by,
     departments_visible_to,
+    record_denied,
     staff_visible_to,
 )
 

@@ -12,7 +12,7 @@ import uuid
 from django.db.models import QuerySet
 from django.http import Http404
 
-from organisation.access import record_denied, departments_managed_by, user_roles
+from organisation.access import departments_managed_by, record_denied, user_roles
 
 from .models import RosterImport
 

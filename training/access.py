@@ -9,10 +9,10 @@ from django.db.models import Q
 from django.http import Http404
 
 from organisation.access import (
-    record_denied,
     departments_managed_by,
     departments_visible_to,
     learner_staff,
+    record_denied,
 )
 from organisation.models import Staff
 
