@@ -18,8 +18,10 @@ What it does, in order:
    each starts at a random moment within the start window, saves an answer every
    `--save-interval` seconds (jitter ±20 %), some reload the page mid-exam (resume),
    most submit shortly before their deadline and the rest leave it to the server.
-   A failed request is retried with back-off, as `static/js/exam.js` does; the time
-   from the first failure to the next success is the client's recovery time.
+   A failed request is retried with jittered exponential back-off, and a `503` with
+   `Retry-After` (the server's admission control) after that many seconds plus
+   jitter, as `static/js/exam.js` does; the time from the first failure to the next
+   success is the client's recovery time.
 4. Watches the database once a second for attempts past their deadline that are
    still open (the finalisation lag).
 5. Afterwards checks from the database that every save the server acknowledged is
@@ -285,10 +287,12 @@ async def request(
     while True:
         sent = run.now()
         error = ""
+        retry_after = None
         try:
             async with http.request(method, run.url(path), json=body, headers=headers) as response:
                 payload = await response.json(content_type=None) if response.status != 204 else {}
                 status = response.status
+                retry_after = response.headers.get("Retry-After")
         except (TimeoutError, aiohttp.ClientError, json.JSONDecodeError) as exc:
             status, payload, error = 0, None, type(exc).__name__
         took = run.now() - sent
@@ -297,15 +301,24 @@ async def request(
             if first_failure is not None:
                 run.recoveries.append((first_failure, run.now() - first_failure))
             return status, payload
+        if status == 503 and retry_after:
+            error = "HTTP 503 busy (Retry-After)"
         run.samples.append(Sample(sent, name, took, False, error or f"HTTP {status}"))
         if 400 <= status < 500 and status not in (408, 429):
             return status, payload  # the client's own fault: retrying will not help
         if first_failure is None:
             first_failure = sent
-        if give_up_at is not None and run.now() + delay >= give_up_at:
+        # The server's admission control said when to come back: do, with jitter so
+        # that the refused do not all return at once (as static/js/exam.js does).
+        # Otherwise exponential back-off with jitter.
+        if status in (429, 503) and retry_after and retry_after.isdigit():
+            wait = int(retry_after) * random.uniform(1.0, 2.0)
+        else:
+            wait = delay * random.uniform(0.5, 1.5)
+            delay = min(delay * 2, 5.0)
+        if give_up_at is not None and run.now() + wait >= give_up_at:
             raise Gave(name)
-        await asyncio.sleep(delay * random.uniform(0.8, 1.2))
-        delay = min(delay * 2, 5.0)
+        await asyncio.sleep(wait)
 
 
 def answer_for(item: dict, rng: random.Random):

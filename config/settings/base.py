@@ -67,6 +67,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "core.admission.AdmissionControlMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -307,3 +308,6 @@ ROSTER_ENCRYPTION_KEYS = env_list("ROSTER_ENCRYPTION_KEYS")
 ROSTER_IMPORT_COMMITTED_HOOKS: list[str] = ["training.services.enrolment_on_roster_import"]
 # Training: seconds between two video heartbeats (also the most one heartbeat credits).
 TRAINING_HEARTBEAT_SECONDS = int(env("TRAINING_HEARTBEAT_SECONDS", "15") or 15)
+# Admission control (core/admission.py): a request that queued longer than this in the
+# server is answered 503 + Retry-After at once; 0 switches it off.
+ADMISSION_MAX_QUEUE_MS = int(env("ADMISSION_MAX_QUEUE_MS", "1000") or 0)

@@ -129,15 +129,26 @@
       } else if (response.status === 403 || response.status === 401) {
         window.location.reload();  // signed out: sign in again, answers stay queued
       } else {
-        retryLater();
+        retryLater(response);
       }
-    }).catch(function () { sending = false; retryLater(); });
+    }).catch(function () { sending = false; retryLater(null); });
   }
 
-  function retryLater() {
+  // A busy server (503/429) says when to come back in Retry-After: wait that long
+  // plus up to as much again, so that thousands of refused pages do not all return in
+  // the same second. Otherwise exponential back-off, also jittered.
+  function retryLater(response) {
     showStatus();
-    setTimeout(send, retryDelay);
-    retryDelay = Math.min(retryDelay * 2, 30000);
+    var after = response && (response.status === 503 || response.status === 429)
+      ? parseInt(response.headers.get("Retry-After"), 10) : NaN;
+    var wait;
+    if (after > 0) {
+      wait = after * 1000 * (1 + Math.random());
+    } else {
+      wait = retryDelay * (0.5 + Math.random());
+      retryDelay = Math.min(retryDelay * 2, 30000);
+    }
+    setTimeout(send, wait);
   }
 
   // Restore answers not yet acknowledged (e.g. typed offline before a reload).
