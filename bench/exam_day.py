@@ -482,7 +482,8 @@ async def load(run: Run, keys: list[str], args, db_url: str, session_pk: int, fa
             *(examinee(run, http, i, key, args, rngs[i]) for i, key in enumerate(keys))
         )
         run.load_done = run.now()
-        # Wait until the server has closed everything left open (or give up after 120 s).
+        # Wait until the server has closed everything left open and scored every hand-in
+        # (or give up after 120 s).
         for _ in range(120):
             if await open_attempts(db_url, session_pk) == 0:
                 break
@@ -501,7 +502,7 @@ async def open_attempts(db_url: str, session_pk: int) -> int:
         async with await psycopg.AsyncConnection.connect(db_url, autocommit=True) as conn:
             cur = await conn.execute(
                 "SELECT count(*) FROM exams_attempt WHERE session_id = %s"
-                " AND status = 'in_progress'",
+                " AND status IN ('in_progress', 'handed_in')",
                 [session_pk],
             )
             return (await cur.fetchone())[0]
@@ -543,7 +544,8 @@ def check_database(db_url: str, run: Run, session_pk: int) -> dict:
         ).fetchone()[0]
         not_submitted = conn.execute(
             "SELECT count(*) FROM exams_attempt WHERE session_id = %s"
-            " AND public_id = ANY(%s::uuid[]) AND status NOT IN ('submitted', 'finalised')",
+            " AND public_id = ANY(%s::uuid[])"
+            " AND status NOT IN ('handed_in', 'submitted', 'finalised')",
             [session_pk, list(run.submitted)],
         ).fetchone()[0]
     return {
@@ -554,6 +556,8 @@ def check_database(db_url: str, run: Run, session_pk: int) -> dict:
         "attempts_by_status": by_status,
         "finalised_with_finish_not_deadline": wrong_finish,
         "submitted_but_not_closed": not_submitted,
+        # Handed in but never scored by the batched scorer.
+        "handed_in_not_scored": by_status.get("handed_in", 0),
     }
 
 
@@ -672,6 +676,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=8)
     parser.add_argument("--connections", type=int, default=256)
     parser.add_argument("--finalise-every", type=float, default=5)
+    parser.add_argument(
+        "--admission-ms",
+        type=int,
+        default=1000,
+        help="ADMISSION_MAX_QUEUE_MS of the app: a request queued longer gets 503 + "
+        "Retry-After (0: off)",
+    )
     parser.add_argument("--kill-worker-at", type=float, default=None, help="seconds into the load")
     parser.add_argument("--restart-postgres-at", type=float, default=None)
     parser.add_argument("--database", default=DEFAULT_DB)
@@ -692,7 +703,10 @@ def main(argv: list[str] | None = None) -> int:
         flush=True,
     )
     db_url = harness.pg_recreate_database(args.database)
-    extra = {"SESSION_ENGINE": "django.contrib.sessions.backends.cached_db"}
+    extra = {
+        "SESSION_ENGINE": "django.contrib.sessions.backends.cached_db",
+        "ADMISSION_MAX_QUEUE_MS": str(args.admission_ms),
+    }
     if args.redis_url:
         extra["REDIS_URL"] = args.redis_url
         with contextlib.suppress(Exception):
@@ -854,6 +868,7 @@ def main(argv: list[str] | None = None) -> int:
         and report["finalisation"]["still_open_at_end"] == 0
         and checks["finalised_with_finish_not_deadline"] == 0
         and checks["submitted_but_not_closed"] == 0
+        and checks["handed_in_not_scored"] == 0
         and len(run.attempts) == args.examinees
         and not run.gave_up
     )

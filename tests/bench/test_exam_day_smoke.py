@@ -40,6 +40,8 @@ def test_exam_day_harness_smoke_run(report_path):
             "--workers=2",
             "--threads=4",
             "--finalise-every=1",
+            # Admission control stays on, with a budget a busy shared machine keeps.
+            "--admission-ms=5000",
             "--kill-worker-at=5",
             f"--database={database}",
             "--drop-database",
