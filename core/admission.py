@@ -22,6 +22,7 @@ Settings: `ADMISSION_MAX_QUEUE_MS` (default 1000; 0 switches admission control o
 
 from __future__ import annotations
 
+import logging
 import math
 import threading
 import time
@@ -32,6 +33,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import override
 
 _local = threading.local()
+logger = logging.getLogger(__name__)
 
 # Never refused: the load balancer's health check must see the truth.
 EXEMPT_PREFIXES = ("/healthz",)
@@ -60,6 +62,36 @@ def queued_seconds(request) -> float:
     return 0.0
 
 
+class _ShedLog:
+    """One warning per process every LOG_EVERY seconds with the count, instead of a
+    log line per refused request (a storm would otherwise log hundreds a second)."""
+
+    LOG_EVERY = 10.0
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.count = 0
+        self.since = time.monotonic()
+
+    def add(self, waited: float) -> None:
+        with self.lock:
+            self.count += 1
+            now = time.monotonic()
+            if now - self.since < self.LOG_EVERY:
+                return
+            count, self.count, self.since = self.count, 0, now
+        logger.warning(
+            "admission control: %d request(s) refused with 503 in the last %.0f s "
+            "(last one queued %.1f s)",
+            count,
+            self.LOG_EVERY,
+            waited,
+        )
+
+
+_shed_log = _ShedLog()
+
+
 def busy_response(request, waited: float) -> HttpResponse:
     """503 with Retry-After (whole seconds: at least 1, about as long as the queue)."""
     retry_after = max(1, min(30, math.ceil(waited)))
@@ -71,6 +103,8 @@ def busy_response(request, waited: float) -> HttpResponse:
         response = HttpResponse(message, status=503, content_type="text/plain; charset=utf-8")
     response["Retry-After"] = str(retry_after)
     response["Cache-Control"] = "no-store"
+    response._has_been_logged = True  # counted by _shed_log instead of django.request
+    _shed_log.add(waited)
     return response
 
 

@@ -76,3 +76,18 @@ def test_admission_control_can_be_switched_off(client, queued_for, settings):
     settings.ADMISSION_MAX_QUEUE_MS = 0
     queued_for(10)
     assert client.get("/exams/").status_code == 302
+
+
+@pytest.mark.django_db
+def test_refusals_are_counted_in_one_log_line_not_one_each(client, queued_for, caplog):
+    admission._shed_log.since = time.monotonic()  # a fresh interval
+    admission._shed_log.count = 0
+    for _ in range(5):
+        queued_for(2)
+        assert client.get("/exams/").status_code == 503
+    assert not [r for r in caplog.records if r.name == "django.request"]
+    admission._shed_log.since -= admission._ShedLog.LOG_EVERY
+    queued_for(2)
+    client.get("/exams/")
+    lines = [r.getMessage() for r in caplog.records if r.name == "core.admission"]
+    assert len(lines) == 1 and "6 request(s) refused" in lines[0]
