@@ -7,21 +7,14 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from . import selectors, services
-from .access import get_own_attempt, get_session_for_learner
-from .models import KnowledgePoint, PracticeSet, Question, QuestionType
-
-
-def _staff(request):
-    staff = getattr(request.user, "staff", None)
-    if staff is None:
-        raise Http404
-    return staff
+from .. import selectors, services
+from ..access import get_own_attempt, get_session_for_learner, require_learner
+from ..models import KnowledgePoint, PracticeSet, Question, QuestionType
 
 
 @login_required
 def exam_list(request):
-    staff = _staff(request)
+    staff = require_learner(request.user)
     attempts = list(selectors.attempts_of(staff=staff)[:20])
     for attempt in attempts:
         attempt.score_visible = selectors.learner_may_see_score(attempt)
@@ -41,7 +34,7 @@ def exam_list(request):
 @login_required
 @require_POST
 def session_start(request, public_id):
-    staff = _staff(request)
+    staff = require_learner(request.user)
     session = get_session_for_learner(request.user, public_id)
     try:
         attempt = services.attempt_start(session=session, staff=staff)
@@ -110,7 +103,7 @@ def attempt_submit(request, public_id):
 
 @login_required
 def mistakes(request):
-    staff = _staff(request)
+    staff = require_learner(request.user)
     return render(
         request,
         "exams/mistakes.html",
@@ -131,7 +124,7 @@ def _answer_from_post(question: Question, data) -> object:
 @login_required
 def practice(request):
     """Untimed practice with instant feedback. ?set=<id>, ?kp=<id> or ?mistakes=1."""
-    staff = _staff(request)
+    staff = require_learner(request.user)
     practice_set = None
     kp_ids: list[int] = []
     if request.GET.get("set"):

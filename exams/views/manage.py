@@ -1,7 +1,8 @@
-"""Coordinators' session settings: create, edit, publish; and the xlsx exports.
+"""Coordinators' and managers' exam pages: the session list and page, the grading
+queue, the session settings (create, edit, publish) and the xlsx exports.
 
-Thin: parse the form, get the session through the access module, call the service,
-render. Coordinators and administrators only; everyone else gets a 404."""
+Thin: parse the form, get the session through the access module, call the selector or
+the service, render. Everything out of the user's scope is a 404."""
 
 from __future__ import annotations
 
@@ -15,16 +16,96 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from audit.services import audit_record
-from organisation.access import departments_managed_by
+from organisation.access import (
+    departments_managed_by,
+    require_unit_manager,
+    require_unit_reader,
+    user_roles,
+)
 
-from . import exports, selectors, services
-from .access import get_session_for
-from .forms import PaperSource, RuleFormSet, SessionForm, rules_initial
+from .. import exports, selectors, services
+from ..access import get_item_for_grading, get_session_for, sessions_managed_by
+from ..forms import GradeForm, PaperSource, RuleFormSet, SessionForm, rules_initial
+from ..messages import MSG_NO_QUESTIONS
 
 
-def _require_manager_of_units(user) -> None:
-    if not departments_managed_by(user).exists():
-        raise Http404
+@login_required
+def session_list(request):
+    require_unit_reader(request.user)
+    sessions = selectors.session_list(request.user)[:100]
+    can_create = departments_managed_by(request.user).exists()
+    return render(
+        request,
+        "exams/manage/session_list.html",
+        {"sessions": sessions, "can_create": can_create},
+    )
+
+
+@login_required
+def session_detail(request, public_id):
+    require_unit_reader(request.user)
+    session = get_session_for(request.user, public_id)
+    return render(
+        request,
+        "exams/manage/session_detail.html",
+        {
+            "session": session,
+            # The audience may reach beyond the user's subtree: only their people.
+            "attempts": [
+                r["attempt"] for r in selectors.visible_results(session=session, user=request.user)
+            ],
+            "analysis": selectors.session_analysis(session=session),
+            "queue": selectors.grading_queue(session=session),
+            "audience": selectors.audience_count(session=session),
+            "shortages": [s.message() for s in services.blueprint_check(session=session)],
+            "can_grade": user_roles(request.user).is_coordinator,
+            "can_edit": sessions_managed_by(request.user).filter(pk=session.pk).exists()
+            and session.closes_at > timezone.now(),
+        },
+    )
+
+
+@login_required
+def grade(request, public_id, question_id):
+    """One question across all attempts, candidates anonymous, rubric on screen."""
+    session = get_session_for(request.user, public_id, write=True)
+    if request.method == "POST":
+        form = GradeForm(request.POST)
+        if form.is_valid():
+            item = get_item_for_grading(request.user, form.cleaned_data["item"])
+            if item.attempt.session_id != session.pk:
+                raise Http404
+            try:
+                services.item_grade(
+                    item=item,
+                    points=form.cleaned_data["points"],
+                    acting_user=request.user,
+                    request=request,
+                )
+            except ValidationError as exc:
+                messages.error(request, exc.messages[0])
+            return redirect(
+                "exams_manage:grade", public_id=session.public_id, question_id=question_id
+            )
+    pending = selectors.answers_to_grade(
+        session=session, question_id=question_id, user=request.user
+    )
+    item = pending.first()
+    return render(
+        request,
+        "exams/manage/grade.html",
+        {
+            "session": session,
+            "item": item,
+            "remaining": pending.count(),
+            "form": GradeForm(initial={"item": item.pk}) if item else None,
+            # Candidates are anonymous: a number derived from the attempt, never a name.
+            "candidate": selectors.candidate_number(item.attempt_id) if item else "",
+        },
+    )
+
+
+# --- session settings ---------------------------------------------------------------
 
 
 def _show_errors(form, exc: ValidationError) -> None:
@@ -50,7 +131,7 @@ def _paper(form, rules_formset) -> tuple[list[dict] | None, list | None]:
 
 
 def _edit(request, session=None):
-    _require_manager_of_units(request.user)
+    require_unit_manager(request.user)
     data = request.POST if request.method == "POST" else None
     form = SessionForm(data, instance=session, user=request.user)
     rules = RuleFormSet(data, initial=rules_initial(session), prefix="rules")
@@ -61,7 +142,7 @@ def _edit(request, session=None):
             and form.cleaned_data["paper"] == PaperSource.BLUEPRINT
             and not rule_list
         ):
-            form.add_error(None, services.MSG_NO_QUESTIONS)
+            form.add_error(None, MSG_NO_QUESTIONS)
         else:
             try:
                 session = _save(request, form, session, rule_list, fixed)
@@ -151,7 +232,11 @@ def _xlsx(content: bytes, filename: str) -> HttpResponse:
 def results_export(request, public_id):
     session = get_session_for(request.user, public_id)
     content = exports.results_xlsx(
-        session=session, results=selectors.session_results(session=session)
+        session=session,
+        results={
+            r["attempt"].staff_id: r
+            for r in selectors.visible_results(session=session, user=request.user)
+        },
     )
     audit_record(
         action="exam.results_exported", actor=request.user, target=session, request=request

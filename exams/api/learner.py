@@ -4,15 +4,18 @@ The save endpoint is the hottest path of exam day: it authenticates, runs one
 conditional UPDATE and answers; it touches nothing else.
 """
 
-from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from . import selectors, services
-from .access import get_own_attempt, get_session_for_learner, learner_staff
+from core.exceptions import Conflict
+
+from .. import selectors, services
+from ..access import get_own_attempt, get_session_for_learner, learner_staff
+from ..messages import MSG_TIME_OVER
 
 ItemSerializer = inline_serializer(
     "ExamItem",
@@ -103,10 +106,9 @@ class StartView(APIView):
     @extend_schema(request=None, responses=AttemptSerializer)
     def post(self, request, public_id):
         session = get_session_for_learner(request.user, public_id)
-        try:
-            attempt = services.attempt_start(session=session, staff=learner_staff(request.user))
-        except PermissionDenied as exc:
-            return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
+        # Not open, not on the list, no attempts left: a Conflict, answered 409 by
+        # core.api.exception_handler.
+        attempt = services.attempt_start(session=session, staff=learner_staff(request.user))
         return Response(selectors.attempt_payload(attempt))
 
 
@@ -138,10 +140,9 @@ class SaveView(APIView):
         )
         body = {"saved": result.saved, "seq": result.seq, "reason": result.reason}
         if result.reason == "missing":
-            return Response({"detail": "Not found."}, status=status.HTTP_404_NOT_FOUND)
+            raise Http404
         if result.reason == "closed":
-            body["detail"] = str(services.MSG_TIME_OVER)
-            return Response(body, status=status.HTTP_409_CONFLICT)
+            raise Conflict(MSG_TIME_OVER, data=body)
         return Response(body)
 
 

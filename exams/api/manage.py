@@ -9,20 +9,15 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.http import Http404
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from . import selectors, services
-from .access import get_item_for_grading, get_session_for, sessions_visible_to
-from .models import FINISHED_STATUSES, AttemptItem, ExamSession
-
-
-def candidate_number(attempt_id: int) -> str:
-    """What a grader sees instead of a name (the same number as on the grading page)."""
-    return f"{attempt_id % 100000:05d}"
+from .. import selectors, services
+from ..access import get_item_for_grading, get_session_for
+from ..models import ExamSession
+from ..selectors import candidate_number
 
 
 class RuleSerializer(serializers.Serializer):
@@ -171,11 +166,7 @@ class SessionListApi(generics.ListAPIView):
     serializer_class = SessionSerializer
 
     def get_queryset(self):
-        return (
-            sessions_visible_to(self.request.user)
-            .select_related("department")
-            .order_by("-opens_at", "pk")
-        )
+        return selectors.sessions_for_staff_roles(self.request.user)
 
 
 class SessionDetailApi(APIView):
@@ -196,10 +187,7 @@ class SessionResultsApi(generics.ListAPIView):
 
     def list(self, request, public_id):
         session = get_session_for(request.user, public_id)
-        rows = sorted(
-            selectors.session_results(session=session).values(),
-            key=lambda r: (r["attempt"].staff.department.path, r["attempt"].staff.staff_number),
-        )
+        rows = selectors.visible_results(session=session, user=request.user)
         page = self.paginate_queryset(rows)
         data = [
             {
@@ -262,16 +250,9 @@ class GradingQueueApi(generics.ListAPIView):
 
     def list(self, request, public_id, question_id):
         session = get_session_for(request.user, public_id, write=True)
-        pending = (
-            AttemptItem.objects.filter(
-                attempt__session=session,
-                question_id=question_id,
-                awarded__isnull=True,
-                attempt__status__in=FINISHED_STATUSES,
-            )
-            .only("pk", "attempt_id", "stem", "answer", "points", "rubric")
-            .order_by("attempt_id")
-        )
+        pending = selectors.answers_to_grade(
+            session=session, question_id=question_id, user=request.user
+        ).only("pk", "attempt_id", "stem", "answer", "points", "rubric")
         page = self.paginate_queryset(pending)
         data = [
             {
@@ -291,9 +272,7 @@ class GradeItemApi(APIView):
     @extend_schema(request=GradeSerializer, responses=GradedSerializer)
     def post(self, request, item_id):
         """Grade one answer of a finished attempt (audited; the attempt is re-totalled)."""
-        item = get_item_for_grading(request.user, item_id)
-        if item.attempt.status not in FINISHED_STATUSES:
-            raise Http404
+        item = get_item_for_grading(request.user, item_id)  # finished attempts only
         body = GradeSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         item = services.item_grade(

@@ -4,11 +4,10 @@ endpoints (learners, managers and accounts without a role get 404)."""
 
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import generics, serializers
-from rest_framework.exceptions import NotFound
 
-from . import question_io, selectors
-from .access import can_edit_bank, get_question_for, questions_visible_to
-from .models import Question, QuestionStatus, QuestionType
+from .. import question_io, selectors
+from ..access import get_question_for, questions_visible_to, require_bank_editor
+from ..models import Question, QuestionStatus, QuestionType
 
 
 class KnowledgePointRefSerializer(serializers.Serializer):
@@ -64,16 +63,11 @@ class BankFilterSerializer(serializers.Serializer):
     q = serializers.CharField(required=False, max_length=100, help_text="words in the question")
 
 
-def _require_bank(user) -> None:
-    if not can_edit_bank(user):
-        raise NotFound
-
-
 class BankQuestionListView(generics.ListAPIView):
     serializer_class = BankQuestionSerializer
 
     def get_queryset(self):
-        _require_bank(self.request.user)
+        require_bank_editor(self.request.user)
         filters = BankFilterSerializer(data=self.request.query_params)
         filters.is_valid(raise_exception=True)
         data = filters.validated_data
@@ -98,7 +92,7 @@ class BankQuestionDetailView(generics.RetrieveAPIView):
     serializer_class = BankQuestionSerializer
 
     def get_object(self):
-        _require_bank(self.request.user)
+        require_bank_editor(self.request.user)
         return get_question_for(self.request.user, self.kwargs["public_id"])
 
     def get_serializer_context(self):

@@ -19,28 +19,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from organisation.access import is_administrator
-
-from . import question_io, selectors, services
-from .access import (
-    attempts_rescored_by,
-    can_edit_bank,
-    get_question_for,
-    key_correction_outside,
-    questions_visible_to,
-)
-from .forms_bank import ConfirmImportForm, FilterForm, ImportForm, QuestionForm
-from .models import AttemptItem
+from .. import question_io, selectors, services
+from ..access import get_question_for, questions_visible_to, require_bank_editor
+from ..forms import ConfirmImportForm, FilterForm, ImportForm, QuestionForm
+from ..models import AttemptItem
 
 PER_PAGE = 50
 SHOWN = 200  # report rows shown on the page
 PENDING_DIR = "question-imports"
 SESSION_KEY = "question_import_pending"
-
-
-def _require_bank(user) -> None:
-    if not can_edit_bank(user):
-        raise Http404
 
 
 def _xlsx(content: bytes, filename: str) -> HttpResponse:
@@ -61,7 +48,7 @@ def _filtered(request):
 @login_required
 @require_GET
 def question_list(request):
-    _require_bank(request.user)
+    require_bank_editor(request.user)
     form, queryset = _filtered(request)
     page = Paginator(queryset, PER_PAGE).get_page(request.GET.get("page"))
     return render(
@@ -74,7 +61,7 @@ def question_list(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def question_new(request):
-    _require_bank(request.user)
+    require_bank_editor(request.user)
     form = QuestionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         question = services.question_create(
@@ -88,7 +75,7 @@ def question_new(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def question_edit(request, public_id):
-    _require_bank(request.user)
+    require_bank_editor(request.user)
     question = get_question_for(request.user, public_id)
     asked = AttemptItem.objects.filter(question=question).exists()
     if request.method != "POST":
@@ -104,17 +91,10 @@ def question_edit(request, public_id):
     new_key = fields.pop("answer")
     key_changed = new_key != question.answer
     if key_changed and asked:
-        rescored = attempts_rescored_by(question).count()
-        outside = key_correction_outside(request.user, question)
-        if outside and not is_administrator(request.user):
-            form.add_error(
-                "answer",
-                _(
-                    "%(count)s of the attempts to re-score are in exams organised outside "
-                    "your units; ask an administrator to correct this key."
-                )
-                % {"count": outside},
-            )
+        try:  # the service enforces the rule again when it corrects the key
+            rescored = services.key_correction_check(question=question, acting_user=request.user)
+        except ValidationError as exc:
+            form.add_error(None, exc)
             return render(request, "exams/bank/form.html", context)
         if not form.cleaned_data.get("confirm_rescore"):
             return render(
@@ -162,7 +142,7 @@ def _pending(request) -> dict:
 def import_upload(request):
     """Upload and dry run: the report, and (with no errors) a confirmation form. The
     file waits in storage under a random name known only to this browser session."""
-    _require_bank(request.user)
+    require_bank_editor(request.user)
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method != "POST" or not form.is_valid():
         return render(request, "exams/bank/import.html", {"form": form})
@@ -232,7 +212,7 @@ def _discard_pending(request) -> None:
 @login_required
 @require_POST
 def import_confirm(request):
-    _require_bank(request.user)
+    require_bank_editor(request.user)
     form = ConfirmImportForm(request.POST)
     pending = _pending(request)
     if not form.is_valid() or form.cleaned_data["token"] != pending.get("token"):
@@ -269,7 +249,7 @@ def import_confirm(request):
 @login_required
 @require_GET
 def export(request):
-    _require_bank(request.user)
+    require_bank_editor(request.user)
     _form, queryset = _filtered(request)
     return _xlsx(
         question_io.questions_export_xlsx(questions=queryset),
@@ -280,5 +260,5 @@ def export(request):
 @login_required
 @require_GET
 def template(request):
-    _require_bank(request.user)
+    require_bank_editor(request.user)
     return _xlsx(question_io.template_xlsx(), "question-bank-template.xlsx")
