@@ -96,7 +96,6 @@ from .exchange import (
     questions_export_xlsx,
     questions_import,
     questions_preview,
-    report_errors_by_row,
     template_xlsx,
 )
 from .fields import (
@@ -275,7 +274,6 @@ __all__ = [
     "read_sheet",
     "read_upload",
     "refusal_report",
-    "report_errors_by_row",
     "row_message",
     "template_xlsx",
 ]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-from collections import defaultdict
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -210,10 +209,3 @@ def template_xlsx() -> bytes:
     notes.column_dimensions["A"].width = 12
     notes.column_dimensions["B"].width = 100
     return _save(workbook)
-
-
-def report_errors_by_row(report: Report) -> dict[int, list[dict]]:
-    by_row: dict[int, list[dict]] = defaultdict(list)
-    for error in report.errors:
-        by_row[error["row"]].append(error)
-    return dict(by_row)

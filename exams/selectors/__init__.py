@@ -9,7 +9,7 @@
 
 from ..audience import audience_count, audience_q, audience_staff, staff_in_audience
 from .analysis import ItemStats, SessionAnalysis, session_analysis
-from .bank import bank_counts, bank_questions, point_and_below
+from .bank import bank_questions, point_and_below
 from .learner import (
     attempt_payload,
     attempts_of,
@@ -42,7 +42,6 @@ __all__ = [
     "audience_count",
     "audience_q",
     "audience_staff",
-    "bank_counts",
     "bank_questions",
     "candidate_number",
     "counted_attempts",

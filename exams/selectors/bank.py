@@ -2,18 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Count
-
-from ..models import KnowledgePoint, Question, QuestionStatus
-
-
-def bank_counts() -> dict[str, int]:
-    return dict(
-        Question.objects.filter(status=QuestionStatus.ACTIVE)
-        .values_list("type")
-        .annotate(n=Count("pk"))
-        .values_list("type", "n")
-    )
+from ..models import KnowledgePoint
 
 
 def point_and_below(point_id: int) -> list[int]:
