@@ -140,7 +140,8 @@ class SaveView(APIView):
         )
         body = {"saved": result.saved, "seq": result.seq, "reason": result.reason}
         if result.reason == "missing":
-            raise Http404
+            get_own_attempt(request.user, public_id)  # someone else's: an audited 404
+            raise Http404  # no such question on the paper
         if result.reason == "closed":
             raise Conflict(MSG_TIME_OVER, data=body)
         return Response(body)
