@@ -27,7 +27,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("org/", include("organisation.urls")),
-    path("audit/", include("audit.urls")),
+    path("audit/", include("organisation.audit_urls")),
     path("roster/", include("roster.urls")),
     path("exams/manage/", include("exams.urls_manage")),
     path("exams/bank/", include("exams.urls_bank")),

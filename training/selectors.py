@@ -16,6 +16,7 @@ from organisation.access import departments_visible_to
 from organisation.models import Department, Staff, StaffStatus
 
 from . import certificates_adapter, exams_adapter
+from .access import plans_visible_to
 from .models import (
     Enrolment,
     EnrolmentStatus,
@@ -386,23 +387,9 @@ def completion_matrix(
     return CompletionMatrix(track, modules, rows)
 
 
-def tracks_visible_to(user) -> QuerySet[Track]:
-    """Tracks of programmes owned by a unit the user can read, or above it (a city
-    programme is visible to a county coordinator, who sees only their own people)."""
-    visible = departments_visible_to(user)
-    return (
-        Track.objects.filter(
-            Q(programme__department__in=visible) | Q(enrolments__staff__department__in=visible)
-        )
-        .distinct()
-        .select_related("programme")
-        .order_by("-programme__year", "programme__name", "pk")
-    )
-
-
 def guidance_plans_visible(*, user) -> QuerySet[GuidancePlan]:
     return (
-        GuidancePlan.objects.filter(staff__department__in=departments_visible_to(user))
+        plans_visible_to(user)
         .select_related("staff__department", "mentor", "mentor_user", "monthly_exam__programme")
         .annotate(session_count=Count("sessions"))
     )
