@@ -17,7 +17,7 @@ Two rules:
       5 certificates
       6 training
 
-Every app has a layer; `exams` is checked like the others (see EXAMS_CHECKED).
+Every app has a layer and is checked, one parametrized case per app.
 """
 
 from __future__ import annotations
@@ -40,11 +40,6 @@ LAYERS = {
     "training": 6,
 }
 APPS = tuple(LAYERS)
-
-# Apps whose modules are checked. `exams` is restructured on its own branch; the lead
-# turns its check on by setting EXAMS_CHECKED = True once that branch has landed.
-EXAMS_CHECKED = False
-CHECKED_APPS = tuple(app for app in APPS if app != "exams" or EXAMS_CHECKED)
 
 
 def _module_name(path: Path) -> str:
@@ -197,15 +192,11 @@ def _cycles(graph: dict[str, list[tuple[str, bool]]], modules) -> list[list[str]
 
 @pytest.mark.parametrize("app", APPS)
 def test_no_import_circle(app):
-    if app not in CHECKED_APPS:
-        pytest.xfail(f"{app}: turned on by EXAMS_CHECKED once the exams branch lands")
     assert _cycles(GRAPH, {app}) == []
 
 
 @pytest.mark.parametrize("app", APPS)
 def test_no_import_from_a_higher_layer(app):
-    if app not in CHECKED_APPS:
-        pytest.xfail(f"{app}: turned on by EXAMS_CHECKED once the exams branch lands")
     upward = sorted(
         f"{source} -> {target}"
         for source, targets in GRAPH.items()
