@@ -6,8 +6,8 @@ Two rules:
   an import inside a function counts too, except the one sanctioned late import: a
   service enqueueing its app's background task (`from .tasks import x_task` inside
   `transaction.on_commit`), because tasks import services at the top;
-- no import from a higher layer. Layers, lowest first (an app may import from its own
-  layer's other apps only where listed in SAME_LAYER_ALLOWED, and from any lower layer):
+- no import from a higher layer, at load or late. Layers, lowest first (an app imports
+  from lower layers and, without a circle, from the other app of its own layer):
 
       0 core
       1 audit
