@@ -16,6 +16,7 @@ from organisation.access import (
     departments_managed_by,
     departments_visible_to,
     get_department_for,
+    require_administrator,
     require_coordinator,
     require_unit_reader,
     user_roles,
@@ -401,8 +402,7 @@ def practical_import_template(request):
 
 @login_required
 def external_create(request):
-    if not user_roles(request.user).is_administrator:
-        raise Http404
+    require_administrator(request.user)
     form = ExternalCertificateForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -442,7 +442,8 @@ def external_create(request):
 @login_required
 def evidence_download(request, public_id):
     certificate = get_certificate_for(request.user, public_id)
-    if not certificate.evidence or not user_roles(request.user).can_read_units:
+    require_unit_reader(request.user)
+    if not certificate.evidence:
         raise Http404
     response = FileResponse(certificate.evidence.open("rb"), as_attachment=True)
     response["Cache-Control"] = "private, no-store"

@@ -18,6 +18,7 @@ from organisation.access import (
     departments_visible_to,
     get_department_for,
     learner_staff,
+    record_denied,
     require_unit_reader,
     user_roles,
 )
@@ -170,6 +171,7 @@ class MentorForm(forms.Form):
 def plan_mentor(request, public_id):
     plan = get_plan_for(request.user, public_id)
     if not departments_managed_by(request.user).filter(pk=plan.staff.department_id).exists():
+        record_denied(request.user, "training.guidanceplan", plan.public_id)
         raise Http404
     form = MentorForm(request.POST, plan=plan)
     if form.is_valid():
@@ -213,6 +215,7 @@ def plan_detail(request, public_id):
                 return redirect("training:plan", public_id=plan.public_id)
     elif request.method == "POST":
         # Visible but not the user's to record: answered like a missing page.
+        record_denied(request.user, "training.guidanceplan", plan.public_id)
         raise Http404
     return render(
         request,
