@@ -28,7 +28,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("org/", include("organisation.urls")),
-    path("audit/", include("audit.urls")),
+    path("audit/", include("organisation.audit_urls")),
     path("roster/", include("roster.urls")),
     path("exams/manage/", include(exams_urls.manage_patterns)),
     path("exams/bank/", include(exams_urls.bank_patterns)),

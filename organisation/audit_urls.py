@@ -1,6 +1,8 @@
+"""The audit log pages (namespace `audit`); see audit_views."""
+
 from django.urls import path
 
-from . import views
+from . import audit_views as views
 
 app_name = "audit"
 

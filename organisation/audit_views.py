@@ -1,30 +1,28 @@
-"""Administrators browse and export the audit log."""
+"""Administrators browse and export the audit log.
+
+The audit app sits below organisation (everything records into it), so the pages that
+browse it live here, where the administrator role check is known."""
 
 import datetime
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .forms import AuditFilterForm
-from .selectors import audit_entry_list
-from .services import audit_record
+from audit.forms import AuditFilterForm
+from audit.selectors import audit_entry_list
+from audit.services import audit_record
+from core.exports import safe_cell
 
-
-def _require_administrator(user):
-    # The audit app sits below organisation, so the role check is passed in by name.
-    from organisation.access import is_administrator
-
-    if not is_administrator(user):
-        raise Http404
+from .access import require_administrator
 
 
 @login_required
 def entry_list(request):
-    _require_administrator(request.user)
+    require_administrator(request.user)
     form = AuditFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
     entries = audit_entry_list(**filters)
@@ -37,9 +35,7 @@ def entry_export(request):
     """The filtered log as xlsx (formula-safe cells), itself recorded in the log."""
     from openpyxl import Workbook
 
-    from core.exports import safe_cell
-
-    _require_administrator(request.user)
+    require_administrator(request.user)
     form = AuditFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
     workbook = Workbook(write_only=True)
