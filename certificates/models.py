@@ -112,6 +112,15 @@ class Assessment(models.Model):
     theory_source = models.CharField(_("theory score source"), max_length=100, blank=True)
     # The exam engine's attempt id, once theory scores come from it.
     theory_attempt_ref = models.CharField(_("exam attempt"), max_length=64, blank=True)
+    # The attempt's score changed (a key correction, a grade) after the certificate was
+    # issued: the certificate stands until someone reviews it; this is the new score.
+    theory_changed_to = models.DecimalField(
+        _("theory score changed after issue"),
+        max_digits=5,
+        decimal_places=1,
+        null=True,
+        blank=True,
+    )
     practical_score = models.DecimalField(
         _("practical score"), max_digits=5, decimal_places=1, null=True, blank=True
     )

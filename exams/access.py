@@ -78,12 +78,9 @@ def sessions_for_learner(user) -> QuerySet[ExamSession]:
 
 
 def get_session_for_learner(user, public_id) -> ExamSession:
-    session = get_scoped_or_404(
+    return get_scoped_or_404(
         sessions_for_learner(user), user=user, kind="exams.examsession", public_id=_uuid(public_id)
     )
-    # The answer for this person is known now: `staff_in_audience` need not ask again.
-    session.__dict__.setdefault("_audience_memo", {})[learner_staff(user).pk] = session.in_audience
-    return session
 
 
 def attempts_visible_to(user) -> QuerySet[Attempt]:

@@ -10,6 +10,10 @@ learner's lists and `access.get_session_for_learner` are built on it).
 
 from __future__ import annotations
 
+import time
+import uuid
+from dataclasses import dataclass
+
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.db.models.lookups import StartsWith
 
@@ -60,15 +64,57 @@ def audience_q(staff: Staff) -> Q:
     return Q(named) | (Q(in_listed_unit) & Q(window_staff_only=False))
 
 
+@dataclass(frozen=True)
+class StartFacts:
+    """What a start needs to know about a session besides its row: who is named, the
+    listed units' paths, and who has extra time."""
+
+    named: frozenset[int]
+    paths: tuple[str, ...]
+    extra_minutes: dict[int, int]
+
+
+# Per process, for a few seconds: a mass start asks for the same session's facts
+# thousands of times a minute. A change made in this process is seen at once
+# (`forget_start_facts`, on commit of a session change); in other processes within
+# START_FACTS_SECONDS. Once a session has opened its audience cannot change; a later
+# closing time or new extra time reaches other processes within that delay.
+START_FACTS_SECONDS = 15.0
+_start_facts: dict[uuid.UUID, tuple[float, StartFacts]] = {}
+
+
+def start_facts(session: ExamSession) -> StartFacts:
+    hit = _start_facts.get(session.public_id)
+    if hit is not None and hit[0] > time.monotonic():
+        return hit[1]
+    facts = StartFacts(
+        named=frozenset(
+            _NAMED.objects.filter(examsession_id=session.pk).values_list("staff_id", flat=True)
+        ),
+        paths=tuple(session.audience_departments.values_list("path", flat=True)),
+        extra_minutes=dict(session.extra_times.values_list("staff_id", "minutes")),
+    )
+    _start_facts[session.public_id] = (time.monotonic() + START_FACTS_SECONDS, facts)
+    return facts
+
+
+def forget_start_facts(public_id: uuid.UUID) -> None:
+    _start_facts.pop(public_id, None)
+
+
 def staff_in_audience(*, session: ExamSession, staff: Staff) -> bool:
-    """Whether the session is for this person (one query, memoised on the session
-    object for the request: the start of a mass exam asks it twice)."""
-    memo = session.__dict__.setdefault("_audience_memo", {})
-    if staff.pk not in memo:
-        memo[staff.pk] = (
-            ExamSession.objects.filter(pk=session.pk).filter(audience_q(staff)).exists()
-        )
-    return memo[staff.pk]
+    """Whether the session is for this person: the rule of `audience_q`, from the
+    session's cached facts (no query once they are cached and the person's unit is
+    loaded): the start of a mass exam asks it for everyone."""
+    if staff.status != StaffStatus.ACTIVE:
+        return False
+    facts = start_facts(session)
+    if staff.pk in facts.named:
+        return True
+    if session.window_staff_only and not staff.is_window_staff:
+        return False
+    path = _unit_path(staff)
+    return bool(path) and any(path.startswith(p) for p in facts.paths)
 
 
 def audience_count(*, session: ExamSession) -> int:

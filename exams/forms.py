@@ -82,6 +82,7 @@ class SessionForm(forms.ModelForm):
         self.fields["audience_departments"].queryset = managed
         for name in ("opens_at", "closes_at"):
             self.fields[name].input_formats = [DATETIME_FORMAT, "%Y-%m-%d %H:%M"]
+        self.fields["doors_open_minutes"].required = False
         session = self.instance if self.instance.pk else None
         if session is not None and not self.is_bound:
             self.initial["audience_departments"] = list(
@@ -101,7 +102,7 @@ class SessionForm(forms.ModelForm):
             fixed = list(session.fixed_questions.values_list("question__public_id", "points"))
             self.initial["fixed_paper"] = "\n".join(f"{q} {p}" for q, p in fixed)
             self.initial["paper"] = PaperSource.FIXED if fixed else PaperSource.BLUEPRINT
-        self.locked = bool(session and session.opens_at <= timezone.now())
+        self.locked = bool(session and session.doors_open_at <= timezone.now())
         if self.locked:
             for name, field in self.fields.items():
                 if name not in FIELDS_AFTER_OPENING and name != "extra_time":
@@ -115,6 +116,9 @@ class SessionForm(forms.ModelForm):
         if value and stored and value == stored.replace(second=0, microsecond=0):
             return stored
         return value
+
+    def clean_doors_open_minutes(self):
+        return self.cleaned_data.get("doors_open_minutes") or 0  # empty: no early doors
 
     def clean_opens_at(self):
         return self._unchanged_minute("opens_at")

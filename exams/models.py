@@ -2,9 +2,11 @@
 was asked, practice and the mistake book. It knows nothing of courses or certificates.
 """
 
+import datetime
 import uuid
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -122,6 +124,10 @@ class Visibility(models.TextChoices):
     AFTER_CLOSE = "after_close", _("After the exam closes")
 
 
+DOORS_OPEN_MAX_MINUTES = 240
+DOORS_OPEN_MAX = datetime.timedelta(minutes=DOORS_OPEN_MAX_MINUTES)
+
+
 class ExamSession(models.Model):
     """One sitting of an exam for an audience, within a window."""
 
@@ -149,6 +155,17 @@ class ExamSession(models.Model):
     opens_at = models.DateTimeField(_("opens"))
     closes_at = models.DateTimeField(_("closes"))
     duration_minutes = models.PositiveIntegerField(_("duration (minutes)"), default=60)
+    # Doors open early: people may start this many minutes before `opens_at`, each with
+    # their full duration, so that a city's start spreads out.
+    doors_open_minutes = models.PositiveSmallIntegerField(
+        _("doors open early (minutes)"),
+        default=0,
+        validators=[MaxValueValidator(DOORS_OPEN_MAX_MINUTES)],
+        help_text=_(
+            "People may start this many minutes before the opening time, each with the "
+            "full duration (spreads a large exam's start)."
+        ),
+    )
     attempts_allowed = models.PositiveSmallIntegerField(_("attempts allowed"), default=1)
     counting = models.CharField(
         _("attempt that counts"), max_length=8, choices=Counting.choices, default=Counting.BEST
@@ -190,6 +207,14 @@ class ExamSession(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def doors_open_at(self) -> datetime.datetime:
+        """From when a start is allowed: the opening time, or earlier (doors open)."""
+        return self.opens_at - datetime.timedelta(minutes=self.doors_open_minutes)
+
+    def is_open_for_start(self, now) -> bool:
+        return self.published and self.doors_open_at <= now < self.closes_at
 
 
 class BlueprintRule(models.Model):
@@ -256,11 +281,21 @@ class ExtraTime(models.Model):
 class AttemptStatus(models.TextChoices):
     PREPARED = "prepared", _("Paper ready")
     IN_PROGRESS = "in_progress", _("In progress")
+    HANDED_IN = "handed_in", _("Handed in, being scored")
     SUBMITTED = "submitted", _("Submitted")
     FINALISED = "finalised", _("Closed at the deadline")
 
 
+# Closed and scored: what results, exports, grading and other apps read.
 FINISHED_STATUSES = (AttemptStatus.SUBMITTED, AttemptStatus.FINALISED)
+# Closed to answers: handed in and waiting for the batched scorer, or finished.
+CLOSED_STATUSES = (AttemptStatus.HANDED_IN, *FINISHED_STATUSES)
+
+
+class AttemptManager(models.Manager):
+    def get_queryset(self):
+        # The prepared paper (tens of KB) is read by a start only (`defer(None)` there).
+        return super().get_queryset().defer("paper")
 
 
 class Attempt(models.Model):
@@ -281,6 +316,11 @@ class Attempt(models.Model):
     passed = models.BooleanField(null=True)
     needs_grading = models.BooleanField(default=False)
     leave_count = models.PositiveIntegerField(_("times the page was left"), default=0)
+    # The paper as the start sends it (JSON, no key), written when papers are drawn
+    # ahead; emptied once the attempt is closed.
+    paper = models.TextField(blank=True, default="", editable=False)
+
+    objects = AttemptManager()
 
     class Meta:
         ordering = ["session_id", "staff_id", "number"]
@@ -296,7 +336,13 @@ class Attempt(models.Model):
 
     @property
     def is_finished(self) -> bool:
-        return self.status in FINISHED_STATUSES
+        """Closed to answers (handed in and being scored, or scored)."""
+        return self.status in CLOSED_STATUSES
+
+    @property
+    def is_scoring(self) -> bool:
+        """Handed in; the batched scorer has not scored it yet (正在评分)."""
+        return self.status == AttemptStatus.HANDED_IN
 
 
 class AttemptItem(models.Model):

@@ -371,13 +371,15 @@ def test_training_tracks_and_unit_filters(client, city, role, place):
 
 def _graded_later(session, staff):
     """A handed-in attempt whose one short answer waits for a person to grade it."""
-    from exams.services import attempt_start, attempt_submit
+    from exams.services import attempt_start
+
+    from .exams.helpers import hand_in_and_score
 
     attempt = attempt_start(session=session, staff=staff)
     item = attempt.items.get()
     item.answer = "先受理，再分办。"
     item.save(update_fields=["answer"])
-    attempt = attempt_submit(attempt=attempt)
+    attempt = hand_in_and_score(attempt)
     item.refresh_from_db()
     assert item.awarded is None
     return attempt, item

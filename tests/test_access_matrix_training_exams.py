@@ -25,7 +25,7 @@ from training.models import (
     Notification,
 )
 
-from .exams.helpers import make_bank, open_session
+from .exams.helpers import hand_in_and_score, make_bank, open_session
 from .factories import StaffFactory, UserFactory, make_learner, make_user_with_role
 from .test_access_matrix import ALL_PLACES, PLACES, READS, ROLES, WRITES, _actor, _staff_in
 from .training.helpers import make_lesson, make_module, make_programme, make_track
@@ -155,7 +155,7 @@ def test_notifications_are_their_users_only(client, city, owner):
 def graded_exam(city):
     """Returns a builder: a finished attempt with one short answer waiting for a grade,
     in a session organised by the given unit, taken by someone in that unit."""
-    from exams.services import attempt_start, attempt_submit
+    from exams.services import attempt_start
 
     make_bank(per_type=1)
 
@@ -172,7 +172,7 @@ def graded_exam(city):
         attempt = attempt_start(session=session, staff=StaffFactory(department=department))
         item = attempt.items.get(type="short_answer")
         AttemptItem.objects.filter(pk=item.pk).update(answer="先受理，再一次性告知。", seq=1)
-        attempt_submit(attempt=attempt)
+        hand_in_and_score(attempt)
         return session, AttemptItem.objects.get(pk=item.pk)
 
     return build
@@ -254,7 +254,7 @@ def test_a_coordinator_cannot_grade_an_item_of_another_session_through_their_own
 def shared_exam(city):
     """A session organised by county A whose audience reaches county B too: one finished
     attempt with a short answer waiting for a grade in each county."""
-    from exams.services import attempt_start, attempt_submit
+    from exams.services import attempt_start
 
     make_bank(per_type=1)
     session = open_session(
@@ -268,7 +268,7 @@ def shared_exam(city):
         staff = StaffFactory(department=getattr(city, county))
         attempt = attempt_start(session=session, staff=staff)
         AttemptItem.objects.filter(attempt=attempt).update(answer="一次性告知。", seq=1)
-        attempt_submit(attempt=attempt)
+        hand_in_and_score(attempt)
         items[county] = (staff, AttemptItem.objects.get(attempt=attempt))
     return session, items
 

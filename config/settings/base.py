@@ -70,6 +70,8 @@ MIDDLEWARE = [
     "core.admission.AdmissionControlMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Exam answers are saved here, before the rest of the stack (exams/api/fastpath.py).
+    "exams.api.fastpath.ExamSaveMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -311,3 +313,11 @@ TRAINING_HEARTBEAT_SECONDS = int(env("TRAINING_HEARTBEAT_SECONDS", "15") or 15)
 # Admission control (core/admission.py): a request that queued longer than this in the
 # server is answered 503 + Retry-After at once; 0 switches it off.
 ADMISSION_MAX_QUEUE_MS = int(env("ADMISSION_MAX_QUEUE_MS", "1000") or 0)
+# Exams: a hand-in is scored by the batched scorer (`finalise_attempts --loop`); when
+# none has within this many seconds, the result page scores the attempt itself.
+EXAM_SCORING_GRACE_SECONDS = int(env("EXAM_SCORING_GRACE_SECONDS", "5") or 0)
+# Called (dotted paths, keyword arguments attempts, acting_user, request) when finished
+# exam attempts are re-scored: results copied elsewhere follow.
+EXAM_RESULTS_CHANGED_HOOKS: list[str] = [
+    "certificates.exam_results.assessments_follow_exam_results"
+]

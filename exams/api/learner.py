@@ -4,8 +4,8 @@ The save endpoint is the hottest path of exam day: it authenticates, runs one
 conditional UPDATE and answers; it touches nothing else.
 """
 
-from django.http import Http404
-from django.utils.translation import gettext_lazy as _
+from django.conf import settings
+from django.http import Http404, HttpResponse
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.response import Response
@@ -16,6 +16,7 @@ from core.exceptions import Conflict
 from .. import selectors, services
 from ..access import get_own_attempt, get_session_for_learner, learner_staff
 from ..messages import MSG_TIME_OVER
+from ..validation import AnswerError, clean_answer
 
 ItemSerializer = inline_serializer(
     "ExamItem",
@@ -46,6 +47,7 @@ ResultSerializer = inline_serializer(
         "id": serializers.UUIDField(),
         "title": serializers.CharField(),
         "status": serializers.CharField(),
+        "scoring": serializers.BooleanField(),
         "score_visible": serializers.BooleanField(),
         "percent": serializers.CharField(allow_null=True),
         "passed": serializers.BooleanField(allow_null=True),
@@ -54,28 +56,18 @@ ResultSerializer = inline_serializer(
 )
 
 
-def _clean_text(value: str, limit: int) -> str:
-    # NUL and lone surrogates cannot be stored (PostgreSQL refuses them in jsonb).
-    text = value.encode("utf-8", "ignore").decode("utf-8").replace("\x00", "")
-    if len(text) > limit:
-        raise serializers.ValidationError(_("The answer is too long."))
-    return text
-
-
 class SaveSerializer(serializers.Serializer):
+    """Also answered without DRF by the lean save path (`exams.fastpath`), same rules."""
+
     item = serializers.IntegerField(min_value=1, max_value=1000)
     answer = serializers.JSONField(allow_null=True)
     seq = serializers.IntegerField(min_value=1, max_value=2_000_000_000)
 
     def validate_answer(self, value):
-        """An answer is empty, a text, or a short list of texts (choices or blanks)."""
-        if value is None:
-            return None
-        if isinstance(value, str):
-            return _clean_text(value, 10_000)
-        if isinstance(value, list) and len(value) <= 20 and all(isinstance(v, str) for v in value):
-            return [_clean_text(v, 1_000) for v in value]
-        raise serializers.ValidationError(_("An answer is a text or a list of texts."))
+        try:
+            return clean_answer(value)
+        except AnswerError as exc:
+            raise serializers.ValidationError(str(exc)) from exc
 
 
 SaveResultSerializer = inline_serializer(
@@ -95,6 +87,7 @@ def _result(attempt) -> dict:
         "id": str(attempt.public_id),
         "title": attempt.session.title,
         "status": attempt.status,
+        "scoring": attempt.is_scoring,  # handed in; scored within seconds
         "score_visible": visible,
         "percent": str(attempt.percent) if visible and attempt.percent is not None else None,
         "passed": attempt.passed if visible else None,
@@ -109,6 +102,9 @@ class StartView(APIView):
         # Not open, not on the list, no attempts left: a Conflict, answered 409 by
         # core.api.exception_handler.
         attempt = services.attempt_start(session=session, staff=learner_staff(request.user))
+        prepared = selectors.attempt_payload_json(attempt)
+        if prepared is not None:  # a mass start: the paper as it was prepared
+            return HttpResponse(prepared, content_type="application/json")
         return Response(selectors.attempt_payload(attempt))
 
 
@@ -117,6 +113,9 @@ class AttemptView(APIView):
     def get(self, request, public_id):
         """The attempt in progress (to resume it), or its result once finished."""
         attempt = get_own_attempt(request.user, public_id)
+        attempt = services.attempt_score_if_waiting(
+            attempt=attempt, grace_seconds=settings.EXAM_SCORING_GRACE_SECONDS
+        )
         if attempt.is_finished:
             return Response(_result(attempt))
         return Response(selectors.attempt_payload(attempt))

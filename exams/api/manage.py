@@ -45,6 +45,7 @@ class SessionSerializer(serializers.ModelSerializer):
             "opens_at",
             "closes_at",
             "duration_minutes",
+            "doors_open_minutes",
             "attempts_allowed",
             "counting",
             "pass_mark",

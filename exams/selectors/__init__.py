@@ -12,6 +12,7 @@ from .analysis import ItemStats, SessionAnalysis, session_analysis
 from .bank import bank_questions, point_and_below
 from .learner import (
     attempt_payload,
+    attempt_payload_json,
     attempts_of,
     knowledge_point_scores,
     learner_may_see_answers,
@@ -38,6 +39,7 @@ __all__ = [
     "SessionAnalysis",
     "answers_to_grade",
     "attempt_payload",
+    "attempt_payload_json",
     "attempts_of",
     "audience_count",
     "audience_q",

@@ -3,6 +3,7 @@ they may see afterwards, their results and their mistake book."""
 
 from __future__ import annotations
 
+import json
 import math
 from collections import defaultdict
 from decimal import Decimal
@@ -15,7 +16,8 @@ from organisation.models import Staff
 
 from ..audience import audience_q
 from ..models import (
-    FINISHED_STATUSES,
+    CLOSED_STATUSES,
+    DOORS_OPEN_MAX,
     Attempt,
     AttemptStatus,
     ExamSession,
@@ -29,6 +31,26 @@ def remaining_seconds(attempt: Attempt, now=None) -> int:
     if attempt.deadline is None or attempt.is_finished:
         return 0
     return max(0, math.floor((attempt.deadline - now).total_seconds()))
+
+
+def attempt_payload_json(attempt: Attempt, now=None) -> str | None:
+    """The start's answer as JSON text from the paper prepared ahead, when the attempt
+    has just been started from one (nothing answered yet): no item is read and nothing
+    serialised but the few fields around it. None otherwise (use `attempt_payload`,
+    which gives the same shape)."""
+    if not (getattr(attempt, "fresh_start", False) and attempt.paper):
+        return None
+    head = json.dumps(
+        {
+            "id": str(attempt.public_id),
+            "title": attempt.session.title,
+            "status": attempt.status,
+            "remaining_seconds": remaining_seconds(attempt, now),
+            "deadline": attempt.deadline.isoformat() if attempt.deadline else None,
+        },
+        ensure_ascii=False,
+    )
+    return head[:-1] + ', "items": ' + attempt.paper + "}"
 
 
 def attempt_payload(attempt: Attempt, now=None) -> dict:
@@ -67,10 +89,14 @@ def _visible(policy: str, attempt: Attempt, now) -> bool:
 
 
 def learner_may_see_score(attempt: Attempt, now=None) -> bool:
+    if attempt.is_scoring:
+        return False  # nothing to see yet: the page says it is being scored
     return _visible(attempt.session.show_score, attempt, now or timezone.now())
 
 
 def learner_may_see_answers(attempt: Attempt, now=None) -> bool:
+    if attempt.is_scoring:
+        return False
     return _visible(attempt.session.show_answers, attempt, now or timezone.now())
 
 
@@ -92,7 +118,7 @@ def knowledge_point_scores(items) -> dict[int, tuple[str, float]]:
 
 def attempts_of(*, staff: Staff) -> QuerySet[Attempt]:
     return (
-        Attempt.objects.filter(staff=staff, status__in=FINISHED_STATUSES)
+        Attempt.objects.filter(staff=staff, status__in=CLOSED_STATUSES)
         .select_related("session")
         .order_by("-finished_at")
     )
@@ -112,25 +138,30 @@ def open_sessions_for(*, staff: Staff, now=None) -> list[ExamSession]:
     now = now or timezone.now()
     mine = Attempt.objects.filter(session=OuterRef("pk"), staff_id=staff.pk)
     used = (
-        mine.filter(status__in=FINISHED_STATUSES)
+        mine.filter(status__in=CLOSED_STATUSES)
         .order_by()
         .values("session")
         .annotate(n=Count("pk"))
         .values("n")
     )
     resumable = Exists(mine.filter(status__in=[AttemptStatus.IN_PROGRESS, AttemptStatus.PREPARED]))
-    return list(
-        ExamSession.objects.filter(published=True, opens_at__lte=now, closes_at__gt=now)
+    sessions = (
+        ExamSession.objects.filter(
+            published=True, opens_at__lte=now + DOORS_OPEN_MAX, closes_at__gt=now
+        )
         .annotate(used=Coalesce(Subquery(used, output_field=IntegerField()), 0))
         .filter(Q(resumable) | (Q(used__lt=F("attempts_allowed")) & audience_q(staff)))
     )
+    # Doors may open before the opening time (`doors_open_minutes`).
+    return [s for s in sessions if s.doors_open_at <= now]
 
 
 def upcoming_sessions_for(*, staff: Staff, now=None, limit: int = 20) -> list[ExamSession]:
     """Published sessions for this person that open later, soonest first (one query)."""
     now = now or timezone.now()
-    return list(
+    sessions = (
         ExamSession.objects.filter(published=True, opens_at__gt=now)
         .filter(audience_q(staff))
         .order_by("opens_at")[:limit]
     )
+    return [s for s in sessions if s.doors_open_at > now]  # not yet open for a start

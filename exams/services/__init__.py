@@ -25,6 +25,7 @@ from .papers import (
     Shortage,
     blueprint_check,
     exam_session_prepare_papers,
+    render_paper,
 )
 from .practice import (
     PracticeFeedback,
@@ -47,9 +48,11 @@ from .taking import (
     attempt_finalise_if_overdue,
     attempt_record_leave,
     attempt_save,
+    attempt_score_if_waiting,
     attempt_start,
     attempt_submit,
     attempts_finalise_overdue,
+    attempts_score_handed_in,
 )
 
 __all__ = [
@@ -66,9 +69,11 @@ __all__ = [
     "attempt_finalise_if_overdue",
     "attempt_record_leave",
     "attempt_save",
+    "attempt_score_if_waiting",
     "attempt_start",
     "attempt_submit",
     "attempts_finalise_overdue",
+    "attempts_score_handed_in",
     "audience_staff",
     "blueprint_check",
     "exam_session_create",
@@ -84,5 +89,6 @@ __all__ = [
     "question_create",
     "question_update",
     "record_mistake",
+    "render_paper",
     "staff_in_audience",
 ]

@@ -11,8 +11,8 @@ from organisation.access import is_administrator
 
 from ..access import attempts_rescored_by, key_correction_outside
 from ..messages import MSG_KEY_NEEDS_CORRECTION, MSG_KEY_OUTSIDE
-from ..models import AttemptItem, Question
-from .grading import _score_items, _total
+from ..models import CLOSED_STATUSES, FINISHED_STATUSES, Attempt, AttemptItem, Question
+from .grading import _score_items, _total, results_changed
 
 QUESTION_FIELDS = (
     "type",
@@ -98,8 +98,19 @@ def question_correct_key(*, question: Question, answer: list, acting_user, reque
         old = question.answer
         question.answer = answer
         question.save(update_fields=["answer", "updated_at"])
+        # Lock the closed attempts first: one being scored right now is waited for (and
+        # then re-scored here), one still waiting for the batched scorer gets the new key.
+        closed = list(
+            Attempt.objects.select_for_update(of=("self",))
+            .select_related("session")
+            .filter(
+                status__in=CLOSED_STATUSES,
+                pk__in=AttemptItem.objects.filter(question=question).values("attempt_id"),
+            )
+            .order_by("pk")
+        )
         AttemptItem.objects.filter(question=question).update(key=answer)
-        attempts = list(attempts_rescored_by(question).select_related("session"))
+        attempts = [a for a in closed if a.status in FINISHED_STATUSES]
         for attempt in attempts:
             items = list(attempt.items.all())
             _score_items(
@@ -111,6 +122,7 @@ def question_correct_key(*, question: Question, answer: list, acting_user, reque
             )
             _total(attempt, items)
             attempt.save(update_fields=["score", "percent", "passed", "needs_grading"])
+        results_changed(attempts, acting_user=acting_user, request=request)
         audit_record(
             action="exam.key_corrected",
             actor=acting_user,

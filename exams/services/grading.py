@@ -5,13 +5,15 @@ from __future__ import annotations
 import datetime
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
+from django.utils.module_loading import import_string
 
 from audit.services import audit_record
 
 from ..messages import MSG_POINTS
-from ..models import Attempt, AttemptItem
+from ..models import FINISHED_STATUSES, Attempt, AttemptItem
 from ..scoring import score_answer
 from .practice import _is_mistake, _record_mistakes_many
 
@@ -22,9 +24,18 @@ def _finish(attempt: Attempt, *, status: str, at: datetime.datetime) -> Attempt:
     AttemptItem.objects.bulk_update(items, ["awarded"])
     attempt.status = status
     attempt.finished_at = at
+    attempt.paper = ""  # the prepared paper has served
     _total(attempt, items)
     attempt.save(
-        update_fields=["status", "finished_at", "score", "percent", "passed", "needs_grading"]
+        update_fields=[
+            "status",
+            "finished_at",
+            "score",
+            "percent",
+            "passed",
+            "needs_grading",
+            "paper",
+        ]
     )
     return attempt
 
@@ -57,7 +68,11 @@ def _total(attempt: Attempt, items: list[AttemptItem]) -> None:
     attempt.passed = None if pending else attempt.percent >= attempt.session.pass_mark
 
 
-def _finish_many(attempts: list[Attempt], *, status: str) -> None:
+def _score_many(attempts: list[Attempt]) -> None:
+    """Score closed attempts (status and finish time already set on the objects) from
+    exactly the answers stored, and write everything in a few statements: one SELECT of
+    the items, the points with one UPDATE ... FROM (VALUES ...) per few thousand items,
+    one bulk UPDATE of the attempts, the mistake book in three."""
     by_attempt: dict[int, list[AttemptItem]] = {a.pk: [] for a in attempts}
     for item in AttemptItem.objects.filter(attempt_id__in=list(by_attempt)).only(
         "attempt_id", "question_id", "type", "key", "answer", "points", "awarded"
@@ -69,18 +84,35 @@ def _finish_many(attempts: list[Attempt], *, status: str) -> None:
         before = [i.awarded for i in items]
         _score_items(items, partial_credit=attempt.session.partial_credit)
         changed.extend(i for i, old in zip(items, before, strict=True) if i.awarded != old)
-        attempt.status = status
-        attempt.finished_at = attempt.deadline
         _total(attempt, items)
+        attempt.paper = ""  # the prepared paper has served
     _write_awarded(changed)
     Attempt.objects.bulk_update(
         attempts,
-        ["status", "finished_at", "score", "max_score", "percent", "passed", "needs_grading"],
+        [
+            "status",
+            "finished_at",
+            "score",
+            "max_score",
+            "percent",
+            "passed",
+            "needs_grading",
+            "paper",
+        ],
         batch_size=1000,
     )
     _record_mistakes_many(
         [(a.staff_id, i) for a in attempts for i in by_attempt[a.pk] if _is_mistake(i)]
     )
+
+
+def results_changed(attempts: list[Attempt], *, acting_user, request) -> None:
+    """Tell the apps that copied results (certificates: the theory score of an
+    assessment) that these finished attempts were re-scored; called inside the
+    transaction. The engine knows nothing of them: they are listed in
+    settings.EXAM_RESULTS_CHANGED_HOOKS (dotted paths)."""
+    for path in getattr(settings, "EXAM_RESULTS_CHANGED_HOOKS", []) or []:
+        import_string(path)(attempts=attempts, acting_user=acting_user, request=request)
 
 
 def _write_awarded(items: list[AttemptItem], chunk: int = 5000) -> None:
@@ -126,6 +158,8 @@ def item_grade(
         )
         _total(attempt, list(attempt.items.all()))
         attempt.save(update_fields=["score", "percent", "passed", "needs_grading"])
+        if attempt.status in FINISHED_STATUSES:
+            results_changed([attempt], acting_user=acting_user, request=request)
         audit_record(
             action="exam.item_graded",
             actor=acting_user,

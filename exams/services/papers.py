@@ -3,6 +3,7 @@ starting is one UPDATE."""
 
 from __future__ import annotations
 
+import json
 import random
 import secrets
 from dataclasses import dataclass
@@ -144,25 +145,52 @@ def exam_session_prepare_papers(*, session: ExamSession, batch_size: int = 500) 
     made = 0
     for start in range(0, len(staff_ids), batch_size):
         chunk = staff_ids[start : start + batch_size]
+        # Drawn before anything is written: each attempt row is inserted with its paper
+        # ready to send (`render_paper`) and its maximum score, then the items; nothing
+        # is updated afterwards.
+        attempts = [
+            Attempt(session=session, staff_id=pk, number=1, seed=_new_seed()) for pk in chunk
+        ]
+        papers = [drawer.items_for(a) for a in attempts]
+        for attempt, items in zip(attempts, papers, strict=True):
+            attempt.paper = render_paper(items)
+            attempt.max_score = sum((i.points for i in items), Decimal(0))
         with transaction.atomic():
-            attempts = Attempt.objects.bulk_create(
-                [Attempt(session=session, staff_id=pk, number=1, seed=_new_seed()) for pk in chunk],
-                ignore_conflicts=False,
-            )
+            Attempt.objects.bulk_create(attempts)
             if not all(a.pk for a in attempts):  # backends without RETURNING ids
-                attempts = list(Attempt.objects.filter(session=session, staff_id__in=chunk))
-            items = [item for a in attempts for item in drawer.items_for(a)]
-            AttemptItem.objects.bulk_create(items, batch_size=2000)
-            _update_max_scores(attempts, items)
+                pks = dict(
+                    Attempt.objects.filter(session=session, staff_id__in=chunk).values_list(
+                        "staff_id", "pk"
+                    )
+                )
+                for attempt in attempts:
+                    attempt.pk = pks[attempt.staff_id]
+            for items in papers:
+                for item in items:
+                    item.attempt_id = item.attempt.pk
+            AttemptItem.objects.bulk_create([i for items in papers for i in items], batch_size=2000)
         made += len(chunk)
     ExamSession.objects.filter(pk=session.pk).update(papers_prepared_at=timezone.now())
     return made
 
 
-def _update_max_scores(attempts: list[Attempt], items: list[AttemptItem]) -> None:
-    totals: dict[int, Decimal] = {}
-    for item in items:
-        totals[item.attempt_id] = totals.get(item.attempt_id, Decimal(0)) + item.points
-    for attempt in attempts:
-        attempt.max_score = totals.get(attempt.pk, Decimal(0))
-    Attempt.objects.bulk_update(attempts, ["max_score"], batch_size=1000)
+def render_paper(items: list[AttemptItem]) -> str:
+    """The paper as the start returns it (JSON, no key, nothing answered), written when
+    the paper is drawn ahead so that a mass start sends it without reading the items
+    (`selectors.attempt_payload_json`)."""
+    return json.dumps(
+        [
+            {
+                "position": item.position,
+                "type": item.type,
+                "stem": item.stem,
+                "options": [{"key": o["key"], "text": o["text"]} for o in item.options],
+                "points": str(item.points),
+                "answer": None,
+                "seq": 0,
+            }
+            for item in items
+        ],
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )

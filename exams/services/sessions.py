@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from audit.services import audit_record
 
+from ..audience import forget_start_facts
 from ..messages import (
     MSG_CLOSE_NOT_EARLIER,
     MSG_CLOSED,
@@ -32,6 +33,7 @@ SESSION_FIELDS = (
     "opens_at",
     "closes_at",
     "duration_minutes",
+    "doors_open_minutes",
     "attempts_allowed",
     "counting",
     "pass_mark",
@@ -183,7 +185,7 @@ def exam_session_update(
             and set(staff_ids) != set(current.audience_staff.values_list("pk", flat=True))
         )
         paper_changed = rules is not None or fixed is not None
-        if current.opens_at <= now:
+        if current.doors_open_at <= now:
             if set(changed) - FIELDS_AFTER_OPENING or audience_changed or paper_changed:
                 raise ValidationError(MSG_LOCKED_AFTER_OPENING)
             if "closes_at" in changed and changed["closes_at"] < current.closes_at:
@@ -201,7 +203,7 @@ def exam_session_update(
         if extra_times is not None:
             _set_extra_times(current, extra_times)
         restale = paper_changed or audience_changed or bool(set(changed) & PAPER_FIELDS)
-        if current.published and current.opens_at > now and restale:
+        if current.published and current.doors_open_at > now and restale:
             shortages = blueprint_check(session=current)
             if shortages:
                 raise ValidationError([s.message() for s in shortages])
@@ -209,6 +211,7 @@ def exam_session_update(
             current.papers_prepared_at = None
             current.save(update_fields=["papers_prepared_at"])
             transaction.on_commit(partial(_enqueue_prepare_papers, current.pk))
+        transaction.on_commit(partial(forget_start_facts, current.public_id))
         audit_record(
             action="exam.session_updated",
             actor=acting_user,

@@ -18,10 +18,10 @@ from audit.services import audit_record
 from core.exceptions import Conflict
 from organisation.models import Staff
 
-from ..audience import staff_in_audience
+from ..audience import staff_in_audience, start_facts
 from ..messages import MSG_NO_ATTEMPTS_LEFT, MSG_NOT_IN_AUDIENCE, MSG_NOT_OPEN
-from ..models import FINISHED_STATUSES, Attempt, AttemptItem, AttemptStatus, ExamSession
-from .grading import _finish, _finish_many
+from ..models import CLOSED_STATUSES, Attempt, AttemptItem, AttemptStatus, ExamSession
+from .grading import _finish, _score_many
 from .papers import PaperDrawer, _new_seed
 from .practice import mistakes_from_attempt
 
@@ -29,8 +29,8 @@ from .practice import mistakes_from_attempt
 def attempt_deadline(
     *, session: ExamSession, staff: Staff, started_at: datetime.datetime
 ) -> datetime.datetime:
-    extra = session.extra_times.filter(staff=staff).values_list("minutes", flat=True).first()
-    end = started_at + datetime.timedelta(minutes=session.duration_minutes + (extra or 0))
+    extra = start_facts(session).extra_minutes.get(staff.pk, 0)
+    end = started_at + datetime.timedelta(minutes=session.duration_minutes + extra)
     return min(end, session.closes_at)
 
 
@@ -39,14 +39,15 @@ def attempt_start(*, session: ExamSession, staff: Staff, now=None) -> Attempt:
     another device gets the same attempt and the same deadline."""
     now = now or timezone.now()
     current = (
-        Attempt.objects.filter(session=session, staff=staff)
-        .exclude(status__in=FINISHED_STATUSES)
+        Attempt.objects.defer(None)  # with the paper prepared ahead
+        .filter(session=session, staff=staff)
+        .exclude(status__in=CLOSED_STATUSES)
         .order_by("-number")
         .first()
     )
     if current is not None and current.status == AttemptStatus.IN_PROGRESS:
         return current
-    if not (session.published and session.opens_at <= now < session.closes_at):
+    if not session.is_open_for_start(now):  # doors may open before `opens_at`
         raise Conflict(MSG_NOT_OPEN)
     if not staff_in_audience(session=session, staff=staff):
         raise Conflict(MSG_NOT_IN_AUDIENCE)
@@ -63,6 +64,7 @@ def attempt_start(*, session: ExamSession, staff: Staff, now=None) -> Attempt:
                 deadline,
             )
             current.session = session
+            current.fresh_start = True  # nothing answered yet: the prepared paper is it
         else:  # another tab started it a moment ago: use what it wrote
             current.refresh_from_db()
         # No audit entry for a start: the attempt row itself records who started when
@@ -102,19 +104,25 @@ class SaveResult:
 
 
 @cache
-def _save_sql() -> str:
+def _save_sql(lock: bool) -> str:
     item, attempt, staff = (
         AttemptItem._meta.db_table,
         Attempt._meta.db_table,
         Staff._meta.db_table,
     )
+    # The attempt row is share-locked while the answer is written: a hand-in or the
+    # finaliser (which lock it FOR UPDATE) waits for a save in flight, and a save that
+    # comes after them finds the attempt closed. Without the lock a save could land
+    # between the hand-in's reading of the answers and its commit: stored,
+    # acknowledged and never scored.
+    share = f" FOR SHARE OF {attempt}" if lock else ""
     return (
         f"UPDATE {item} SET answer = %s, seq = %s, answered_at = %s"  # noqa: S608 - fixed names
-        f" FROM {attempt}, {staff}"
-        f" WHERE {item}.attempt_id = {attempt}.id AND {attempt}.staff_id = {staff}.id"
-        f" AND {attempt}.public_id = %s AND {staff}.user_id = %s"
-        f" AND {attempt}.status = %s AND {attempt}.deadline > %s"
-        f" AND {item}.position = %s AND {item}.seq < %s"
+        f" FROM (SELECT {attempt}.id FROM {attempt}"
+        f" JOIN {staff} ON {staff}.id = {attempt}.staff_id"
+        f" WHERE {attempt}.public_id = %s AND {staff}.user_id = %s"
+        f" AND {attempt}.status = %s AND {attempt}.deadline > %s{share}) AS a"
+        f" WHERE {item}.attempt_id = a.id AND {item}.position = %s AND {item}.seq < %s"
     )
 
 
@@ -133,8 +141,10 @@ def _save_update(attempt_id, user_id, position, answer, seq, now) -> int:
         position,
         seq,
     ]
+    # SQLite has no row locks (it serialises writers); PostgreSQL takes the share lock.
+    sql = _save_sql(connection.features.has_select_for_update_of)
     with connection.cursor() as cursor:
-        cursor.execute(_save_sql(), params)
+        cursor.execute(sql, params)
         return cursor.rowcount
 
 
@@ -171,31 +181,41 @@ def attempt_record_leave(*, attempt_id, user_id: int) -> int:
 
 
 def attempt_submit(*, attempt: Attempt, now=None) -> Attempt:
-    """Hand in. Idempotent; after the deadline it closes at the deadline instead."""
-    now = now or timezone.now()
+    """Hand in: the attempt is closed at once (`handed_in`) and scored moments later by
+    the batched scorer (`attempts_score_handed_in`, run by the finaliser), so a hand-in
+    costs one lock, one UPDATE and its audit entry however long the paper. Idempotent;
+    after the deadline it closes at the deadline instead (and is scored now: rare).
+
+    The finish time is taken once the attempt is locked, so it is later than every
+    stored save: saves share-lock the attempt, the lock waits for those in flight, and
+    a save that comes after finds the attempt closed.
+    """
     with transaction.atomic():
         attempt = Attempt.objects.select_for_update().select_related("session").get(pk=attempt.pk)
-        if attempt.is_finished or attempt.status != AttemptStatus.IN_PROGRESS:
+        if attempt.status != AttemptStatus.IN_PROGRESS:
             return attempt
+        now = now or timezone.now()
         if attempt.deadline and now >= attempt.deadline:
             attempt = _finish(attempt, status=AttemptStatus.FINALISED, at=attempt.deadline)
             mistakes_from_attempt(attempt=attempt)
             return attempt
-        attempt = _finish(attempt, status=AttemptStatus.SUBMITTED, at=now)
-        mistakes_from_attempt(attempt=attempt)
-        audit_record(
-            action="exam.attempt_submitted", target=attempt, data={"score": str(attempt.score)}
-        )
+        attempt.status = AttemptStatus.HANDED_IN
+        attempt.finished_at = now
+        attempt.paper = ""  # the prepared paper has served
+        attempt.save(update_fields=["status", "finished_at", "paper"])
+        audit_record(action="exam.attempt_submitted", target=attempt, data={})
     return attempt
 
 
 def attempts_finalise_overdue(*, now=None, batch_size: int = 500) -> int:
     """Close every attempt whose deadline has passed, with everything saved so far; its
-    finish time is the deadline. Run by `manage.py finalise_attempts` (and a task).
+    finish time is the deadline. Then score every hand-in waiting for it
+    (`attempts_score_handed_in`). Run by `manage.py finalise_attempts` (and a task).
 
-    Works in batches: one locking SELECT, one SELECT of all their items, the awarded
-    points written with one UPDATE ... FROM (VALUES ...) per few thousand items, and one
-    bulk UPDATE of the attempts. Safe to run on several workers (SKIP LOCKED).
+    Works in batches: one locking SELECT, then `grading._score_many` (one SELECT of all
+    their items, the points in one UPDATE ... FROM (VALUES ...) per few thousand items,
+    one bulk UPDATE of the attempts). Safe to run on several workers (SKIP LOCKED).
+    Returns the number of attempts closed at their deadline.
     """
     now = now or timezone.now()
     done = 0
@@ -207,11 +227,62 @@ def attempts_finalise_overdue(*, now=None, batch_size: int = 500) -> int:
                 .filter(status=AttemptStatus.IN_PROGRESS, deadline__lte=now)
                 .order_by("deadline")[:batch_size]
             )
+            for attempt in batch:
+                attempt.status = AttemptStatus.FINALISED
+                attempt.finished_at = attempt.deadline
             if batch:
-                _finish_many(batch, status=AttemptStatus.FINALISED)
+                _score_many(batch)
+        done += len(batch)
+        if len(batch) < batch_size:
+            break
+    attempts_score_handed_in(batch_size=batch_size)
+    return done
+
+
+def attempts_score_handed_in(*, batch_size: int = 500) -> int:
+    """Score the attempts handed in and waiting (`handed_in`): points per item and in
+    total, points per knowledge point, the mistake book; they become `submitted`.
+    Batched like the finaliser, safe on several workers (SKIP LOCKED). Returns how many
+    were scored."""
+    done = 0
+    while True:
+        with transaction.atomic():
+            batch = list(
+                Attempt.objects.select_for_update(skip_locked=True, of=("self",))
+                .select_related("session")
+                .filter(status=AttemptStatus.HANDED_IN)
+                .order_by("finished_at")[:batch_size]
+            )
+            for attempt in batch:
+                attempt.status = AttemptStatus.SUBMITTED
+            if batch:
+                _score_many(batch)
         done += len(batch)
         if len(batch) < batch_size:
             return done
+
+
+def attempt_score_if_waiting(*, attempt: Attempt, grace_seconds: float, now=None) -> Attempt:
+    """Score this one handed-in attempt now if the batched scorer has not done so within
+    `grace_seconds` of the hand-in (on an ordinary day no finaliser runs; the result
+    page and the API call this)."""
+    now = now or timezone.now()
+    if attempt.status != AttemptStatus.HANDED_IN or (
+        attempt.finished_at and (now - attempt.finished_at).total_seconds() < grace_seconds
+    ):
+        return attempt
+    with transaction.atomic():
+        locked = list(
+            Attempt.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("session", "staff")
+            .filter(pk=attempt.pk, status=AttemptStatus.HANDED_IN)
+        )
+        for each in locked:
+            each.status = AttemptStatus.SUBMITTED
+        if locked:
+            _score_many(locked)
+            return locked[0]
+    return Attempt.objects.select_related("session", "staff").get(pk=attempt.pk)
 
 
 def attempt_finalise_if_overdue(*, attempt: Attempt, now=None) -> Attempt:

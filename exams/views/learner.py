@@ -1,5 +1,6 @@
 """Learner pages: open exams, taking an exam, results, practice and the mistake book."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -10,6 +11,8 @@ from django.views.decorators.http import require_POST
 from .. import selectors, services
 from ..access import get_own_attempt, get_session_for_learner, require_learner
 from ..models import KnowledgePoint, PracticeSet, Question, QuestionType
+
+SCORING_REFRESH_SECONDS = 3
 
 
 @login_required
@@ -48,6 +51,9 @@ def session_start(request, public_id):
 def attempt_page(request, public_id):
     attempt = get_own_attempt(request.user, public_id)
     attempt = services.attempt_finalise_if_overdue(attempt=attempt)
+    attempt = services.attempt_score_if_waiting(
+        attempt=attempt, grace_seconds=settings.EXAM_SCORING_GRACE_SECONDS
+    )
     if not attempt.is_finished:
         items = list(
             attempt.items.only("position", "type", "stem", "options", "answer", "seq", "points")
@@ -80,7 +86,7 @@ def attempt_page(request, public_id):
     score_visible = selectors.learner_may_see_score(attempt)
     answers_visible = selectors.learner_may_see_answers(attempt)
     items = list(attempt.items.all()) if score_visible or answers_visible else []
-    return render(
+    response = render(
         request,
         "exams/result.html",
         {
@@ -91,6 +97,11 @@ def attempt_page(request, public_id):
             "points": selectors.knowledge_point_scores(items).values() if score_visible else [],
         },
     )
+    if attempt.is_scoring:
+        # 正在评分: the batched scorer follows within seconds; the page looks again.
+        response["Refresh"] = str(SCORING_REFRESH_SECONDS)
+        response["Cache-Control"] = "no-store"
+    return response
 
 
 @login_required

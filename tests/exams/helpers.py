@@ -85,3 +85,13 @@ def open_session(
     if fields:
         session.save()
     return session
+
+
+def hand_in_and_score(attempt):
+    """Hand in, then run the batched scorer as `finalise_attempts` does on exam day."""
+    from exams.models import Attempt
+    from exams.services import attempt_submit, attempts_score_handed_in
+
+    attempt_submit(attempt=attempt)
+    attempts_score_handed_in()
+    return Attempt.objects.select_related("session").get(pk=attempt.pk)

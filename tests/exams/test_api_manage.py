@@ -7,11 +7,11 @@ import pytest
 
 from audit.models import AuditEntry
 from exams.models import Attempt, AttemptItem
-from exams.services import attempt_save, attempt_start, attempt_submit
+from exams.services import attempt_save, attempt_start
 from organisation.models import Role
 
 from ..factories import StaffFactory, UserFactory, make_user_with_role
-from .helpers import make_bank, open_session
+from .helpers import hand_in_and_score, make_bank, open_session
 
 
 @pytest.fixture
@@ -46,7 +46,7 @@ def graded_session(city):
         answer=["B"],
         seq=2,
     )
-    attempt = attempt_submit(attempt=attempt)
+    attempt = hand_in_and_score(attempt)
     return session, attempt, short
 
 

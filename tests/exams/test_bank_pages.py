@@ -10,11 +10,11 @@ from openpyxl import load_workbook
 
 from audit.models import AuditEntry
 from exams.models import Attempt, AttemptItem, KnowledgePoint, Question
-from exams.services import attempt_save, attempt_start, attempt_submit
+from exams.services import attempt_save, attempt_start
 from organisation.models import Role
 
 from ..factories import StaffFactory, UserFactory, make_user_with_role
-from .helpers import make_bank, open_session
+from .helpers import hand_in_and_score, make_bank, open_session
 from .test_bank_io import GOOD, q, xlsx
 
 BANK = "/exams/bank/"
@@ -163,7 +163,7 @@ def asked(city, bank):
     attempt = attempt_start(session=session, staff=staff)
     item = attempt.items.get()
     attempt_save(attempt_id=attempt.public_id, user_id=user.pk, position=1, answer="B", seq=1)
-    attempt = attempt_submit(attempt=attempt)
+    attempt = hand_in_and_score(attempt)
     assert attempt.percent == 100
     return item.question, attempt
 

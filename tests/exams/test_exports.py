@@ -9,10 +9,10 @@ from openpyxl import load_workbook
 
 from audit.models import AuditEntry
 from exams.selectors import session_analysis, session_results
-from exams.services import attempt_save, attempt_start, attempt_submit
+from exams.services import attempt_save, attempt_start
 
 from ..factories import StaffFactory, UserFactory
-from .helpers import make_bank, open_session
+from .helpers import hand_in_and_score, make_bank, open_session
 
 
 @pytest.fixture
@@ -40,7 +40,7 @@ def finished(city):
                 answer=item.key,
                 seq=seq,
             )
-        people.append((staff, attempt_submit(attempt=attempt)))
+        people.append((staff, hand_in_and_score(attempt)))
     return session, people
 
 

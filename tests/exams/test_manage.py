@@ -4,10 +4,10 @@ import pytest
 
 from audit.models import AuditEntry
 from exams.models import AttemptItem, Question
-from exams.services import attempt_save, attempt_start, attempt_submit
+from exams.services import attempt_save, attempt_start
 
 from ..factories import StaffFactory, UserFactory
-from .helpers import make_bank, open_session
+from .helpers import hand_in_and_score, make_bank, open_session
 
 
 @pytest.fixture
@@ -32,7 +32,7 @@ def graded_session(city):
         answer="先核验身份，再一次性告知材料。",
         seq=1,
     )
-    attempt_submit(attempt=attempt)
+    hand_in_and_score(attempt)
     return session, attempt, short
 
 
@@ -113,7 +113,7 @@ def test_item_statistics_on_a_hand_computed_example(city):
                 answer=["B"] if right[item.question_id] else ["A"],
                 seq=1,
             )
-        attempt_submit(attempt=attempt)
+        hand_in_and_score(attempt)
     analysis = session_analysis(session=session)
     facilities = sorted(i.facility for i in analysis.items)
     assert facilities == [0.5, 0.75]

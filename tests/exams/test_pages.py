@@ -7,10 +7,10 @@ import pytest
 from django.utils import timezone
 
 from exams.models import Attempt, MistakeEntry, Question, Visibility
-from exams.services import attempt_save, attempt_start, attempt_submit
+from exams.services import attempt_save, attempt_start
 
 from ..factories import StaffFactory, UserFactory
-from .helpers import make_bank, open_session
+from .helpers import hand_in_and_score, make_bank, open_session
 
 
 @pytest.fixture
@@ -51,7 +51,7 @@ def test_results_follow_the_review_policy(
         city.county_a, departments=[city.county_a], show_score=show_score, show_answers=show_answers
     )
     attempt = attempt_start(session=session, staff=staff)
-    attempt_submit(attempt=attempt)
+    hand_in_and_score(attempt)
     client.force_login(user)
     page = client.get(f"/exams/attempts/{attempt.public_id}/")
     assert ("成绩（百分制）" in page.text) == score_shown

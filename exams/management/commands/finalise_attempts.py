@@ -1,7 +1,8 @@
-"""Close attempts whose deadline has passed (finish time = deadline).
+"""Close attempts whose deadline has passed (finish time = deadline), and score the
+attempts handed in (a hand-in only closes the attempt; scoring runs here, in batches).
 
     manage.py finalise_attempts             # once
-    manage.py finalise_attempts --loop 15   # every 15 s until stopped (exam day)
+    manage.py finalise_attempts --loop 5    # every 5 s until stopped (exam day)
 
 Several processes may run it at once: attempts are locked with SKIP LOCKED. In a loop,
 a lost database connection (PostgreSQL restarting, a fail-over) is not fatal: the pass
