@@ -82,6 +82,12 @@ def test_exam_survives_going_offline_and_a_reload_on_a_phone(
     page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name="交卷").click()
     expect(page.locator("h1")).to_contain_text(session.title)
+    # The hand-in closed the attempt; the scoring follows (正在评分). No finaliser runs
+    # here: the page looks again every few seconds and, after the grace period, scores
+    # the attempt itself.
+    expect(page.locator("main")).to_contain_text("正在评分")
+    screenshot(page, "42-exam-result-scoring")
+    expect(page.locator("main")).not_to_contain_text("正在评分", timeout=20000)
     attempt.refresh_from_db()
     assert attempt.status == AttemptStatus.SUBMITTED
     screenshot(page, "42-exam-result")

@@ -179,9 +179,9 @@ def test_learner_downloads_and_opens_the_certificate(page, live_server, city, si
 
 
 def test_learner_sees_results_and_mistakes(page, live_server, city, sign_in, screenshot):
-    from exams.services import attempt_save, attempt_start, attempt_submit
+    from exams.services import attempt_save, attempt_start
 
-    from ..exams.helpers import make_bank, open_session
+    from ..exams.helpers import hand_in_and_score, make_bank, open_session
     from ..factories import UserFactory
 
     user = UserFactory(username="LEARN-R")
@@ -192,7 +192,7 @@ def test_learner_sees_results_and_mistakes(page, live_server, city, sign_in, scr
     session = open_session(city.county_a, departments=[city.county_a], show_answers="after_submit")
     attempt = attempt_start(session=session, staff=staff)
     attempt_save(attempt_id=attempt.public_id, user_id=user.pk, position=1, answer=["Z"], seq=1)
-    attempt_submit(attempt=attempt)  # the wrong answer goes into the mistake book
+    hand_in_and_score(attempt)  # the wrong answer goes into the mistake book
     sign_in(page, "LEARN-R", PASSWORD)
     page.goto(f"{live_server.url}/exams/")
     page.get_by_role("link", name=session.title).click()
@@ -206,9 +206,9 @@ def test_learner_sees_results_and_mistakes(page, live_server, city, sign_in, scr
 
 def test_coordinator_grades_open_answers(page, live_server, city, sign_in, screenshot, axe_check):
     from exams.models import AttemptItem
-    from exams.services import attempt_save, attempt_start, attempt_submit
+    from exams.services import attempt_save, attempt_start
 
-    from ..exams.helpers import make_bank, open_session
+    from ..exams.helpers import hand_in_and_score, make_bank, open_session
     from ..factories import UserFactory
 
     points = make_bank(per_type=1)
@@ -229,7 +229,7 @@ def test_coordinator_grades_open_answers(page, live_server, city, sign_in, scree
         staff = StaffFactory(department=city.township_a1, user=user)
         attempt = attempt_start(session=session, staff=staff)
         attempt_save(attempt_id=attempt.public_id, user_id=user.pk, position=1, answer=text, seq=1)
-        attempt_submit(attempt=attempt)
+        hand_in_and_score(attempt)
     _user(Role.COORDINATOR, city.county_a, "COORD-G")
     sign_in(page, "COORD-G", PASSWORD)
     page.goto(f"{live_server.url}/exams/manage/")
