@@ -75,6 +75,12 @@ class Question(models.Model):
     answer = models.JSONField(_("answer"), default=list, blank=True)
     rubric = models.JSONField(_("rubric"), default=list, blank=True)
     explanation = models.TextField(_("explanation"), blank=True)
+    # Short answers and scenario tasks: what a good answer says, shown to graders (a
+    # rubric is optional).
+    reference_answer = models.TextField(_("reference answer"), blank=True)
+    # The question's own points (the 分值 column of an imported bank); empty: the paper
+    # (blueprint rule or fixed paper) decides.
+    points = models.DecimalField(_("points"), max_digits=5, decimal_places=1, null=True, blank=True)
     knowledge_point = models.ForeignKey(
         KnowledgePoint,
         verbose_name=_("knowledge point"),

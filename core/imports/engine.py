@@ -26,6 +26,7 @@ from typing import Any, ClassVar
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 
 from core.text import clean_text
 
@@ -33,6 +34,12 @@ from .files import read_upload
 from .report import ImportReport, RowErrors
 from .table import Column, Table, read_table, refusal
 from .workbook import error_workbook
+
+# Row messages every definition uses (codes are stable; tests and the API use them).
+CODE_REQUIRED = "required"
+CODE_TOO_LONG = "too_long"
+MSG_REQUIRED = _("%(field)s is required.")
+MSG_TOO_LONG = _("%(field)s is too long (at most %(limit)s characters).")
 
 
 class RowDefinition:
