@@ -378,6 +378,7 @@ class AttemptItem(models.Model):
     options = models.JSONField(default=list)  # [{"key": "A", "text": ...}] in shown order
     key = models.JSONField(default=list)
     rubric = models.JSONField(default=list)
+    reference_answer = models.TextField(blank=True)  # shown to graders
     explanation = models.TextField(blank=True)
     points = models.DecimalField(max_digits=5, decimal_places=1)
     knowledge_point_id = models.IntegerField(null=True)
