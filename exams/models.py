@@ -149,7 +149,7 @@ class QuestionVersion(models.Model):
 
 
 class BankSettings(models.Model):
-    """The city's question-bank rules (one row, pk=1)."""
+    """The city's question-bank rules (one row; without it, the defaults)."""
 
     review_required = models.BooleanField(
         _("new questions need review"),

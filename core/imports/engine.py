@@ -166,11 +166,11 @@ def check(definition: RowDefinition, table: Table, report: ImportReport) -> Any:
 
 
 def may_write(definition: RowDefinition, plan: Any, report: ImportReport, skip_invalid: bool):
-    """Whether a commit writes: no refusal, something to write, and no errors unless
-    the valid rows alone were asked for."""
-    if report.refused is not None or not definition.valid_rows(plan):
+    """Whether a commit writes: no refusal, and no errors - unless the valid rows alone
+    were asked for and there are some."""
+    if report.refused is not None:
         return False
-    return report.ok or skip_invalid
+    return report.ok or (skip_invalid and definition.valid_rows(plan) > 0)
 
 
 def commit(

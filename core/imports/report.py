@@ -67,7 +67,11 @@ class RowErrors:
         self.errors: list[dict] = []
         self.bad_rows: set[int] = set()
 
-    def add(self, row: int, field_name: str, code: str, params: dict | None = None) -> dict:
+    def add(
+        self, row: int, field_name: str, code: str, params: dict | None = None, message=None
+    ) -> dict:
+        """Record an error. `message` (translatable, with `params`) is the fallback text
+        when the definition has no message for the code."""
         columns = self.table.columns
         column = columns.get(field_name)
         if column is None and self.fallback_field:
@@ -86,7 +90,12 @@ class RowErrors:
                 for k, v in (params or {}).items()
             },
         }
-        error["message"] = self.render(error)
+        if message is not None:
+            try:
+                error["message"] = str(message % params) if params else str(message)
+            except (KeyError, TypeError, ValueError):
+                error["message"] = str(message)
+        error["message"] = self.render(error) or error.get("message", "")
         self.errors.append(error)
         self.bad_rows.add(row)
         return error

@@ -5,7 +5,7 @@ content, who, when, a note); the first edit of a question without history record
 its content before the edit as the version it had. Attempts keep the frozen copy of
 what they were asked (`AttemptItem`), so a new version never changes a past paper.
 `question_history` lists the versions with what changed against the previous one;
-`question_restore` makes an earlier version's content current again (as a new
+`bank.question_restore` makes an earlier version's content current again (as a new
 version, through the same rules as an edit: the key of a question that has been asked
 changes only through a key correction).
 
@@ -21,13 +21,13 @@ import difflib
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 
 from audit.services import audit_record
 from organisation.access import is_administrator
 
-from .access import can_edit_bank
-from .models import BankSettings, Question, QuestionStatus, QuestionVersion
+from ..access import can_edit_bank
+from ..messages import MSG_NOT_DRAFT, MSG_REVIEW_SELF
+from ..models import BankSettings, KnowledgePoint, Question, QuestionStatus, QuestionVersion
 
 # The fields a version holds, in the order a diff lists them.
 VERSIONED_FIELDS = (
@@ -44,17 +44,9 @@ VERSIONED_FIELDS = (
 )
 _TEXT_FIELDS = ("stem", "reference_answer", "explanation")
 
-MSG_REVIEW_SELF = _(
-    "A question goes live after review by another coordinator or an administrator; "
-    "you wrote this one."
-)
-MSG_NOT_DRAFT = _("Only a draft question can be approved.")
-MSG_NO_VERSION = _("This version does not exist.")
-MSG_RESTORED = _("Restored from version %(number)s")
-
 
 def review_required() -> bool:
-    settings_row = BankSettings.objects.filter(pk=1).first()
+    settings_row = BankSettings.objects.order_by("pk").first()
     return True if settings_row is None else settings_row.review_required
 
 
@@ -78,14 +70,20 @@ def question_content(question: Question) -> dict:
     return content
 
 
-def version_first(*, question: Question, acting_user=None, note: str = "") -> QuestionVersion:
-    """Record the question's current content as its current version (at creation)."""
-    return QuestionVersion.objects.create(
-        question=question,
-        number=question.version,
-        content=question_content(question),
-        created_by=acting_user,
-        note=note[:200],
+def versions_first(*, questions: list[Question], acting_user=None, note: str = "") -> None:
+    """Record new questions' content as their first version (at creation or import)."""
+    QuestionVersion.objects.bulk_create(
+        [
+            QuestionVersion(
+                question=question,
+                number=question.version,
+                content=question_content(question),
+                created_by=acting_user,
+                note=str(note)[:200],
+            )
+            for question in questions
+        ],
+        batch_size=1000,
     )
 
 
@@ -115,8 +113,6 @@ def _shown(name: str, value) -> str:
     if value in (None, "", []):
         return ""
     if name == "knowledge_point":
-        from .models import KnowledgePoint
-
         point = KnowledgePoint.objects.filter(pk=value).first()
         return point.name if point else ""
     if name in ("options", "answer"):
@@ -181,28 +177,6 @@ def question_history(*, question: Question) -> list[dict]:
         previous = version.content
     history.reverse()
     return history
-
-
-def question_restore(*, question: Question, number: int, acting_user, request=None) -> Question:
-    """Make version `number`'s content current again (a new version)."""
-    from . import services
-
-    version = QuestionVersion.objects.filter(question=question, number=number).first()
-    if version is None:
-        raise ValidationError(MSG_NO_VERSION, code="no_version")
-    fields = {}
-    for name, value in version.content.items():
-        if name == "knowledge_point":
-            fields["knowledge_point_id"] = value
-        else:
-            fields[name] = value
-    return services.question_update(
-        question=question,
-        acting_user=acting_user,
-        request=request,
-        note=str(MSG_RESTORED % {"number": number}),
-        **fields,
-    )
 
 
 def question_approve(*, question: Question, acting_user, request=None) -> Question:

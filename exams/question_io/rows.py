@@ -49,7 +49,24 @@ from core import imports
 from core.exports import FORMULA_PREFIXES
 from core.text import clean_text
 
-from .models import KnowledgePoint, Question, QuestionStatus, QuestionType
+from ..messages import (
+    MSG_ANSWER_EMPTY_OPTION,
+    MSG_ANSWER_LETTERS,
+    MSG_DIFFICULTY,
+    MSG_DUPLICATE_BANK,
+    MSG_DUPLICATE_FILE,
+    MSG_MULTIPLE_TWO,
+    MSG_OPTIONS_FEW,
+    MSG_OPTIONS_GAP,
+    MSG_POINT_CONFLICT,
+    MSG_QUESTION_POINTS,
+    MSG_RUBRIC,
+    MSG_SINGLE_ONE,
+    MSG_STATUS,
+    MSG_TRUE_FALSE,
+    MSG_TYPE_UNKNOWN,
+)
+from ..models import KnowledgePoint, Question, QuestionStatus, QuestionType
 
 # --- fields and headings -------------------------------------------------------------------
 
@@ -162,30 +179,7 @@ MAX_REFERENCE = 5000
 MAX_POINT_NAME = 100
 MAX_POINTS = Decimal("999.9")
 
-# --- messages (English msgids; the codes are stable for tests and the API) --------------
-
-MSG_TYPE_UNKNOWN = _(
-    "“%(value)s” is not a question type. Use 单选, 多选, 判断, 填空, 简答 or 情景."
-)
-MSG_OPTIONS_GAP = _("Options must be filled from A onwards without gaps.")
-MSG_OPTIONS_FEW = _("A choice question needs at least two options.")
-MSG_ANSWER_LETTERS = _("The answer “%(value)s” must be option letters such as A or ABD.")
-MSG_ANSWER_EMPTY_OPTION = _("The answer names option %(letter)s, which is empty.")
-MSG_SINGLE_ONE = _("A single-choice question has exactly one answer, not “%(value)s”.")
-MSG_MULTIPLE_TWO = _("A multiple-choice question has at least two answers, not “%(value)s”.")
-MSG_TRUE_FALSE = _("Write 对 or 错 (true or false), not “%(value)s”.")
-MSG_RUBRIC = _(
-    "Write each scoring point with its points in brackets, separated by semicolons: "
-    "要点1(5分);要点2(5分). “%(value)s” has no points."
-)
-MSG_DIFFICULTY = _("Difficulty is a whole number from 1 to 5, not “%(value)s”.")
-MSG_POINTS = _("Points are a number from 0.1 to 999.9 with at most one decimal, not “%(value)s”.")
-MSG_STATUS = _("Status is 草稿, 启用 or 停用, not “%(value)s”.")
-MSG_POINT_CONFLICT = _(
-    "The knowledge point “%(name)s” already exists under “%(parent)s”; write its full path."
-)
-MSG_DUPLICATE_BANK = _("The same question (type and text) is already in the bank; skipped.")
-MSG_DUPLICATE_FILE = _("The same question (type and text) is on row %(row)s; skipped.")
+# --- row error codes (stable; tests and the API use them) ----------------------------
 
 CODE_REQUIRED = imports.CODE_REQUIRED
 CODE_TOO_LONG = imports.CODE_TOO_LONG
@@ -218,7 +212,7 @@ ROW_MESSAGES = {
     CODE_TRUE_FALSE: MSG_TRUE_FALSE,
     CODE_RUBRIC: MSG_RUBRIC,
     CODE_DIFFICULTY: MSG_DIFFICULTY,
-    CODE_POINTS: MSG_POINTS,
+    CODE_POINTS: MSG_QUESTION_POINTS,
     CODE_STATUS: MSG_STATUS,
     CODE_POINT_CONFLICT: MSG_POINT_CONFLICT,
     CODE_DUPLICATE_BANK: MSG_DUPLICATE_BANK,
@@ -369,7 +363,7 @@ def parse_points(value: object) -> tuple[Decimal | None, bool]:
 
 
 def check_content(
-    *, qtype: str | None, options: list[str], answer, rubric=None
+    *, qtype: str | None, options: list[str], answer, rubric=None, reference_answer=None
 ) -> tuple[dict, list[tuple[str, str, dict]]]:
     """The options, key, rubric and reference answer of a question from what was
     written (an import row or the edit form: `options` without trailing blanks;
@@ -419,11 +413,17 @@ def check_content(
             problems.append(required)
     elif qtype in (QuestionType.SHORT_ANSWER, QuestionType.SCENARIO):
         if rubric is not None:
-            # The edit form: the rubric has its own field and must be well formed.
+            # The edit form: the rubric and the reference answer have their own fields;
+            # a rubric must be well formed; a scenario task needs one or the other.
             values["rubric"], bad_item = parse_rubric(rubric)
+            values["reference_answer"] = cell_multiline(reference_answer or "")
             if bad_item is not None:
                 problems.append(("rubric", CODE_RUBRIC, {"value": bad_item[:50]}))
-            elif qtype == QuestionType.SCENARIO and not values["rubric"]:
+            elif (
+                qtype == QuestionType.SCENARIO
+                and not values["rubric"]
+                and not values["reference_answer"]
+            ):
                 problems.append(("rubric", CODE_REQUIRED, {"field": "rubric"}))
         else:
             items, bad_item = parse_rubric(answer)
@@ -675,6 +675,7 @@ class QuestionRows(imports.RowDefinition):
                     difficulty=row.difficulty,
                     points=row.points,
                     status=row.status,
+                    created_by=self.acting_user,
                 )
                 for row in plan
             ],
