@@ -384,8 +384,14 @@ def practical_import(request):
         action = request.POST.get("apply", "0")
         upload = form.cleaned_data["file"]
         if action == "rejected":
-            content = services.practical_scores_rejected_xlsx(
-                data=imports.read_upload(upload), acting_user=request.user
+            try:
+                data = imports.read_upload(upload)
+            except ValidationError:
+                data = b""  # refused: the check below says why
+            content = (
+                services.practical_scores_rejected_xlsx(data=data, acting_user=request.user)
+                if data
+                else b""
             )
             if content:
                 response = HttpResponse(content, content_type=XLSX_CONTENT_TYPE)
