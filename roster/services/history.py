@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from audit.services import audit_record
 from core import imports
+from core.imports import read_upload  # re-exported by roster.services
 from organisation.access import WRITE_ROLES
 from organisation.models import Department, RoleAssignment
 
@@ -35,11 +36,6 @@ logger = logging.getLogger("roster.services")
 
 
 # --- preview ----------------------------------------------------------------------------
-
-
-def read_upload(file) -> bytes:
-    """The upload's bytes, refused over the size limit (the engine's check)."""
-    return imports.read_upload(file)
 
 
 def _check_allowed(acting_user) -> None:

@@ -79,3 +79,15 @@ def test_a_float_staff_number_is_read_as_written(city, levels, coordinator_a):
         xlsx([["工号", "姓名", "等级", "实操成绩"], [1001.0, "张三", 5, 70]]), coordinator_a
     )
     assert report.committed, report.errors
+
+
+def test_a_roster_headed_staff_no_is_read(city, coordinator_a):
+    from tests.roster.files import person
+
+    from .test_engine import csv_data
+
+    header = ["Name", "ID No.", "Staff No.", "Unit", "Post", "Window staff", "Mobile", "Hire date"]
+    data = csv_data([["2026 roster"], header, person("A1")], "gbk")
+    report = roster(data, coordinator_a)
+    assert report.refused is None and report.ok, report.errors
+    assert report.header_row == 2 and report.counts["new"] == 1
