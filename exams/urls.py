@@ -36,11 +36,7 @@ bank_patterns = (
         path("new/", bank.question_new, name="new"),
         path("<uuid:public_id>/", bank.question_edit, name="edit"),
         path("<uuid:public_id>/history/", bank.question_history, name="history"),
-        path(
-            "<uuid:public_id>/history/<int:number>/restore/",
-            bank.question_restore,
-            name="restore",
-        ),
+        path("<uuid:public_id>/restore/", bank.question_restore, name="restore"),
         path("<uuid:public_id>/approve/", bank.question_approve, name="approve"),
         path("import/", bank.import_upload, name="import"),
         path("import/confirm/", bank.import_confirm, name="import_confirm"),

@@ -294,9 +294,14 @@ def question_history(request, public_id):
 
 @login_required
 @require_POST
-def question_restore(request, public_id, number):
+def question_restore(request, public_id):
+    """Restore the version whose number is posted (a version of this question only)."""
     require_bank_editor(request.user)
     question = get_question_for(request.user, public_id)
+    try:
+        number = int(request.POST.get("number", ""))
+    except ValueError:
+        raise Http404 from None
     try:
         services.question_restore(
             question=question, number=number, acting_user=request.user, request=request

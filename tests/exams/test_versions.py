@@ -125,7 +125,7 @@ def test_an_attempt_keeps_the_wording_it_saw_and_the_history_page_restores(
     assert item.stem != "改过的题干" and question.version == 2
     page = client.get(f"{BANK}{question.public_id}/history/")
     assert page.status_code == 200 and "<ins>" in page.content.decode()
-    response = client.post(f"{BANK}{question.public_id}/history/1/restore/")
+    response = client.post(f"{BANK}{question.public_id}/restore/", {"number": "1"})
     assert response.status_code == 302
     question.refresh_from_db()
     assert question.stem == item.stem and question.version == 3
