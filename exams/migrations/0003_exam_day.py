@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('exams', '0001_initial'),
+        ('exams', '0002_question_bank_versions_review'),
     ]
 
     operations = [
