@@ -8,17 +8,15 @@ from django.db import connection, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
+from core.clientip import client_ip
+
 from .models import AuditEntry
+
+__all__ = ["GENESIS_HASH", "audit_record", "client_ip"]
 
 GENESIS_HASH = "0" * 64
 # Any constant works; it names the advisory lock that serialises chain appends.
 _PG_LOCK_KEY = 0x4155444954
-
-
-def client_ip(request: HttpRequest | None) -> str | None:
-    if request is None:
-        return None
-    return request.META.get("REMOTE_ADDR") or None
 
 
 def audit_record(

@@ -33,6 +33,13 @@ DEBUG = env_bool("DJANGO_DEBUG", False)
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 
+# Number of reverse proxies in front of the application that append the client's
+# address to X-Forwarded-For (0: none, the header is ignored). This one setting drives
+# every notion of "the client's address": allauth's sign-in limits, DRF's throttles,
+# the project's own limits and the audit log (see core/clientip.py).
+TRUSTED_PROXY_COUNT = int(env("TRUSTED_PROXY_COUNT", "0") or 0)
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
+
 # Keys protecting national ID numbers. Production requires both to be set; locally
 # they are derived from SECRET_KEY so that a fresh checkout works.
 ID_NUMBER_ENCRYPTION_KEYS = env_list("ID_NUMBER_ENCRYPTION_KEYS")
@@ -144,6 +151,7 @@ AUTH_PASSWORD_VALIDATORS = [
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "accounts.validators.NotCurrentOrDemoPasswordValidator"},
 ]
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "home"
@@ -160,9 +168,17 @@ ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED = False
 ACCOUNT_RATE_LIMITS = {
     "login": "30/m/ip",
-    "login_failed": "10/m/ip,5/5m/key",
+    # Failed sign-ins are counted per person by accounts/lockout.py (page, admin and
+    # API alike), with SIGNIN_LIMITS below, instead of allauth's per-login counter.
+    "login_failed": "",
     "reset_password": "20/m/ip,5/m/key",
     "change_password": "5/m/user",
+}
+# "failures/seconds"; see accounts/lockout.py for what each one counts.
+SIGNIN_LIMITS = {
+    "client": env("SIGNIN_LIMIT_CLIENT", "5/300"),
+    "person": env("SIGNIN_LIMIT_PERSON", "30/3600"),
+    "address": env("SIGNIN_LIMIT_ADDRESS", "30/60"),
 }
 ACCOUNT_USER_DISPLAY = "accounts.utils.user_display"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
@@ -246,9 +262,10 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "core.api.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        "core.throttling.AnonRateThrottle",
+        "core.throttling.UserRateThrottle",
     ],
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
     "DEFAULT_THROTTLE_RATES": {
         "anon": env("API_ANON_RATE", "120/min"),
         "user": env("API_USER_RATE", "1200/min"),
