@@ -44,6 +44,8 @@ ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
 # they are derived from SECRET_KEY so that a fresh checkout works.
 ID_NUMBER_ENCRYPTION_KEYS = env_list("ID_NUMBER_ENCRYPTION_KEYS")
 ID_NUMBER_HASH_KEY = env("ID_NUMBER_HASH_KEY", "")
+# Key of the audit log's hash chain (HMAC); production requires it.
+AUDIT_HMAC_KEY = env("AUDIT_HMAC_KEY", "")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -122,6 +124,11 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if env("AUDIT_CHECKPOINT_DATABASE_URL"):
+    # The same database, signed in as the role that alone may insert audit
+    # checkpoints (docs/security.md); used only by `manage.py audit_checkpoint`.
+    DATABASES["audit_checkpoint"] = dj_database_url.parse(env("AUDIT_CHECKPOINT_DATABASE_URL"))
+    DATABASES["audit_checkpoint"]["TEST"] = {"MIRROR": "default"}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the task worker and the web server use the file together.
     DATABASES["default"]["OPTIONS"] = {
