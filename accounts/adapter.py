@@ -2,6 +2,7 @@ from allauth.account.adapter import DefaultAccountAdapter
 
 from audit.services import audit_record
 from core.clientip import client_ip
+from core.mail import mail_enqueue
 
 from .lockout import (
     SigninLocked,
@@ -37,6 +38,17 @@ class AccountAdapter(DefaultAccountAdapter):
         if user is not None and self._signin_attempt is not None:
             signin_attempt_succeeded(self._signin_attempt)
         return user
+
+    def send_mail(self, template_prefix, email, context) -> None:
+        """As allauth's, but the message leaves in the background with retries, so
+        the page answers the same whether the mail server is reachable or not."""
+        from allauth.core import context as allauth_context
+        from django.contrib.sites.shortcuts import get_current_site
+
+        request = allauth_context.request
+        ctx = {"request": request, "email": email, "current_site": get_current_site(request)}
+        ctx.update(context)
+        mail_enqueue(self.render_mail(template_prefix, email, ctx))
 
     def post_login(self, request, user, **kwargs):
         response = super().post_login(request, user, **kwargs)

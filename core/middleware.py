@@ -48,13 +48,19 @@ def request_max_bytes() -> int:
     return settings.UPLOAD_MAX_BYTES + 1024 * 1024
 
 
+# Forms that anonymous people send (sign-in, password reset, public verification)
+# are small; anything larger must come from someone signed in.
+ANONYMOUS_BODY_MAX_BYTES = 64 * 1024
+
+
 class RequestBodyLimitMiddleware:
     """Refuse a body before reading it.
 
-    Over-limit bodies are refused from their Content-Length (413). A multipart body
-    (an upload) is read only for a signed-in person or a valid API token: anonymous
-    clients are sent away before the CSRF check or a view parses it. The reverse
-    proxy enforces the same limit in front of the application (docs/security.md).
+    Over-limit bodies are refused from their Content-Length (413). A body larger than
+    a small form (an upload) is read only for a signed-in person or a valid API token:
+    anonymous clients are sent away before the CSRF check or a view parses it. The
+    reverse proxy enforces the same limit in front of the application
+    (docs/security.md).
     """
 
     def __init__(self, get_response):
@@ -65,14 +71,15 @@ class RequestBodyLimitMiddleware:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
             length = 0
+        if length <= ANONYMOUS_BODY_MAX_BYTES:
+            return self.get_response(request)
         is_api = request.path_info.startswith("/api/")
         if length > request_max_bytes():
             message = _("The request is too large.")
             if is_api:
                 return JsonResponse({"detail": message}, status=413)
             return HttpResponse(message, status=413, content_type="text/plain; charset=utf-8")
-        content_type = request.META.get("CONTENT_TYPE", "")
-        if content_type.startswith("multipart/") and not _authenticated(request):
+        if not _authenticated(request):
             if is_api:
                 return JsonResponse(
                     {"detail": _("Authentication credentials were not provided.")}, status=401
