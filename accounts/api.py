@@ -3,7 +3,7 @@
 from allauth.account.adapter import get_adapter
 from django import forms
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, serializers
 from rest_framework.authtoken.models import Token
 from rest_framework.permissions import AllowAny
@@ -39,14 +39,7 @@ class ObtainTokenView(APIView):
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "token"
 
-    @extend_schema(
-        request=CredentialsSerializer,
-        responses={
-            200: TokenSerializer,
-            400: OpenApiResponse(description=_("Wrong credentials")),
-            429: OpenApiResponse(description=_("Too many attempts")),
-        },
-    )
+    @extend_schema(request=CredentialsSerializer, responses=TokenSerializer)
     def post(self, request):
         serializer = CredentialsSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
