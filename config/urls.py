@@ -16,6 +16,8 @@ admin.autodiscover()
 admin.site.login = secure_admin_login(admin.site.login)
 admin.site.site_header = "综窗人员培训认证系统 管理后台"
 
+handler404 = "core.views.not_found"
+
 router = DefaultRouter()
 router.register("departments", organisation_api.DepartmentViewSet, basename="department")
 router.register("staff", organisation_api.StaffViewSet, basename="staff")

@@ -4,7 +4,8 @@ drf-spectacular documents the success answer of each operation; this AutoSchema 
 the error answers that the project's exception handler (core/api.py) produces, in
 its one format `{"detail": ..., "errors": {...}}`, wherever they can occur: 400 for
 input (a body, query parameters or a page number), 401/403 for authentication and
-permission, 404 for an object in the path or a page past the end, 429 for throttles.
+permission, 404 for an object named in the path or the body or a page past the end,
+429 for throttles.
 An operation's own `@extend_schema(responses=...)` entry for a code wins.
 """
 
@@ -42,7 +43,14 @@ class AutoSchema(openapi.AutoSchema):
         permissions = getattr(view, "permission_classes", [])
         if not all(permission is AllowAny for permission in permissions):
             codes += ["401", "403"]
-        if "{" in self.path or (self._is_list_view() and self._get_paginator() is not None):
+        # 404: an object named in the path or the body (a unit, a candidate) that does
+        # not exist or is out of the user's scope (one answer for both), or a page
+        # past the end of a list.
+        if (
+            "{" in self.path
+            or self.method in ("POST", "PUT", "PATCH")
+            or (self._is_list_view() and self._get_paginator() is not None)
+        ):
             codes.append("404")
         if view.get_throttles():
             codes.append("429")

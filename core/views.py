@@ -2,7 +2,17 @@ from django.core.cache import cache
 from django.db import connection
 from django.http import JsonResponse
 from django.utils.crypto import get_random_string
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
+from django.views.defaults import page_not_found
+
+
+def not_found(request, exception=None):
+    """404 for a URL that matches nothing: JSON in the API's one error format under
+    /api/ (as its schema says), the site's page elsewhere."""
+    if request.path_info.startswith("/api/"):
+        return JsonResponse({"detail": _("Not found.")}, status=404)
+    return page_not_found(request, exception)
 
 
 def _database_ok() -> bool:

@@ -60,3 +60,12 @@ def test_a_garbage_page_number_is_refused(client, city, path, page):
     response = client.get(path, {"page": page}, headers={"authorization": f"Token {token.key}"})
     assert response.status_code == 404, response.content
     assert response.json()["detail"]
+
+
+def test_an_api_url_that_matches_nothing_answers_json(client, db):
+    """Schemathesis found `/api/certificates/assessments/%C2%84/` answering an HTML 404."""
+    response = client.get("/api/certificates/assessments/%C2%84/")
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert response.json()["detail"]
+    assert "text/html" in client.get("/no-such-page/")["Content-Type"]
