@@ -70,10 +70,27 @@ def _count(name: str, ident: str, now: float) -> tuple[str, bool]:
     return key, count > amount
 
 
-def person_key(login: str) -> str:
-    from organisation.backends import user_id_for_login
+def _user_id_for_login(login: str) -> int | None:
+    """The account a login names: asked of each authentication backend that can
+    tell (organisation's knows mobile numbers), else the username."""
+    from django.contrib.auth import get_backends, get_user_model
 
-    user_id = user_id_for_login(login)
+    for backend in get_backends():
+        resolve = getattr(backend, "user_id_for_login", None)
+        if resolve is not None:
+            user_id = resolve(login)
+            if user_id is not None:
+                return user_id
+    return (
+        get_user_model()
+        .objects.filter(username__iexact=login.strip())
+        .values_list("pk", flat=True)
+        .first()
+    )
+
+
+def person_key(login: str) -> str:
+    user_id = _user_id_for_login(login) if login.strip() else None
     if user_id is not None:
         return f"user{user_id}"
     return "login" + hashlib.sha256(login.strip().lower().encode()).hexdigest()[:32]

@@ -4,6 +4,8 @@ import logging
 
 from django.tasks import task
 
+from .mail import mail_retry_later, mail_send_now
+
 logger = logging.getLogger("core.mail")
 
 
@@ -12,8 +14,6 @@ def send_mail_message(
     *, subject: str, body: str, from_email: str, to: list[str], html: str = "", attempt: int = 1
 ) -> int:
     """Send one message; on failure, try again later (see core.mail)."""
-    from .mail import mail_retry_later, mail_send_now
-
     try:
         return mail_send_now(subject=subject, body=body, from_email=from_email, to=to, html=html)
     except Exception as error:  # the mail server is down, refuses, times out...

@@ -38,6 +38,10 @@ class StaffNumberOrMobileBackend(ModelBackend):
     """Tried after allauth's username backend: an 11-digit login that is not a
     username is looked up as a staff member's mobile number."""
 
+    def user_id_for_login(self, login: str) -> int | None:
+        # Asked by accounts.lockout: one failure counter per person.
+        return user_id_for_login(login)
+
     def authenticate(self, request, username=None, password=None, **kwargs):
         login = compact(username or kwargs.get("login") or "")
         if not login or password is None or not _MOBILE.match(login):
