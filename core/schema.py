@@ -56,6 +56,17 @@ class AutoSchema(openapi.AutoSchema):
             codes.append("429")
         return codes
 
+    def map_parsers(self):
+        """Document one request encoding: JSON where the view reads JSON (form
+        encodings cannot carry null, numbers or booleans as the schema types them, so
+        a schema-valid form could be refused), multipart for uploads. The form parsers
+        stay enabled for clients that use them."""
+        media_types = super().map_parsers()
+        for preferred in ("application/json", "multipart/form-data"):
+            if preferred in media_types:
+                return [preferred]
+        return media_types
+
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
         if direction != "response":

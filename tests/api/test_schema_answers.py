@@ -69,3 +69,30 @@ def test_an_api_url_that_matches_nothing_answers_json(client, db):
     assert response["Content-Type"] == "application/json"
     assert response.json()["detail"]
     assert "text/html" in client.get("/no-such-page/")["Content-Type"]
+
+
+def _request_schema(path, method):
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    body = schema["paths"][path][method.lower()]["requestBody"]["content"]
+    return schema, body
+
+
+def _component(schema, body, media_type):
+    ref = body[media_type]["schema"]["$ref"].rsplit("/", 1)[-1]
+    return schema["components"]["schemas"][ref]
+
+
+@pytest.mark.parametrize(
+    ("path", "field"),
+    [("/api/staff/", "name"), ("/api/public/certificates/verify/", "code")],
+)
+def test_text_that_may_not_be_blank_is_documented_so(path, field):
+    """The API refuses "" for these fields; the schema used to allow it."""
+    schema, body = _request_schema(path, "POST")
+    assert list(body) == ["application/json"]
+    assert _component(schema, body, "application/json")["properties"][field]["minLength"] == 1
+
+
+def test_uploads_are_documented_as_multipart_only():
+    _schema, body = _request_schema("/api/roster/imports/", "POST")
+    assert list(body) == ["multipart/form-data"]
