@@ -96,3 +96,32 @@ def test_text_that_may_not_be_blank_is_documented_so(path, field):
 def test_uploads_are_documented_as_multipart_only():
     _schema, body = _request_schema("/api/roster/imports/", "POST")
     assert list(body) == ["multipart/form-data"]
+
+
+def _request_component(path):
+    schema, body = _request_schema(path, "POST")
+    return _component(schema, body, "application/json")["properties"]
+
+
+def test_grading_points_are_documented_as_numbers():
+    """The probe: `{"points": ""}` matched the schema (a decimal string) and was refused."""
+    properties = _request_component("/api/exams/manage/items/{item_id}/grade/")
+    assert properties["points"]["type"] == "number"
+    assert properties["rubric_scores"]["items"]["type"] == "number"
+
+
+def test_an_answer_is_documented_as_a_text_or_a_list_of_texts():
+    properties = _request_component("/api/exams/attempts/{public_id}/save/")
+    kinds = {variant["type"] for variant in properties["answer"]["oneOf"]}
+    assert kinds == {"string", "array"}
+
+
+def test_an_empty_bank_search_is_no_filter(client, city):
+    """The probe: `q=` was allowed by the schema and refused with 400."""
+    admin = make_user_with_role(Role.ADMINISTRATOR, city.city)
+    add_totp(admin)
+    token = Token.objects.create(user=admin)
+    response = client.get(
+        "/api/exams/bank/questions/", {"q": ""}, headers={"authorization": f"Token {token.key}"}
+    )
+    assert response.status_code == 200
