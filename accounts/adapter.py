@@ -1,7 +1,16 @@
 from allauth.account.adapter import DefaultAccountAdapter
 
 from audit.services import audit_record
+from core.clientip import client_ip
+from core.mail import mail_enqueue
 
+from .lockout import (
+    SigninLocked,
+    remember_device,
+    signin_attempt_start,
+    signin_attempt_succeeded,
+    signin_lock_clear,
+)
 from .services import user_password_changed
 
 
@@ -10,11 +19,49 @@ class AccountAdapter(DefaultAccountAdapter):
         # Accounts are created from the staff roster, never by self sign-up.
         return False
 
+    def get_client_ip(self, request) -> str:
+        # One notion of the client's address for allauth's limits and ours.
+        return client_ip(request) or "unknown"
+
+    def pre_authenticate(self, request, **credentials) -> None:
+        # Replaces allauth's per-login counter by the per-person one (lockout.py).
+        login = str(credentials.get("username") or credentials.get("login") or "")
+        try:
+            self._signin_attempt = signin_attempt_start(request, login=login)
+        except SigninLocked:
+            self._signin_attempt = None
+            raise self.validation_error("too_many_login_attempts") from None
+
+    def authenticate(self, request, **credentials):
+        """Check a password (sign-in page, admin and API token alike)."""
+        user = super().authenticate(request, **credentials)
+        if user is not None and self._signin_attempt is not None:
+            signin_attempt_succeeded(self._signin_attempt)
+        return user
+
+    def send_mail(self, template_prefix, email, context) -> None:
+        """As allauth's, but the message leaves in the background with retries, so
+        the page answers the same whether the mail server is reachable or not."""
+        from allauth.core import context as allauth_context
+        from django.contrib.sites.shortcuts import get_current_site
+
+        request = allauth_context.request
+        ctx = {"request": request, "email": email, "current_site": get_current_site(request)}
+        ctx.update(context)
+        mail_enqueue(self.render_mail(template_prefix, email, ctx))
+
+    def post_login(self, request, user, **kwargs):
+        response = super().post_login(request, user, **kwargs)
+        remember_device(request, response, user)
+        return response
+
     def set_password(self, user, password) -> None:
         # Used by allauth for change, set and reset: every path clears the
-        # first-sign-in obligation and leaves an audit entry.
+        # first-sign-in obligation and leaves an audit entry. A reset (a one-time
+        # link to the person's mail) also lifts a sign-in lock on the account.
         user.set_password(password)
         user_password_changed(user=user)
+        signin_lock_clear(user=user)
         audit_record(
             action="account.password_changed",
             actor=user,

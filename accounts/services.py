@@ -5,6 +5,7 @@ import secrets
 from django.contrib.auth.hashers import make_password
 from django.utils import timezone
 
+from .lockout import signin_lock_clear
 from .models import User
 
 # No 0/O, 1/l/I: codes are read off paper and typed on phones.
@@ -40,6 +41,8 @@ def user_set_initial_password(*, user: User) -> str:
     user.password = initial_password_hash(code)
     user.must_change_password = True
     user.save(update_fields=["password", "must_change_password"])
+    # A new one-time password handed over in person lifts a sign-in lock.
+    signin_lock_clear(user=user)
     return code
 
 

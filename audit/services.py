@@ -2,23 +2,25 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
-from django.db import connection, transaction
+from django.conf import settings
+from django.db import connection, connections, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
-from .models import AuditEntry
+from core.clientip import client_ip
+
+from .models import AuditCheckpoint, AuditEntry
+
+__all__ = ["GENESIS_HASH", "audit_checkpoint_write", "audit_record", "client_ip"]
+
+logger = logging.getLogger("audit.checkpoint")
 
 GENESIS_HASH = "0" * 64
 # Any constant works; it names the advisory lock that serialises chain appends.
 _PG_LOCK_KEY = 0x4155444954
-
-
-def client_ip(request: HttpRequest | None) -> str | None:
-    if request is None:
-        return None
-    return request.META.get("REMOTE_ADDR") or None
 
 
 def audit_record(
@@ -60,3 +62,36 @@ def audit_record(
         entry.hash = entry.compute_hash()
         entry.save()
     return entry
+
+
+def audit_checkpoint_write(*, using: str | None = None) -> AuditCheckpoint:
+    """Record the chain's head and its entry count (run every minute).
+
+    `using` is the database alias of the checkpoint role ("audit_checkpoint" when
+    AUDIT_CHECKPOINT_DATABASE_URL is set, see docs/security.md); the checkpoint is
+    also written to the log, which is shipped off the machine.
+    """
+    using = using or ("audit_checkpoint" if "audit_checkpoint" in settings.DATABASES else "default")
+    with transaction.atomic(using=using):
+        if connections[using].vendor == "postgresql":
+            with connections[using].cursor() as cursor:
+                # The same lock as the appends: the head and the count agree.
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_PG_LOCK_KEY])
+        entries = AuditEntry.objects.using(using)
+        head = entries.order_by("-id").values("id", "hash").first()
+        checkpoint = AuditCheckpoint(
+            at=timezone.now(),
+            last_entry_id=head["id"] if head else 0,
+            entry_count=entries.count(),
+            head_hash=head["hash"] if head else GENESIS_HASH,
+        )
+        checkpoint.mac = checkpoint.compute_mac()
+        checkpoint.save(using=using)
+    logger.info(
+        "audit checkpoint: last entry %s, %s entries, head %s, mac %s",
+        checkpoint.last_entry_id,
+        checkpoint.entry_count,
+        checkpoint.head_hash,
+        checkpoint.mac,
+    )
+    return checkpoint

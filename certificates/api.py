@@ -241,6 +241,7 @@ class VerifyRequestSerializer(serializers.Serializer):
 class VerifyResultSerializer(serializers.Serializer):
     found = serializers.BooleanField()
     name = serializers.CharField(required=False)
+    id_number = serializers.CharField(required=False, help_text="masked: first 3 and last 4")
     number = serializers.CharField(required=False)
     level = serializers.CharField(required=False)
     issue_date = serializers.DateField(required=False)
@@ -259,6 +260,7 @@ def _verify_response(request, *, code: str, number: str | None) -> Response:
         {
             "found": True,
             "name": result.masked_name,
+            "id_number": result.masked_id_number,
             "number": result.number,
             "level": result.level,
             "issue_date": result.issue_date,
@@ -276,7 +278,10 @@ class PublicVerifyView(APIView):
     permission_classes = [AllowAny]
     authentication_classes: list = []
 
-    @extend_schema(request=VerifyRequestSerializer, responses=VerifyResultSerializer)
+    @extend_schema(
+        request=VerifyRequestSerializer,
+        responses={200: VerifyResultSerializer, 404: VerifyResultSerializer},
+    )
     def post(self, request):
         serializer = VerifyRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -290,7 +295,7 @@ class PublicVerifyCodeView(APIView):
     permission_classes = [AllowAny]
     authentication_classes: list = []
 
-    @extend_schema(responses=VerifyResultSerializer)
+    @extend_schema(responses={200: VerifyResultSerializer, 404: VerifyResultSerializer})
     def get(self, request, code):
         return _verify_response(request, code=code, number=None)
 

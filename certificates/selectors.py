@@ -15,6 +15,9 @@ from .services import mask_name
 @dataclass(frozen=True)
 class VerificationResult:
     masked_name: str
+    # First 3 and last 4 characters: the verifier matches the certificate to the
+    # person in front of them (with their ID card), and learns nothing more.
+    masked_id_number: str
     level: str
     number: str
     issue_date: datetime.date
@@ -44,6 +47,7 @@ def certificate_verify(*, code: str, number: str | None = None) -> VerificationR
     status = certificate.status_on(timezone.localdate())
     return VerificationResult(
         masked_name=mask_name(certificate.holder_name),
+        masked_id_number=certificate.id_number_masked,
         level=certificate.level.name,
         number=certificate.number,
         issue_date=certificate.issue_date,

@@ -75,7 +75,11 @@ class RosterImportListView(APIView):
         queryset = selectors.roster_import_list(user=request.user)[:100]
         return Response(RosterImportSerializer(queryset, many=True).data)
 
-    @extend_schema(request=UploadSerializer, responses=RosterImportDetailSerializer)
+    # 201 with the report; 422 with the same record when the file is refused.
+    @extend_schema(
+        request=UploadSerializer,
+        responses={201: RosterImportDetailSerializer, 422: RosterImportDetailSerializer},
+    )
     def post(self, request):
         require_importer(request.user)
         serializer = UploadSerializer(data=request.data)

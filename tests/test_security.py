@@ -6,6 +6,7 @@ import subprocess
 import sys
 import time
 
+import pytest
 from django.conf import settings
 from django.urls import reverse
 
@@ -32,6 +33,9 @@ def test_check_deploy_passes_with_production_settings(tmp_path):
         "DJANGO_SECRET_KEY": "x" * 30 + "-a-long-random-production-secret-key-for-the-check",
         "ID_NUMBER_ENCRYPTION_KEYS": "hK4yZ3s0bJ8w3Qy9zN6r1VqgX7cE2tL5mP0aD8fS4uI=",
         "ID_NUMBER_HASH_KEY": "another-long-random-key-for-hashing-id-numbers",
+        "AUDIT_HMAC_KEY": "a-third-long-random-key-for-the-audit-chain-hmac",
+        "PUBLIC_BASE_URL": "https://peixun.example.gov.cn",
+        "TRUSTED_PROXY_COUNT": "1",
         "DJANGO_ALLOWED_HOSTS": "peixun.example.gov.cn",
         "DATABASE_URL": f"sqlite:///{tmp_path / 'deploy.sqlite3'}",
     }
@@ -44,6 +48,49 @@ def test_check_deploy_passes_with_production_settings(tmp_path):
         timeout=120,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+GOOD = {
+    "ID_NUMBER_ENCRYPTION_KEYS": ["hK4yZ3s0bJ8w3Qy9zN6r1VqgX7cE2tL5mP0aD8fS4uI="],
+    "ID_NUMBER_HASH_KEY": "another-long-random-key-for-hashing-id-numbers",
+    "AUDIT_HMAC_KEY": "a-third-long-random-key-for-the-audit-chain-hmac",
+    "CERTIFICATE_PUBLIC_BASE_URL": "https://peixun.example.gov.cn",
+    "SECURE_PROXY_SSL_HEADER": ("HTTP_X_FORWARDED_PROTO", "https"),
+    "TRUSTED_PROXY_COUNT": 1,
+}
+
+
+def _deploy_check_ids(**changes):
+    from django.core.checks import run_checks
+    from django.test import override_settings
+
+    with override_settings(**{**GOOD, **changes}):
+        return {
+            m.id for m in run_checks(include_deployment_checks=True) if m.id.startswith("core.")
+        }
+
+
+@pytest.mark.parametrize(
+    ("changes", "expected"),
+    [
+        # The probe: these passed `check --deploy`, then the first encryption raised.
+        ({"ID_NUMBER_ENCRYPTION_KEYS": ["dummy"]}, "core.E001"),
+        ({"ID_NUMBER_ENCRYPTION_KEYS": []}, "core.E001"),
+        ({"ID_NUMBER_HASH_KEY": "x"}, "core.E002"),
+        ({"AUDIT_HMAC_KEY": ""}, "core.E003"),
+        # ...and certificates printed a QR code to http://127.0.0.1:8000.
+        ({"CERTIFICATE_PUBLIC_BASE_URL": "http://127.0.0.1:8000"}, "core.E004"),
+        ({"CERTIFICATE_PUBLIC_BASE_URL": "http://peixun.example.gov.cn"}, "core.E004"),
+        ({"CERTIFICATE_PUBLIC_BASE_URL": ""}, "core.E004"),
+        ({"TRUSTED_PROXY_COUNT": 0}, "core.W005"),
+    ],
+)
+def test_deploy_checks_refuse_unusable_keys_and_addresses(changes, expected):
+    assert _deploy_check_ids(**changes) == {expected}
+
+
+def test_deploy_checks_accept_good_values():
+    assert _deploy_check_ids() == set()
 
 
 def test_production_refuses_to_start_without_its_secrets(tmp_path):

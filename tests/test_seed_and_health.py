@@ -3,6 +3,7 @@
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.test import override_settings
 
 from organisation.crypto import decrypt_id_number
 from organisation.idnumbers import validate_id_number
@@ -94,4 +95,36 @@ def test_seed_demo_refuses_a_database_with_data_unless_if_empty(city):
 def test_healthz_answers_ok(client, db):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "ok"}
+    assert response.json() == {"status": "ok", "database": "ok", "cache": "ok"}
+    assert client.get("/healthz/live").json() == {"status": "ok"}
+
+
+_NO_REDIS = {
+    "default": {
+        # Nothing listens on port 9 (discard) here: connections are refused at once.
+        "BACKEND": "core.cache.ReusingRedisCache",
+        "LOCATION": "redis://127.0.0.1:9/0",
+    }
+}
+
+
+def test_readiness_reports_the_cache_and_liveness_does_not(client, db):
+    """The probe: /healthz said ok while Redis was down and sign-in answered 500."""
+    with override_settings(CACHES=_NO_REDIS):
+        ready = client.get("/healthz")
+        live = client.get("/healthz/live")
+    assert ready.status_code == 503
+    assert ready.json() == {"status": "error", "database": "ok", "cache": "unavailable"}
+    assert live.status_code == 200
+
+
+@override_settings(SECURE_SSL_REDIRECT=True, ALLOWED_HOSTS=["peixun.example.gov.cn"])
+def test_the_balancers_plain_http_probe_by_address_is_answered(client, db):
+    # Everything else is redirected to HTTPS (or refused for an unknown host)...
+    assert (
+        client.get("/accounts/login/", headers={"host": "peixun.example.gov.cn"}).status_code == 301
+    )
+    # ...but the health checks answer over plain HTTP, whatever the Host header.
+    for path in ("/healthz", "/healthz/live"):
+        response = client.get(path, headers={"host": "10.0.0.5:8000"})
+        assert response.status_code == 200, path

@@ -9,6 +9,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.schema import ErrorSerializer
 from organisation.access import require_unit_reader
 
 from . import selectors, services
@@ -109,7 +110,8 @@ def _module_status(status: selectors.ModuleStatus) -> dict:
 class LearnerHomeApi(APIView):
     """The learner's home data: next step, modules, study hours, exams, certificate."""
 
-    @extend_schema(responses=LearnerHomeSerializer)
+    # 404 for someone without a staff record (not a learner).
+    @extend_schema(responses={200: LearnerHomeSerializer, 404: ErrorSerializer})
     def get(self, request):
         staff = learner_staff_or_404(request.user)
         home = selectors.learner_home(staff=staff)

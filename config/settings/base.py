@@ -33,10 +33,19 @@ DEBUG = env_bool("DJANGO_DEBUG", False)
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 
+# Number of reverse proxies in front of the application that append the client's
+# address to X-Forwarded-For (0: none, the header is ignored). This one setting drives
+# every notion of "the client's address": allauth's sign-in limits, DRF's throttles,
+# the project's own limits and the audit log (see core/clientip.py).
+TRUSTED_PROXY_COUNT = int(env("TRUSTED_PROXY_COUNT", "0") or 0)
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
+
 # Keys protecting national ID numbers. Production requires both to be set; locally
 # they are derived from SECRET_KEY so that a fresh checkout works.
 ID_NUMBER_ENCRYPTION_KEYS = env_list("ID_NUMBER_ENCRYPTION_KEYS")
 ID_NUMBER_HASH_KEY = env("ID_NUMBER_HASH_KEY", "")
+# Key of the audit log's hash chain (HMAC); production requires it.
+AUDIT_HMAC_KEY = env("AUDIT_HMAC_KEY", "")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -68,15 +77,19 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "core.admission.AdmissionControlMiddleware",
+    "core.middleware.HealthCheckMiddleware",  # plain HTTP, any host: the balancer's probe
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Exam answers are saved here, before the rest of the stack (exams/api/fastpath.py).
     "exams.api.fastpath.ExamSaveMiddleware",
+    "core.middleware.NoStoreMiddleware",  # every response after static files: no-store
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Before any view or the CSRF check reads a body: size, then who is uploading.
+    "core.middleware.RequestBodyLimitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
@@ -118,6 +131,11 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if env("AUDIT_CHECKPOINT_DATABASE_URL"):
+    # The same database, signed in as the role that alone may insert audit
+    # checkpoints (docs/security.md); used only by `manage.py audit_checkpoint`.
+    DATABASES["audit_checkpoint"] = dj_database_url.parse(env("AUDIT_CHECKPOINT_DATABASE_URL"))
+    DATABASES["audit_checkpoint"]["TEST"] = {"MIRROR": "default"}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the task worker and the web server use the file together.
     DATABASES["default"]["OPTIONS"] = {
@@ -147,6 +165,7 @@ AUTH_PASSWORD_VALIDATORS = [
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "accounts.validators.NotCurrentOrDemoPasswordValidator"},
 ]
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "home"
@@ -163,9 +182,17 @@ ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED = False
 ACCOUNT_RATE_LIMITS = {
     "login": "30/m/ip",
-    "login_failed": "10/m/ip,5/5m/key",
+    # Failed sign-ins are counted per person by accounts/lockout.py (page, admin and
+    # API alike), with SIGNIN_LIMITS below, instead of allauth's per-login counter.
+    "login_failed": "",
     "reset_password": "20/m/ip,5/m/key",
     "change_password": "5/m/user",
+}
+# "failures/seconds"; see accounts/lockout.py for what each one counts.
+SIGNIN_LIMITS = {
+    "client": env("SIGNIN_LIMIT_CLIENT", "5/300"),
+    "person": env("SIGNIN_LIMIT_PERSON", "30/3600"),
+    "address": env("SIGNIN_LIMIT_ADDRESS", "30/60"),
 }
 ACCOUNT_USER_DISPLAY = "accounts.utils.user_display"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
@@ -246,12 +273,13 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "core.schema.AutoSchema",
     "EXCEPTION_HANDLER": "core.api.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        "core.throttling.AnonRateThrottle",
+        "core.throttling.UserRateThrottle",
     ],
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
     "DEFAULT_THROTTLE_RATES": {
         "anon": env("API_ANON_RATE", "120/min"),
         "user": env("API_USER_RATE", "1200/min"),
@@ -264,6 +292,9 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "政务服务综合窗口办事员培训认证系统 REST API",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Request bodies get their own components, so a field that refuses "" says so
+    # (minLength 1) and the schema allows only what the API accepts.
+    "COMPONENT_SPLIT_REQUEST": True,
     # Swagger UI's assets are served from the app (no CDN; CSP stays strict).
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

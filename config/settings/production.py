@@ -22,6 +22,7 @@ ID_NUMBER_ENCRYPTION_KEYS = env_list("ID_NUMBER_ENCRYPTION_KEYS") or [
     required("ID_NUMBER_ENCRYPTION_KEYS")
 ]
 ID_NUMBER_HASH_KEY = required("ID_NUMBER_HASH_KEY")
+AUDIT_HMAC_KEY = required("AUDIT_HMAC_KEY")
 
 CACHES = {
     "default": {

@@ -60,7 +60,10 @@ class BankFilterSerializer(serializers.Serializer):
     )
     difficulty = serializers.IntegerField(required=False, min_value=1, max_value=5)
     status = serializers.ChoiceField(choices=QuestionStatus.choices, required=False)
-    q = serializers.CharField(required=False, max_length=100, help_text="words in the question")
+    # Blank is no filter (`?q=` from an emptied search box), as the schema allows.
+    q = serializers.CharField(
+        required=False, allow_blank=True, max_length=100, help_text="words in the question"
+    )
 
 
 class BankQuestionListView(generics.ListAPIView):

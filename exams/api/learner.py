@@ -6,7 +6,7 @@ conditional UPDATE and answers; it touches nothing else.
 
 from django.conf import settings
 from django.http import Http404, HttpResponse
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -56,11 +56,28 @@ ResultSerializer = inline_serializer(
 )
 
 
+@extend_schema_field(
+    {
+        "oneOf": [
+            {"type": "string", "maxLength": 10_000},
+            {
+                "type": "array",
+                "items": {"type": "string", "maxLength": 1_000},
+                "maxItems": 20,
+            },
+        ],
+        "nullable": True,
+    }
+)
+class AnswerField(serializers.JSONField):
+    """Documents what `SaveSerializer.validate_answer` accepts (the schema said "any")."""
+
+
 class SaveSerializer(serializers.Serializer):
     """Also answered without DRF by the lean save path (`exams.fastpath`), same rules."""
 
     item = serializers.IntegerField(min_value=1, max_value=1000)
-    answer = serializers.JSONField(allow_null=True)
+    answer = AnswerField(allow_null=True)
     seq = serializers.IntegerField(min_value=1, max_value=2_000_000_000)
 
     def validate_answer(self, value):

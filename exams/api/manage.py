@@ -142,9 +142,14 @@ class QueueItemSerializer(serializers.Serializer):
 
 
 class GradeSerializer(serializers.Serializer):
-    points = serializers.DecimalField(max_digits=5, decimal_places=1, min_value=Decimal(0))
+    # A number (one decimal): the schema of a string decimal allowed "", refused here.
+    points = serializers.DecimalField(
+        max_digits=5, decimal_places=1, min_value=Decimal(0), coerce_to_string=False
+    )
     rubric_scores = serializers.ListField(
-        child=serializers.DecimalField(max_digits=5, decimal_places=1, min_value=Decimal(0)),
+        child=serializers.DecimalField(
+            max_digits=5, decimal_places=1, min_value=Decimal(0), coerce_to_string=False
+        ),
         required=False,
         max_length=50,
     )

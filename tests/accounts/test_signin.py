@@ -135,3 +135,27 @@ def test_admin_login_goes_through_allauth(client, db, path):
     response = client.get(path)
     assert response.status_code == 302
     assert reverse("account_login") in response["Location"]
+
+
+def _forced_change(client, code, new):
+    return client.post(
+        reverse("account_change_password"),
+        {"oldpassword": code, "password1": new, "password2": new},
+    )
+
+
+@pytest.mark.parametrize("new", ["SAME", "Demo@2026", "demo2027", "DEMO-2026!", "12345678"])
+def test_forced_change_refuses_the_one_time_password_and_weak_ones(client, city, new):
+    """The probe: a roster account 'changed' r8wfRvWZFPbw to itself and was let in."""
+    staff = StaffFactory(department=city.township_a1)
+    code = staff_create_account(staff=staff)
+    new = code if new == "SAME" else new
+    _login(client, staff.staff_number, code)
+    response = _forced_change(client, code, new)
+    assert response.status_code == 200
+    assert "password1" in response.context["form"].errors
+    staff.user.refresh_from_db()
+    assert staff.user.must_change_password
+    assert staff.user.check_password(code)
+    assert client.get(reverse("home")).status_code == 302
+    assert not AuditEntry.objects.filter(action="account.password_changed").exists()

@@ -1,8 +1,9 @@
 """Bounded fuzzing of the whole REST API from its OpenAPI schema (schemathesis).
 
 Every operation is called with generated data, signed in (token) as a city
-administrator: no response may be a server error, and every documented response must
-match its schema. The number of examples is bounded so the run stays short in CI.
+administrator: no response may be a server error, and every response must be one the
+schema lists (status code, content type, headers and body). The number of examples
+is bounded so the run stays short in CI.
 """
 
 import os
@@ -16,7 +17,9 @@ from rest_framework.authtoken.models import Token
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
+    response_headers_conformance,
     response_schema_conformance,
+    status_code_conformance,
 )
 
 from config.wsgi import application
@@ -65,5 +68,11 @@ def admin_headers(db, city):
 def test_api_never_errors_and_matches_its_schema(case, admin_headers):
     case.call_and_validate(
         headers=admin_headers,
-        checks=[not_a_server_error, response_schema_conformance, content_type_conformance],
+        checks=[
+            not_a_server_error,
+            status_code_conformance,
+            response_schema_conformance,
+            content_type_conformance,
+            response_headers_conformance,
+        ],
     )

@@ -36,7 +36,19 @@ def test_the_verification_page_needs_no_sign_in(client, certificate):
     assert "张*明" in content and "张小明" not in content
     assert "四级/中级工" in content
     assert "status-valid" in content
-    assert certificate.id_number_masked not in content
+
+
+def test_the_masked_id_number_is_shown_beside_the_masked_name(client, certificate):
+    """A verifier matches the certificate to the ID card of the person in front of
+    them: first 3 and last 4 characters, never more."""
+    full = certificate.staff.reveal_id_number()
+    masked = certificate.id_number_masked
+    assert masked == full[:3] + "*" * 11 + full[-4:]
+    page = _post(client, certificate.number, certificate.verification_code).content.decode()
+    assert masked in page and full not in page
+    api = client.get(reverse("api-certificate-verify-code", args=[certificate.verification_code]))
+    assert api.json()["id_number"] == masked
+    assert full not in api.content.decode()
 
 
 def test_the_qr_link_shows_the_certificate(client, certificate):
