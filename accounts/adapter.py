@@ -1,4 +1,5 @@
 from allauth.account.adapter import DefaultAccountAdapter
+from django.urls import reverse
 
 from audit.services import audit_record
 
@@ -21,3 +22,17 @@ class AccountAdapter(DefaultAccountAdapter):
             target=user,
             request=getattr(self, "request", None),
         )
+
+    def get_password_change_redirect_url(self, request) -> str:
+        # After a change (the first sign-in's above all) go home, not back to the form.
+        return reverse("home")
+
+    def add_message(self, request, level, message_template=None, message_context=None, **kwargs):
+        # A first sign-in goes straight to the password page, which says why; a
+        # "signed in as ..." banner there only confuses.
+        user = (message_context or {}).get("user") or getattr(request, "user", None)
+        if message_template == "account/messages/logged_in.txt" and getattr(
+            user, "must_change_password", False
+        ):
+            return
+        super().add_message(request, level, message_template, message_context, **kwargs)
