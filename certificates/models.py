@@ -127,11 +127,9 @@ class CertificationSettings(models.Model):
             if value is not None and not 0 <= value <= 100:
                 errors[name] = ValidationError(MSG_PERCENT, code="percent_range")
         red, yellow = self.red_card_below, self.yellow_card_below
-        if "red_card_below" not in errors and "yellow_card_below" not in errors:
-            if red is not None and yellow is not None and red > yellow:
-                errors["red_card_below"] = ValidationError(
-                    MSG_RED_ABOVE_YELLOW, code="red_above_yellow"
-                )
+        in_range = "red_card_below" not in errors and "yellow_card_below" not in errors
+        if in_range and red is not None and yellow is not None and red > yellow:
+            errors["red_card_below"] = ValidationError(MSG_RED_ABOVE_YELLOW, code="red_above_yellow")
         if self.validity_years is not None and self.validity_years < 1:
             errors["validity_years"] = ValidationError(MSG_VALIDITY, code="validity")
         if errors:

@@ -40,7 +40,11 @@ def _form(rules, **changes):
         ({"pass_mark": "150"}, "pass_mark", MSG_PERCENT),
         ({"pass_mark": "-1"}, "pass_mark", MSG_PERCENT),
         ({"yellow_card_below": "120"}, "yellow_card_below", MSG_PERCENT),
-        ({"red_card_below": "95", "yellow_card_below": "90"}, "red_card_below", MSG_RED_ABOVE_YELLOW),
+        (
+            {"red_card_below": "95", "yellow_card_below": "90"},
+            "red_card_below",
+            MSG_RED_ABOVE_YELLOW,
+        ),
         ({"validity_years": "0"}, "validity_years", MSG_VALIDITY),
     ],
 )
