@@ -129,7 +129,9 @@ class CertificationSettings(models.Model):
         red, yellow = self.red_card_below, self.yellow_card_below
         in_range = "red_card_below" not in errors and "yellow_card_below" not in errors
         if in_range and red is not None and yellow is not None and red > yellow:
-            errors["red_card_below"] = ValidationError(MSG_RED_ABOVE_YELLOW, code="red_above_yellow")
+            errors["red_card_below"] = ValidationError(
+                MSG_RED_ABOVE_YELLOW, code="red_above_yellow"
+            )
         if self.validity_years is not None and self.validity_years < 1:
             errors["validity_years"] = ValidationError(MSG_VALIDITY, code="validity")
         if errors:
