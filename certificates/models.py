@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from organisation.models import Department, Staff
 
@@ -139,7 +140,7 @@ class CertificationSettings(models.Model):
 
 
 class AssessmentStatus(models.TextChoices):
-    PENDING = "pending", _("In progress")
+    PENDING = "pending", pgettext_lazy("assessment status", "In progress")
     PASSED = "passed", _("Passed")
     FAILED = "failed", _("Failed")
 

@@ -11,6 +11,7 @@ from decimal import Decimal
 from django.db.models import Count, F, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from organisation.access import departments_visible_to
 from organisation.models import Department, Staff, StaffStatus
@@ -311,7 +312,7 @@ class Cell:
     LABELS = {
         DONE: _("Done"),
         LATE: _("Done late"),
-        IN_PROGRESS: _("In progress"),
+        IN_PROGRESS: pgettext_lazy("training module", "In progress"),
         OVERDUE: _("Overdue"),
         OPEN: _("Not started"),
         NOT_DUE: _("—"),
