@@ -1,4 +1,8 @@
+import time
+
+from allauth.account import app_settings as account_settings
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.internal.flows.login import get_authentication_records
 from django.urls import reverse
 
 from audit.services import audit_record
@@ -36,3 +40,20 @@ class AccountAdapter(DefaultAccountAdapter):
         ):
             return
         super().add_message(request, level, message_template, message_context, **kwargs)
+
+    def is_reauthentication_required(self, *, app: str, **kwargs) -> bool:
+        # allauth counts only an explicit "confirm access" as recent, so an administrator
+        # setting up two-factor right after signing in typed the password twice in a row.
+        # A password sign-in within the same window counts as confirmation.
+        if not super().is_reauthentication_required(app=app, **kwargs):
+            return False
+        request = getattr(self, "request", None)
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            return True
+        now = time.time()
+        return not any(
+            record.get("method") == "password"
+            and now - record.get("at", 0) < account_settings.REAUTHENTICATION_TIMEOUT
+            for record in get_authentication_records(request, user)
+        )

@@ -1,6 +1,8 @@
 """Account pages as people read them: the first sign-in says why the password must
 change and then goes home; the large text mode is one tap away and remembered."""
 
+import time
+
 from django.urls import reverse
 
 from organisation.services import staff_create_account
@@ -60,3 +62,37 @@ def test_large_text_mode_works_before_sign_in_and_never_redirects_off_site(clien
     assert response["Location"] == "/"
     assert 'class="large-text"' in client.get(reverse("account_login")).text
     assert client.get(reverse("large_text_toggle")).status_code == 405
+
+
+def test_an_administrator_types_the_password_once_then_sets_up_two_factor(client, city):
+    from organisation.models import Role
+
+    from ..factories import make_user_with_role
+
+    admin = make_user_with_role(Role.ADMINISTRATOR, city.city)
+    admin.set_password("Admin-Window-2027")
+    admin.save()
+    response = client.post(
+        reverse("account_login"),
+        {"login": admin.username, "password": "Admin-Window-2027"},
+        follow=True,
+    )
+    # straight to the two-factor set-up, not to "confirm access" (the password again)
+    assert response.redirect_chain[-1][0].startswith(reverse("mfa_activate_totp"))
+    assert response.status_code == 200
+    assert 'name="code"' in response.text
+    assert reverse("account_reauthenticate") not in response.redirect_chain[-1][0]
+
+
+def test_the_recovery_codes_page_has_a_way_on(client, city, administrator):
+    client.force_login(administrator)
+    session = client.session
+    session["account_authentication_methods"] = [{"method": "password", "at": time.time()}]
+    session["account_authentication_methods_user"] = str(administrator.pk)
+    session.save()
+    from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+
+    RecoveryCodes.activate(administrator)
+    page = client.get(reverse("mfa_view_recovery_codes"))
+    assert page.status_code == 200
+    assert f'href="{reverse("home")}"' in page.text.split("<main", 1)[1]
