@@ -45,7 +45,9 @@ def home(request):
     roles = user_roles(request.user)
     staff = learner_staff(request.user) if roles.is_learner else None
     context = {"roles": roles, "staff": staff}
-    if staff is not None:
+    # A coordinator or manager who does not work at a window has no training or exams of
+    # their own: their home is their work, not empty learner figures.
+    if staff is not None and (staff.is_window_staff or not roles.can_read_units):
         context["home"] = selectors.learner_home(staff=staff)
     return render(request, "training/home.html", context)
 
