@@ -57,11 +57,16 @@ def unit_detail(request, department_id: int):
 def staff_detail(request, public_id):
     staff = get_staff_for(request.user, public_id)
     roles = user_roles(request.user)
+    # The person's training, exams and certificate, as their own home shows them (the
+    # training app gathers them; imported here so organisation stays the base app).
+    from training.selectors import learner_home
+
     return render(
         request,
         "organisation/staff_detail.html",
         {
             "staff": staff,
+            "record": learner_home(staff=staff),
             "can_reveal": roles.is_administrator,
             "can_manage": roles.is_coordinator and staff.user_id != request.user.pk,
         },

@@ -25,3 +25,15 @@ def test_a_certificate_without_a_photo_prints_no_empty_photo_box(levels, learner
     assert not certificate.photo
     html = certificate_html(certificate)
     assert "photo-empty" not in html and 'class="photo"' not in html
+
+
+def test_the_staff_page_shows_training_exams_and_certificate(client, city, levels, coordinator_a):
+    from tests.factories import StaffFactory
+
+    staff = StaffFactory(department=city.township_a1)
+    certificate = quick_certificate(staff, levels[5], issued=datetime.date(2026, 1, 5))
+    client.force_login(coordinator_a)
+    page = client.get(reverse("organisation:staff_detail", args=[staff.public_id])).text
+    assert "培训、考试与证书" in page
+    assert "本年度学时" in page and "尚未参加考试" in page
+    assert certificate.number in page
