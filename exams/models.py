@@ -325,6 +325,8 @@ class AttemptItem(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     rubric_scores = models.JSONField(default=list, blank=True)
+    # The grader's comment on an open answer, shown to the learner with the result.
+    comment = models.TextField(blank=True)
 
     class Meta:
         ordering = ["attempt_id", "position"]

@@ -80,6 +80,11 @@ def test_result_page_shows_letters_text_zero_and_reference_answers(client, city,
     assert "先一次告知" in page
     assert "阅卷中" in page or "待阅卷" in page
 
+    # once graded, the open answer shows its points and the grader's comment
+    attempt.items.filter(type="short_answer").update(awarded=6, comment="要点二未答。")
+    page = client.get(f"/exams/attempts/{attempt.public_id}/").text
+    assert "阅卷评语" in page and "要点二未答。" in page and "6.0 / 10.0" in page
+
 
 def test_mistake_book_shows_the_correct_answer_and_explanation(client, city, learner):
     from exams.models import MistakeEntry
