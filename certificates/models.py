@@ -40,7 +40,9 @@ class SkillLevel(models.Model):
         ordering = ["-code"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(code__gte=1, code__lte=5), name="skill_level_code_1_to_5"
+                condition=Q(code__gte=1, code__lte=5),
+                name="skill_level_code_1_to_5",
+                violation_error_message=_("A skill level is from 1 to 5."),
             )
         ]
 
@@ -93,7 +95,11 @@ class CertificationSettings(models.Model):
         verbose_name = _("certification settings")
         verbose_name_plural = _("certification settings")
         constraints = [
-            models.CheckConstraint(condition=Q(pk=1), name="certification_settings_single_row"),
+            models.CheckConstraint(
+                condition=Q(pk=1),
+                name="certification_settings_single_row",
+                violation_error_message=_("There is only one set of certification rules."),
+            ),
             models.CheckConstraint(
                 condition=Q(pass_mark__gte=0, pass_mark__lte=100),
                 name="certification_settings_pass_mark_0_100",
@@ -188,11 +194,13 @@ class Assessment(models.Model):
                 condition=Q(theory_score__isnull=True)
                 | Q(theory_score__gte=0, theory_score__lte=100),
                 name="assessment_theory_0_100",
+                violation_error_message=MSG_PERCENT,
             ),
             models.CheckConstraint(
                 condition=Q(practical_score__isnull=True)
                 | Q(practical_score__gte=0, practical_score__lte=100),
                 name="assessment_practical_0_100",
+                violation_error_message=MSG_PERCENT,
             ),
         ]
 

@@ -95,7 +95,9 @@ class Question(models.Model):
         indexes = [models.Index(fields=["status", "type", "knowledge_point", "difficulty"])]
         constraints = [
             models.CheckConstraint(
-                condition=Q(difficulty__gte=1, difficulty__lte=5), name="question_difficulty_1_5"
+                condition=Q(difficulty__gte=1, difficulty__lte=5),
+                name="question_difficulty_1_5",
+                violation_error_message=_("Difficulty is from 1 to 5."),
             ),
         ]
 
@@ -184,7 +186,10 @@ class ExamSession(models.Model):
         ordering = ["-opens_at"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(closes_at__gt=models.F("opens_at")), name="exam_session_window_order"
+                condition=Q(closes_at__gt=models.F("opens_at")),
+                name="exam_session_window_order",
+                violation_error_code="window_order",
+                violation_error_message=_("The closing time must be later than the opening time."),
             ),
         ]
 

@@ -191,7 +191,9 @@ class WeeklyModule(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["track", "week"], name="module_track_week_unique"),
             models.CheckConstraint(
-                condition=Q(due_on__gte=models.F("starts_on")), name="module_due_after_start"
+                condition=Q(due_on__gte=models.F("starts_on")),
+                name="module_due_after_start",
+                violation_error_message=_("The due date cannot be before the start date."),
             ),
         ]
 

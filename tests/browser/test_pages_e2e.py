@@ -195,6 +195,8 @@ def test_coordinator_and_manager_pages_on_a_phone(
 
     page.context.clear_cookies()
     sign_in(page, "MANAGER-P", PASSWORD)
+    if large:
+        _large_text_on(page)
     work = page.locator("#work-h").locator("xpath=..")
     expect(work.get_by_role("link", name="持证上岗率")).to_be_visible()
     _check(page, axe_check)

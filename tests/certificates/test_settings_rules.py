@@ -79,3 +79,19 @@ def test_the_database_refuses_impossible_rules_too(changes):
     certification_settings_get()
     with pytest.raises(IntegrityError), transaction.atomic():
         CertificationSettings.objects.filter(pk=1).update(**changes)
+
+
+def test_no_constraint_shows_its_raw_name_to_a_person():
+    """Every check constraint that a form or the admin can hit has a sentence of its own."""
+    from django.apps import apps
+    from django.db.models import CheckConstraint
+
+    raw = [
+        f"{model.__name__}.{constraint.name}"
+        for model in apps.get_models()
+        if model._meta.app_label in {"certificates", "exams", "training", "organisation"}
+        for constraint in model._meta.constraints
+        if isinstance(constraint, CheckConstraint)
+        and constraint.violation_error_message == constraint.default_violation_error_message
+    ]
+    assert raw == []
