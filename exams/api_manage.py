@@ -152,6 +152,7 @@ class GradeSerializer(serializers.Serializer):
         required=False,
         max_length=50,
     )
+    comment = serializers.CharField(required=False, allow_blank=True, max_length=1000)
 
 
 class GradedSerializer(serializers.Serializer):
@@ -300,6 +301,7 @@ class GradeItemApi(APIView):
             item=item,
             points=body.validated_data["points"],
             rubric_scores=[str(v) for v in body.validated_data.get("rubric_scores", [])],
+            comment=body.validated_data.get("comment", ""),
             acting_user=request.user,
             request=request,
         )

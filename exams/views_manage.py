@@ -1,8 +1,11 @@
 """Coordinators' and managers' exam pages: sessions, results and the grading queue."""
 
+from decimal import Decimal
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core import validators
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
 from django.http import Http404
@@ -79,41 +82,118 @@ def session_detail(request, public_id):
 
 
 class GradeForm(forms.Form):
+    """A score for one open answer: the total, or one score per rubric criterion (the
+    total is then their sum), and a comment for the learner."""
+
     item = forms.IntegerField(widget=forms.HiddenInput)
-    points = forms.DecimalField(label=_("Points"), min_value=0, decimal_places=1)
+    points = forms.DecimalField(label=_("Points"), required=False, max_digits=5, decimal_places=1)
+    comment = forms.CharField(
+        label=_("Comment"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
 
-
-@login_required
-def grade(request, public_id, question_id):
-    """One question across all attempts, candidates anonymous, rubric on screen."""
-    session = get_session_for(request.user, public_id, write=True)
-    if request.method == "POST":
-        form = GradeForm(request.POST)
-        if form.is_valid():
-            item = get_item_for_grading(request.user, form.cleaned_data["item"])
-            if item.attempt.session_id != session.pk:
-                raise Http404
-            try:
-                services.item_grade(
-                    item=item,
-                    points=form.cleaned_data["points"],
-                    acting_user=request.user,
-                    request=request,
-                )
-            except ValidationError as exc:
-                messages.error(request, exc.messages[0])
-            return redirect(
-                "exams_manage:grade", public_id=session.public_id, question_id=question_id
+    def __init__(self, *args, target: AttemptItem, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.target = target
+        self.criteria = [r for r in target.rubric or [] if isinstance(r, dict)]
+        self._score_field(self.fields["points"], target.points, required=not self.criteria)
+        for index, criterion in enumerate(self.criteria):
+            field = forms.DecimalField(
+                label=_("%(item)s (%(points)s points)")
+                % {"item": criterion.get("item", ""), "points": criterion.get("points")},
+                max_digits=5,
+                decimal_places=1,
             )
-    pending = AttemptItem.objects.filter(
+            self._score_field(field, criterion.get("points") or 0, required=True)
+            self.fields[f"rubric_{index}"] = field
+        if self.criteria:
+            del self.fields["points"]
+
+    @staticmethod
+    def _score_field(field, maximum, *, required: bool) -> None:
+        message = MSG_SCORE % {"max": maximum}
+        field.required = required
+        field.min_value, field.max_value = Decimal(0), Decimal(str(maximum))
+        field.validators = [
+            validators.MinValueValidator(Decimal(0), message=message),
+            validators.MaxValueValidator(Decimal(str(maximum)), message=message),
+            validators.DecimalValidator(5, 1),
+        ]
+        field.error_messages = {
+            **field.error_messages,
+            "required": message,
+            "invalid": message,
+            "max_decimal_places": message,
+            "max_digits": message,
+            "max_whole_digits": message,
+        }
+        field.widget.attrs.update({"inputmode": "decimal", "step": "0.1", "min": 0})
+
+    @property
+    def rubric_fields(self):
+        return [self[f"rubric_{i}"] for i in range(len(self.criteria))]
+
+    def clean(self):
+        data = super().clean()
+        if self.criteria:
+            scores = [data.get(f"rubric_{i}") for i in range(len(self.criteria))]
+            if all(v is not None for v in scores):
+                data["rubric_scores"] = scores
+                data["points"] = sum(scores, Decimal(0))
+        else:
+            data["rubric_scores"] = []
+        return data
+
+
+MSG_SCORE = _("Enter a score from 0 to %(max)s, with one decimal place at most.")
+
+
+def _grading_queue(user, session, question_id):
+    return AttemptItem.objects.filter(
         attempt__session=session,
         question_id=question_id,
         awarded__isnull=True,
         attempt__status__in=FINISHED_STATUSES,
         # Only answers the user may grade (get_item_for_grading): their own people.
-        attempt__staff__department__in=departments_managed_by(request.user),
+        attempt__staff__department__in=departments_managed_by(user),
     ).order_by("attempt_id")
-    item = pending.first()
+
+
+@login_required
+def grade(request, public_id, question_id):
+    """One question across all attempts, candidates anonymous, rubric and reference
+    answer on screen. A refused score stays on screen with the reason."""
+    session = get_session_for(request.user, public_id, write=True)
+    pending = _grading_queue(request.user, session, question_id)
+    form = None
+    item = None
+    if request.method == "POST":
+        item = get_item_for_grading(request.user, request.POST.get("item"))
+        if item.attempt.session_id != session.pk or item.question_id != question_id:
+            raise Http404
+        form = GradeForm(request.POST, target=item)
+        if form.is_valid():
+            try:
+                services.item_grade(
+                    item=item,
+                    points=form.cleaned_data["points"],
+                    rubric_scores=form.cleaned_data["rubric_scores"],
+                    comment=form.cleaned_data["comment"],
+                    acting_user=request.user,
+                    request=request,
+                )
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                messages.success(request, _("Saved."))
+                return redirect(
+                    "exams_manage:grade", public_id=session.public_id, question_id=question_id
+                )
+    else:
+        item = pending.first()
+        form = GradeForm(initial={"item": item.pk}, target=item) if item else None
     return render(
         request,
         "exams/manage/grade.html",
@@ -121,7 +201,7 @@ def grade(request, public_id, question_id):
             "session": session,
             "item": item,
             "remaining": pending.count(),
-            "form": GradeForm(initial={"item": item.pk}) if item else None,
+            "form": form,
             # Candidates are anonymous: a number derived from the attempt, never a name.
             "candidate": f"{item.attempt_id % 100000:05d}" if item else "",
         },
