@@ -88,3 +88,9 @@ def rubric_lines(item) -> list[str]:
                 else str(row["item"])
             )
     return lines
+
+
+@register.simple_tag
+def answer_text(item, value) -> list[str]:
+    """Any answer value to an item or question, as lines: {% answer_text q v as lines %}."""
+    return answer_lines(item.type, item.options, value)

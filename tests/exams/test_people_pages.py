@@ -226,3 +226,18 @@ def test_session_answer_counts_never_show_python_lists(client, city, coordinator
     page = client.get(f"/exams/manage/{session.public_id}/").text
     assert "[&#x27;" not in page and "['" not in page
     assert "试题分析" in page
+
+
+def test_practice_feedback_reads_as_letters_and_text(client, city):
+    make_bank(per_type=1)
+    user = UserFactory()
+    StaffFactory(department=city.township_a1, user=user)
+    question = Question.objects.filter(type="single").first()
+    client.force_login(user)
+    page = client.post(
+        f"/exams/practice/?kp={question.knowledge_point_id}",
+        {"question": str(question.public_id), "answer": "C"},
+    ).text
+    assert "C. 丙" in page and "B. 乙" in page and "因为乙。" in page
+    assert "['" not in page
+    assert MistakeEntry.objects.filter(question=question).exists()
