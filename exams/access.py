@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import uuid
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from organisation.access import (
@@ -33,7 +33,12 @@ def _uuid(value) -> uuid.UUID:
 
 
 def sessions_visible_to(user) -> QuerySet[ExamSession]:
-    return ExamSession.objects.filter(department__in=departments_visible_to(user))
+    """Sessions organised in the user's subtree, and sessions organised above it that
+    their people sit (a county reads the city's monthly exam; the pages then show only
+    its own people's results)."""
+    visible = departments_visible_to(user)
+    their_people = Attempt.objects.filter(session_id=OuterRef("pk"), staff__department__in=visible)
+    return ExamSession.objects.filter(Q(department__in=visible) | Q(Exists(their_people)))
 
 
 def sessions_managed_by(user) -> QuerySet[ExamSession]:

@@ -13,6 +13,7 @@ from django.utils import timezone
 from organisation.models import Staff
 
 from .models import (
+    CHOICE_TYPES,
     FINISHED_STATUSES,
     Attempt,
     AttemptItem,
@@ -20,6 +21,7 @@ from .models import (
     Counting,
     ExamSession,
     MistakeEntry,
+    QuestionType,
     Visibility,
 )
 from .services import audience_staff
@@ -131,14 +133,14 @@ def mistakes_of(*, staff: Staff) -> QuerySet[MistakeEntry]:
     )
 
 
-def counted_attempts(*, session: ExamSession) -> dict[int, Attempt]:
-    """The attempt that counts per person (best or last finished)."""
+def counted_attempts(*, session: ExamSession, departments=None) -> dict[int, Attempt]:
+    """The attempt that counts per person (best or last finished); with `departments`,
+    only of people in those units (a viewer's own people)."""
     chosen: dict[int, Attempt] = {}
-    for attempt in (
-        Attempt.objects.filter(session=session, status__in=FINISHED_STATUSES)
-        .select_related("staff__department")
-        .order_by("staff_id", "number")
-    ):
+    attempts = Attempt.objects.filter(session=session, status__in=FINISHED_STATUSES)
+    if departments is not None:
+        attempts = attempts.filter(staff__department__in=departments)
+    for attempt in attempts.select_related("staff__department").order_by("staff_id", "number"):
         current = chosen.get(attempt.staff_id)
         if (
             current is None
@@ -149,9 +151,9 @@ def counted_attempts(*, session: ExamSession) -> dict[int, Attempt]:
     return chosen
 
 
-def session_results(*, session: ExamSession) -> dict[int, dict]:
+def session_results(*, session: ExamSession, departments=None) -> dict[int, dict]:
     """{staff id: {"attempt", "percent", "passed", "points": {kp: (name, percent)}}}."""
-    counted = counted_attempts(session=session)
+    counted = counted_attempts(session=session, departments=departments)
     items_by_attempt: dict[int, list[AttemptItem]] = defaultdict(list)
     for item in AttemptItem.objects.filter(attempt__in=[a.pk for a in counted.values()]).only(
         "attempt_id", "knowledge_point_id", "knowledge_point_name", "awarded", "points"
@@ -168,16 +170,15 @@ def session_results(*, session: ExamSession) -> dict[int, dict]:
     }
 
 
-def grading_queue(*, session: ExamSession) -> list[dict]:
-    """Questions (by position) with answers still to grade by a person."""
-    rows = (
-        AttemptItem.objects.filter(
-            attempt__session=session, awarded__isnull=True, attempt__status__in=FINISHED_STATUSES
-        )
-        .values("question_id", "stem")
-        .annotate(pending=Count("pk"))
-        .order_by("question_id")
+def grading_queue(*, session: ExamSession, departments=None) -> list[dict]:
+    """Questions (by position) with answers still to grade by a person (only answers of
+    people in `departments`, if given)."""
+    items = AttemptItem.objects.filter(
+        attempt__session=session, awarded__isnull=True, attempt__status__in=FINISHED_STATUSES
     )
+    if departments is not None:
+        items = items.filter(attempt__staff__department__in=departments)
+    rows = items.values("question_id", "stem").annotate(pending=Count("pk")).order_by("question_id")
     return list(rows)
 
 
@@ -224,10 +225,28 @@ class SessionAnalysis:
     by_unit: list[dict]
 
 
-def session_analysis(*, session: ExamSession) -> SessionAnalysis:
+def _answer_labels(item: AttemptItem) -> list[str]:
+    """What an answer counts as in the item analysis: the option letters chosen, or the
+    text written in each blank (alternatives joined); open answers are not counted."""
+    values = item.answer if isinstance(item.answer, list) else [item.answer]
+    if item.type in CHOICE_TYPES:
+        return [str(v).strip().upper() for v in values if v not in (None, "")]
+    if item.type == QuestionType.FILL_BLANK:
+        labels = []
+        for value in values:
+            parts = value if isinstance(value, list) else [value]
+            text = " / ".join(str(p).strip() for p in parts if p not in (None, ""))
+            if text:
+                labels.append(text)
+        return labels
+    return []
+
+
+def session_analysis(*, session: ExamSession, departments=None) -> SessionAnalysis:
     """Score distribution, pass rate by unit, item analysis (facility, upper-lower 27%
-    discrimination, option frequencies) and KR-20 reliability over counted attempts."""
-    counted = list(counted_attempts(session=session).values())
+    discrimination, option frequencies) and KR-20 reliability over counted attempts
+    (only of the people in `departments`, if given)."""
+    counted = list(counted_attempts(session=session, departments=departments).values())
     n = len(counted)
     percents = [float(a.percent or 0) for a in counted]
     buckets = [(f"{lo}-{lo + 9 if lo < 90 else 100}", 0) for lo in range(0, 100, 10)]
@@ -269,9 +288,8 @@ def session_analysis(*, session: ExamSession) -> SessionAnalysis:
         discrimination = (sum(up) / len(up) - sum(low) / len(low)) if up and low else None
         options: dict[str, int] = defaultdict(int)
         for item in question_items:
-            for choice in item.answer if isinstance(item.answer, list) else [item.answer]:
-                if choice not in (None, ""):
-                    options[str(choice)] += 1
+            for choice in _answer_labels(item):
+                options[choice] += 1
         first = question_items[0]
         stats.append(
             ItemStats(

@@ -13,11 +13,10 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from organisation.access import departments_managed_by, user_roles
+from organisation.access import departments_managed_by, departments_visible_to, user_roles
 
 from . import selectors, services
 from .access import (
-    attempts_visible_to,
     get_item_for_grading,
     get_session_for,
     sessions_managed_by,
@@ -54,29 +53,30 @@ def session_list(request):
 def session_detail(request, public_id):
     _require_staff_role(request.user)
     session = get_session_for(request.user, public_id)
-    counted = selectors.counted_attempts(session=session)
-    # The session's audience may reach beyond the user's subtree: list only their people.
-    mine = set(
-        attempts_visible_to(request.user)
-        .filter(pk__in=[a.pk for a in counted.values()])
-        .values_list("pk", flat=True)
-    )
+    # The session's audience may reach beyond the user's subtree (a city exam seen by a
+    # county): results, figures and analysis are of the user's own people only.
+    mine = departments_visible_to(request.user)
+    managed = sessions_managed_by(request.user).filter(pk=session.pk).exists()
+    counted = selectors.counted_attempts(session=session, departments=mine)
     return render(
         request,
         "exams/manage/session_detail.html",
         {
             "session": session,
             "attempts": sorted(
-                (a for a in counted.values() if a.pk in mine),
+                counted.values(),
                 key=lambda a: (a.staff.department.path, a.staff.staff_number),
             ),
-            "analysis": selectors.session_analysis(session=session),
-            "queue": selectors.grading_queue(session=session),
+            "analysis": selectors.session_analysis(session=session, departments=mine),
+            "rules": session.rules.select_related("knowledge_point"),
+            "fixed_count": session.fixed_questions.count(),
+            "queue": selectors.grading_queue(
+                session=session, departments=departments_managed_by(request.user)
+            ),
             "audience": selectors.audience_count(session=session),
             "shortages": [s.message() for s in services.blueprint_check(session=session)],
-            "can_grade": user_roles(request.user).is_coordinator,
-            "can_edit": sessions_managed_by(request.user).filter(pk=session.pk).exists()
-            and session.closes_at > timezone.now(),
+            "can_grade": user_roles(request.user).is_coordinator and managed,
+            "can_edit": managed and session.closes_at > timezone.now(),
         },
     )
 

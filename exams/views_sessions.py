@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from audit.services import audit_record
-from organisation.access import departments_managed_by
+from organisation.access import departments_managed_by, departments_visible_to
 
 from . import exports, selectors, services
 from .access import get_session_for
@@ -151,7 +151,10 @@ def _xlsx(content: bytes, filename: str) -> HttpResponse:
 def results_export(request, public_id):
     session = get_session_for(request.user, public_id)
     content = exports.results_xlsx(
-        session=session, results=selectors.session_results(session=session)
+        session=session,
+        results=selectors.session_results(
+            session=session, departments=departments_visible_to(request.user)
+        ),
     )
     audit_record(
         action="exam.results_exported", actor=request.user, target=session, request=request
@@ -164,7 +167,10 @@ def results_export(request, public_id):
 def analysis_export(request, public_id):
     session = get_session_for(request.user, public_id)
     content = exports.analysis_xlsx(
-        session=session, analysis=selectors.session_analysis(session=session)
+        session=session,
+        analysis=selectors.session_analysis(
+            session=session, departments=departments_visible_to(request.user)
+        ),
     )
     audit_record(
         action="exam.analysis_exported", actor=request.user, target=session, request=request
