@@ -63,6 +63,10 @@ def test_managers_see_who_still_needs_a_certificate_by_name_never_id_number(
     assert "待认证" in page.text
     full = waiting.reveal_id_number()
     assert full not in page.text and waiting.id_number_masked not in page.text
+    gap = client.get(reverse("certificates:gap", args=[city.county_a.pk]))
+    assert gap.status_code == 200 and "待认证" in gap.text
+    assert full not in gap.text and waiting.id_number_masked not in gap.text
+    assert client.get(reverse("certificates:gap", args=[city.county_b.pk])).status_code == 404
 
 
 def test_the_dashboard_counts_cards_below(city, levels, manager_a):
