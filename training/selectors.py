@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from organisation.access import departments_visible_to
+from organisation.access import departments_managed_by, departments_visible_to
 from organisation.models import Department, Staff, StaffStatus
 
 from . import certificates_adapter, exams_adapter
@@ -385,6 +385,21 @@ def completion_matrix(
             cells.append((state, Cell.LABELS[state]))
         rows.append(MatrixRow(enrolment.staff, cells, done))
     return CompletionMatrix(track, modules, rows)
+
+
+def tracks_assignable_by(user) -> QuerySet[Track]:
+    """Tracks of active programmes owned by a unit in the user's managed subtree or above
+    it (a city programme is for every county): what a coordinator may assign people to."""
+    roots = [d.path for d in departments_managed_by(user)]
+    owners = Department.objects.filter(
+        Q(pk__in=departments_managed_by(user).values("pk"))
+        | Q(path__in={root[:n] for root in roots for n in range(1, len(root) + 1)})
+    )
+    return (
+        Track.objects.filter(programme__is_active=True, programme__department__in=owners)
+        .select_related("programme")
+        .order_by("-programme__year", "programme__name", "pk")
+    )
 
 
 def tracks_visible_to(user) -> QuerySet[Track]:
