@@ -105,6 +105,10 @@ TEMPLATES = [
     },
 ]
 
+# What the staff page shows of a person's training, exams and certificate (a callable
+# `(*, staff) -> record`): named here so that organisation never imports the apps above.
+STAFF_RECORD = "training.selectors.learner_home"
+
 VAR_DIR = BASE_DIR / "var"  # local state: SQLite file, media, collected static
 VAR_DIR.mkdir(exist_ok=True)
 
