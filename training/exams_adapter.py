@@ -2,8 +2,8 @@
 
 Everything training needs from the exam engine (sessions, attempts, scores per
 knowledge point, practice sets, the mistake book) goes through these few functions,
-so the rest of the app only handles plain ids and small dataclasses. Without the exam
-engine (apps not installed) they answer "nothing" and weekly training still works.
+so the rest of the app only handles plain ids and small dataclasses. The exam engine is
+a required app (it sits a layer below training).
 
 Uses the engine's public functions only: exams.services.exam_session_create,
 exams.selectors.{open_sessions_for, upcoming_sessions_for, attempts_of, mistakes_of,
@@ -17,7 +17,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.apps import apps
 from django.conf import settings
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -50,10 +49,6 @@ class ExamResult:
     points: dict[int, tuple[str, float]] = field(default_factory=dict)
 
 
-def engine_available() -> bool:
-    return apps.is_installed("exams") and hasattr(_models(), "ExamSession")
-
-
 def _models():
     from exams import models
 
@@ -76,8 +71,6 @@ def _session_url(session) -> str:
 
 
 def open_exams(*, staff) -> list[ExamLink]:
-    if not engine_available():
-        return []
     from exams.selectors import open_sessions_for
 
     return [
@@ -87,8 +80,6 @@ def open_exams(*, staff) -> list[ExamLink]:
 
 
 def upcoming_exams(*, staff) -> list[ExamLink]:
-    if not engine_available():
-        return []
     from exams.selectors import upcoming_sessions_for
 
     return [
@@ -98,8 +89,6 @@ def upcoming_exams(*, staff) -> list[ExamLink]:
 
 
 def recent_results(*, staff, limit: int = 5) -> list[ResultLine]:
-    if not engine_available():
-        return []
     from exams.selectors import attempts_of, learner_may_see_score
 
     lines = []
@@ -117,8 +106,6 @@ def recent_results(*, staff, limit: int = 5) -> list[ResultLine]:
 
 
 def mistakes_to_review(*, staff) -> int:
-    if not engine_available():
-        return 0
     from exams.selectors import mistakes_of
 
     return mistakes_of(staff=staff).count()
@@ -142,8 +129,6 @@ def _point_ids(ids: Iterable[int]) -> list[int]:
 
 
 def knowledge_point_ids_for_names(names: Iterable[str]) -> list[int]:
-    if not engine_available():
-        return []
     return list(
         _models().KnowledgePoint.objects.filter(name__in=list(names)).values_list("pk", flat=True)
     )
@@ -152,8 +137,6 @@ def knowledge_point_ids_for_names(names: Iterable[str]) -> list[int]:
 def practice_set_for_points(
     *, title: str, knowledge_point_ids: Iterable[int], size: int = 10
 ) -> int | None:
-    if not engine_available():
-        return None
     models = _models()
     practice = models.PracticeSet.objects.create(title=title[:200], size=size)
     practice.knowledge_points.set(_point_ids(knowledge_point_ids))
@@ -182,7 +165,7 @@ def monthly_session_create(
     created_by=None,
 ) -> int | None:
     """One sitting for the month: open from the 20th 09:00 to the month's last day 18:00."""
-    if not engine_available() or department is None:
+    if department is None:
         return None
     from exams.services import exam_session_create
 
@@ -206,8 +189,6 @@ def makeup_session_create(
     *, title: str, original_session_id: int, staff_ids: Iterable[int], created_by=None
 ) -> int | None:
     """The same blueprint for those who missed it, open for the next seven days."""
-    if not engine_available():
-        return None
     from exams.services import exam_session_create
 
     original = _models().ExamSession.objects.get(pk=original_session_id)
@@ -247,7 +228,7 @@ def followup_session_create(
     created_by=None,
 ) -> int | None:
     """A short quiz (5 single-choice questions per weak point), open for 21 days."""
-    if not engine_available() or department is None:
+    if department is None:
         return None
     points = _point_ids(knowledge_point_ids)
     if not points:
@@ -286,7 +267,7 @@ def weekly_quiz_create(
 ) -> int | None:
     """The module's weekly quiz: `size` single-choice questions over its knowledge points,
     open during the module's week, as many attempts as wanted (the best counts)."""
-    if not engine_available() or department is None:
+    if department is None:
         return None
     points = _point_ids(knowledge_point_ids)
     if not points:
@@ -321,15 +302,13 @@ def weekly_quiz_create(
 
 
 def quiz_url(*, session_id: int | None) -> str:
-    if not session_id or not engine_available():
+    if not session_id:
         return ""
     session = _models().ExamSession.objects.filter(pk=session_id).first()
     return _session_url(session) if session else ""
 
 
 def session_is_over(*, session_id: int) -> bool:
-    if not engine_available():
-        return False
     return (
         _models().ExamSession.objects.filter(pk=session_id, closes_at__lte=timezone.now()).exists()
     )
@@ -337,8 +316,6 @@ def session_is_over(*, session_id: int) -> bool:
 
 def session_results(*, session_id: int) -> dict[int, ExamResult]:
     """{staff id: ExamResult} from the counted attempts (scores as percent)."""
-    if not engine_available():
-        return {}
     from exams.selectors import session_results as engine_results
 
     session = _models().ExamSession.objects.filter(pk=session_id).first()
@@ -358,8 +335,6 @@ def session_results(*, session_id: int) -> dict[int, ExamResult]:
 
 def year_results(*, staff_ids: Iterable[int], year: int) -> dict[int, list[str]]:
     """Each person's monthly exam results of the year, as short text ("03: 78.0")."""
-    if not engine_available():
-        return {}
     models = _models()
     rows = (
         models.Attempt.objects.filter(
