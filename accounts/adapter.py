@@ -1,4 +1,9 @@
+import time
+
+from allauth.account import app_settings as account_settings
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.internal.flows.login import get_authentication_records
+from django.urls import reverse
 
 from audit.services import audit_record
 from core.clientip import client_ip
@@ -67,4 +72,35 @@ class AccountAdapter(DefaultAccountAdapter):
             actor=user,
             target=user,
             request=getattr(self, "request", None),
+        )
+
+    def get_password_change_redirect_url(self, request) -> str:
+        # After a change (the first sign-in's above all) go home, not back to the form.
+        return reverse("home")
+
+    def add_message(self, request, level, message_template=None, message_context=None, **kwargs):
+        # A first sign-in goes straight to the password page, which says why; a
+        # "signed in as ..." banner there only confuses.
+        user = (message_context or {}).get("user") or getattr(request, "user", None)
+        if message_template == "account/messages/logged_in.txt" and getattr(
+            user, "must_change_password", False
+        ):
+            return
+        super().add_message(request, level, message_template, message_context, **kwargs)
+
+    def is_reauthentication_required(self, *, app: str, **kwargs) -> bool:
+        # allauth counts only an explicit "confirm access" as recent, so an administrator
+        # setting up two-factor right after signing in typed the password twice in a row.
+        # A password sign-in within the same window counts as confirmation.
+        if not super().is_reauthentication_required(app=app, **kwargs):
+            return False
+        request = getattr(self, "request", None)
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            return True
+        now = time.time()
+        return not any(
+            record.get("method") == "password"
+            and now - record.get("at", 0) < account_settings.REAUTHENTICATION_TIMEOUT
+            for record in get_authentication_records(request, user)
         )

@@ -47,7 +47,11 @@ class ForcePasswordChangeMiddleware:
             and getattr(user, "must_change_password", False)
             and not request.path.startswith(_EXEMPT_PREFIXES)
         ):
-            allowed = {reverse("account_change_password"), reverse("account_logout")}
+            allowed = {
+                reverse("account_change_password"),
+                reverse("account_logout"),
+                reverse("large_text_toggle"),
+            }
             if request.path not in allowed:
                 if request.path.startswith("/api/"):
                     from django.http import JsonResponse

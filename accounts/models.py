@@ -14,6 +14,8 @@ class User(AbstractUser):
         _("must change password at next sign-in"), default=False
     )
     password_changed_at = models.DateTimeField(_("password changed"), null=True, blank=True)
+    # The elder-friendly mode (适老化): larger text, stronger contrast, bigger targets.
+    large_text = models.BooleanField(_("large text mode"), default=False)
 
     class Meta:
         verbose_name = _("account")

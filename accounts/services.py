@@ -50,3 +50,10 @@ def user_password_changed(*, user: User) -> None:
     user.must_change_password = False
     user.password_changed_at = timezone.now()
     user.save(update_fields=["password", "must_change_password", "password_changed_at"])
+
+
+def large_text_set(*, user: User, on: bool) -> None:
+    """Remember the elder-friendly (large text) mode on the account."""
+    if user.large_text != on:
+        user.large_text = on
+        user.save(update_fields=["large_text"])

@@ -92,10 +92,15 @@ def dashboard_build(*, user, department: Department, today: datetime.date | None
         u for u in units.values() if u.window_staff and u.department_id != unit.department_id
     ]
     league = sorted(children, key=lambda u: (-(u.rate or 0), u.path))
-    leaves = [u for u in staffed if not u.children]
-    lagging = sorted(leaves, key=lambda u: (u.rate if u.rate is not None else 1, u.path))[
+    # Lagging units: the units at the bottom of the tree that hold a red or yellow card,
+    # worst first. A unit without a card is not lagging, however low it ranks.
+    carded = [u for u in staffed if not u.children and u.card in ("red", "yellow")]
+    lagging = sorted(carded, key=lambda u: (u.rate if u.rate is not None else 1, u.path))[
         :LEAGUE_SIZE
     ]
+    # The card counts describe the league table on the same page: the units directly
+    # below, not every unit of the subtree.
+    ranked = [u for u in children if u.window_staff]
     trend = unit_trend(department=department, current=unit, today=today)
     roles = user_roles(user)
     board = Dashboard(
@@ -108,10 +113,11 @@ def dashboard_build(*, user, department: Department, today: datetime.date | None
         chart=trend_chart(trend),
         rules=rules,
         today=today,
-        can_see_people=roles.is_coordinator,
+        # Coordinators and managers (分管领导) push units by name; never ID numbers.
+        can_see_people=roles.is_coordinator or roles.is_manager,
         all_units=list(units.values()),
-        red_units=sum(1 for u in staffed if u.card == "red"),
-        yellow_units=sum(1 for u in staffed if u.card == "yellow"),
+        red_units=sum(1 for u in ranked if u.card == "red"),
+        yellow_units=sum(1 for u in ranked if u.card == "yellow"),
     )
     if board.can_see_people and not children:
         people = list(gap_staff(department=department, day=today)[: GAP_LIST_LIMIT + 1])

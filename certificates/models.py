@@ -11,9 +11,11 @@ import datetime
 import uuid
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from organisation.models import Department, Staff
 
@@ -38,7 +40,9 @@ class SkillLevel(models.Model):
         ordering = ["-code"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(code__gte=1, code__lte=5), name="skill_level_code_1_to_5"
+                condition=Q(code__gte=1, code__lte=5),
+                name="skill_level_code_1_to_5",
+                violation_error_message=_("A skill level is from 1 to 5."),
             )
         ]
 
@@ -47,6 +51,14 @@ class SkillLevel(models.Model):
 
     def is_at_least(self, other: SkillLevel) -> bool:
         return self.code <= other.code
+
+
+MSG_PERCENT = _("A percentage is between 0 and 100.")
+MSG_RED_ABOVE_YELLOW = _(
+    "The red card line must not be above the yellow card line (red below 60%, yellow below "
+    "90% for example)."
+)
+MSG_VALIDITY = _("Validity is at least one year; leave it empty for no expiry.")
 
 
 class CertificationSettings(models.Model):
@@ -83,15 +95,58 @@ class CertificationSettings(models.Model):
         verbose_name = _("certification settings")
         verbose_name_plural = _("certification settings")
         constraints = [
-            models.CheckConstraint(condition=Q(pk=1), name="certification_settings_single_row")
+            models.CheckConstraint(
+                condition=Q(pk=1),
+                name="certification_settings_single_row",
+                violation_error_message=_("There is only one set of certification rules."),
+            ),
+            models.CheckConstraint(
+                condition=Q(pass_mark__gte=0, pass_mark__lte=100),
+                name="certification_settings_pass_mark_0_100",
+                violation_error_message=MSG_PERCENT,
+            ),
+            models.CheckConstraint(
+                condition=Q(red_card_below__gte=0, yellow_card_below__lte=100),
+                name="certification_settings_cards_0_100",
+                violation_error_message=MSG_PERCENT,
+            ),
+            models.CheckConstraint(
+                condition=Q(red_card_below__lte=models.F("yellow_card_below")),
+                name="certification_settings_red_not_above_yellow",
+                violation_error_message=MSG_RED_ABOVE_YELLOW,
+            ),
+            models.CheckConstraint(
+                condition=Q(validity_years__isnull=True) | Q(validity_years__gte=1),
+                name="certification_settings_validity_at_least_1",
+                violation_error_message=MSG_VALIDITY,
+            ),
         ]
 
     def __str__(self) -> str:
         return str(_("Certification settings"))
 
+    def clean(self) -> None:
+        """The same rules as the database constraints, each on its field, so the admin,
+        a form and the API say what is wrong where it is wrong."""
+        errors = {}
+        for name in ("pass_mark", "red_card_below", "yellow_card_below"):
+            value = getattr(self, name)
+            if value is not None and not 0 <= value <= 100:
+                errors[name] = ValidationError(MSG_PERCENT, code="percent_range")
+        red, yellow = self.red_card_below, self.yellow_card_below
+        in_range = "red_card_below" not in errors and "yellow_card_below" not in errors
+        if in_range and red is not None and yellow is not None and red > yellow:
+            errors["red_card_below"] = ValidationError(
+                MSG_RED_ABOVE_YELLOW, code="red_above_yellow"
+            )
+        if self.validity_years is not None and self.validity_years < 1:
+            errors["validity_years"] = ValidationError(MSG_VALIDITY, code="validity")
+        if errors:
+            raise ValidationError(errors)
+
 
 class AssessmentStatus(models.TextChoices):
-    PENDING = "pending", _("In progress")
+    PENDING = "pending", pgettext_lazy("assessment status", "In progress")
     PASSED = "passed", _("Passed")
     FAILED = "failed", _("Failed")
 
@@ -148,11 +203,13 @@ class Assessment(models.Model):
                 condition=Q(theory_score__isnull=True)
                 | Q(theory_score__gte=0, theory_score__lte=100),
                 name="assessment_theory_0_100",
+                violation_error_message=MSG_PERCENT,
             ),
             models.CheckConstraint(
                 condition=Q(practical_score__isnull=True)
                 | Q(practical_score__gte=0, practical_score__lte=100),
                 name="assessment_practical_0_100",
+                violation_error_message=MSG_PERCENT,
             ),
         ]
 

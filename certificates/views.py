@@ -228,8 +228,9 @@ def unit_certificates(request, department_id: int):
 
 @login_required
 def unit_gap(request, department_id: int):
-    """Who in the unit's subtree still needs a certificate (coordinators)."""
-    require_coordinator(request.user)
+    """Who in the unit's subtree still needs a certificate: coordinators and managers
+    (分管领导) push each unit by name; never ID numbers."""
+    require_unit_reader(request.user)
     department = get_department_for(request.user, department_id)
     page = Paginator(gap_staff(department=department), 100).get_page(request.GET.get("page"))
     return render(request, "certificates/unit_gap.html", {"department": department, "page": page})

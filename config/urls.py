@@ -2,11 +2,13 @@ from allauth.account.decorators import secure_admin_login
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
 from accounts.api import ObtainTokenView
+from accounts.views import large_text_toggle
 from core.views import health_live, health_ready
 from exams import urls as exams_urls
 from organisation import api as organisation_api
@@ -15,7 +17,9 @@ from training.views import home
 # The admin's own login form bypasses allauth's rate limits; send it through allauth.
 admin.autodiscover()
 admin.site.login = secure_admin_login(admin.site.login)
-admin.site.site_header = "综窗人员培训认证系统 管理后台"
+admin.site.site_header = _("Window staff training and certification: administration")
+admin.site.site_title = _("Window staff training and certification")
+admin.site.index_title = _("Administration")
 
 handler404 = "core.views.not_found"
 
@@ -28,6 +32,7 @@ urlpatterns = [
     # Answered by core.middleware.HealthCheckMiddleware; named here for reverse().
     path("healthz", health_ready, name="healthz"),
     path("healthz/live", health_live, name="healthz-live"),
+    path("accounts/large-text/", large_text_toggle, name="large_text_toggle"),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),

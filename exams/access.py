@@ -1,7 +1,8 @@
 """Who may see which exam sessions, attempts and questions; built on organisation.access.
 
-- staff roles see sessions organised by a unit in their subtree, and the attempts of
-  people in their subtree; coordinators and administrators may change them;
+- staff roles see sessions organised by a unit in their subtree or sat by people of
+  their subtree (then only those people's results), and the attempts of people in
+  their subtree; coordinators and administrators may change them;
 - a learner sees the published sessions they are on the list for, and their own
   attempts only;
 - every `get_*_for` is a thin call of `organisation.access.get_scoped_or_404`: missing,
@@ -10,7 +11,7 @@
 
 from __future__ import annotations
 
-from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, QuerySet
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from organisation.access import (
@@ -47,7 +48,12 @@ def require_learner(user) -> Staff:
 
 
 def sessions_visible_to(user) -> QuerySet[ExamSession]:
-    return ExamSession.objects.filter(department__in=departments_visible_to(user))
+    """Sessions organised in the user's subtree, and sessions organised above it that
+    their people sit (a county reads the city's monthly exam; the pages then show only
+    its own people's results)."""
+    visible = departments_visible_to(user)
+    their_people = Attempt.objects.filter(session_id=OuterRef("pk"), staff__department__in=visible)
+    return ExamSession.objects.filter(Q(department__in=visible) | Q(Exists(their_people)))
 
 
 def sessions_managed_by(user) -> QuerySet[ExamSession]:

@@ -9,13 +9,15 @@ import uuid
 from decimal import Decimal, InvalidOperation
 
 from django import forms
+from django.core import validators
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from organisation.access import departments_managed_by, staff_managed_by
 
 from . import question_io
-from .models import ExamSession, KnowledgePoint, Question, QuestionStatus, QuestionType
+from .messages import MSG_SCORE
+from .models import AttemptItem, ExamSession, KnowledgePoint, Question, QuestionStatus, QuestionType
 from .services import FIELDS_AFTER_OPENING, QUESTION_FIELDS, SESSION_FIELDS
 
 _SPLIT = re.compile(r"[\s,，:：;；]+")
@@ -288,8 +290,69 @@ def rules_initial(session: ExamSession | None) -> list[dict]:
 
 
 class GradeForm(forms.Form):
+    """A score for one open answer: the total, or one score per rubric criterion (the
+    total is then their sum), and a comment for the learner."""
+
     item = forms.IntegerField(widget=forms.HiddenInput)
-    points = forms.DecimalField(label=_("Points"), min_value=0, decimal_places=1)
+    points = forms.DecimalField(label=_("Points"), required=False, max_digits=5, decimal_places=1)
+    comment = forms.CharField(
+        label=_("Comment"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args, target: AttemptItem, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.target = target
+        self.criteria = [r for r in target.rubric or [] if isinstance(r, dict)]
+        self._score_field(self.fields["points"], target.points, required=not self.criteria)
+        for index, criterion in enumerate(self.criteria):
+            field = forms.DecimalField(
+                label=_("%(item)s (%(points)s points)")
+                % {"item": criterion.get("item", ""), "points": criterion.get("points")},
+                max_digits=5,
+                decimal_places=1,
+            )
+            self._score_field(field, criterion.get("points") or 0, required=True)
+            self.fields[f"rubric_{index}"] = field
+        if self.criteria:
+            del self.fields["points"]
+
+    @staticmethod
+    def _score_field(field, maximum, *, required: bool) -> None:
+        message = MSG_SCORE % {"max": maximum}
+        field.required = required
+        field.min_value, field.max_value = Decimal(0), Decimal(str(maximum))
+        field.validators = [
+            validators.MinValueValidator(Decimal(0), message=message),
+            validators.MaxValueValidator(Decimal(str(maximum)), message=message),
+            validators.DecimalValidator(5, 1),
+        ]
+        field.error_messages = {
+            **field.error_messages,
+            "required": message,
+            "invalid": message,
+            "max_decimal_places": message,
+            "max_digits": message,
+            "max_whole_digits": message,
+        }
+        field.widget.attrs.update({"inputmode": "decimal", "step": "0.1", "min": 0})
+
+    @property
+    def rubric_fields(self):
+        return [self[f"rubric_{i}"] for i in range(len(self.criteria))]
+
+    def clean(self):
+        data = super().clean()
+        if self.criteria:
+            scores = [data.get(f"rubric_{i}") for i in range(len(self.criteria))]
+            if all(v is not None for v in scores):
+                data["rubric_scores"] = scores
+                data["points"] = sum(scores, Decimal(0))
+        else:
+            data["rubric_scores"] = []
+        return data
 
 
 # --- the question bank -----------------------------------------------------------------

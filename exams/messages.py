@@ -16,6 +16,12 @@ MSG_BANK_SHORT = _(
     "the bank has %(available)d."
 )
 MSG_POINTS = _("Points must be between 0 and %(max)s.")
+MSG_RUBRIC_COUNT = _("Give a score for each of the %(n)s criteria.")
+MSG_RUBRIC_SUM = _("The criteria add up to %(sum)s, not to the total of %(points)s.")
+MSG_SCORE = _("Enter a score from 0 to %(max)s, with one decimal place at most.")
+
+# --- practice ---
+MSG_CHOOSE_FIRST = _("Choose an answer first.")
 
 # --- session settings ---
 MSG_NO_QUESTIONS = _("The exam has no questions: add blueprint rules or a fixed paper.")

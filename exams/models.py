@@ -113,7 +113,9 @@ class Question(models.Model):
         indexes = [models.Index(fields=["status", "type", "knowledge_point", "difficulty"])]
         constraints = [
             models.CheckConstraint(
-                condition=Q(difficulty__gte=1, difficulty__lte=5), name="question_difficulty_1_5"
+                condition=Q(difficulty__gte=1, difficulty__lte=5),
+                name="question_difficulty_1_5",
+                violation_error_message=_("Difficulty is from 1 to 5."),
             ),
         ]
 
@@ -266,7 +268,10 @@ class ExamSession(models.Model):
         ordering = ["-opens_at"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(closes_at__gt=models.F("opens_at")), name="exam_session_window_order"
+                condition=Q(closes_at__gt=models.F("opens_at")),
+                name="exam_session_window_order",
+                violation_error_code="window_order",
+                violation_error_message=_("The closing time must be later than the opening time."),
             ),
         ]
 
@@ -437,6 +442,8 @@ class AttemptItem(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     rubric_scores = models.JSONField(default=list, blank=True)
+    # The grader's comment on an open answer, shown to the learner with the result.
+    comment = models.TextField(blank=True)
 
     class Meta:
         ordering = ["attempt_id", "position"]

@@ -1,11 +1,13 @@
 """Pages for units and staff. Thin: parse, fetch through access, call services, render."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -52,11 +54,17 @@ def unit_detail(request, department_id: int):
 def staff_detail(request, public_id):
     staff = get_staff_for(request.user, public_id)
     roles = user_roles(request.user)
+    # The person's training, exams and certificate, as their own home shows them. The
+    # training app gathers them; organisation is the base layer and names it only in
+    # settings (STAFF_RECORD), never by import.
+    staff_record = import_string(settings.STAFF_RECORD)
+
     return render(
         request,
         "organisation/staff_detail.html",
         {
             "staff": staff,
+            "record": staff_record(staff=staff),
             "can_reveal": roles.is_administrator,
             "can_manage": roles.is_coordinator and staff.user_id != request.user.pk,
         },

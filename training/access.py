@@ -13,7 +13,7 @@ from organisation.access import (
     learner_staff,
     uuid_or_none,
 )
-from organisation.models import Staff
+from organisation.models import Department, Staff
 
 from .models import EnrolmentStatus, GuidancePlan, Lesson, Notification, Track, WeeklyModule
 
@@ -52,6 +52,22 @@ def get_lesson_for_learner(user, lesson_id) -> tuple[Staff, Lesson]:
     )
     lesson = get_scoped_or_404(queryset, user=user, kind="training.lesson", pk=_int(lesson_id))
     return staff, lesson
+
+
+def tracks_assignable_by(user) -> QuerySet[Track]:
+    """Tracks of active programmes owned by a unit in the user's managed subtree or above
+    it (a city programme is for every county): what a coordinator may assign people to."""
+    managed = departments_managed_by(user)
+    paths = set(managed.values_list("path", flat=True))
+    owners = Department.objects.filter(
+        Q(pk__in=managed.values("pk"))
+        | Q(path__in={path[:n] for path in paths for n in range(1, len(path) + 1)})
+    )
+    return (
+        Track.objects.filter(programme__is_active=True, programme__department__in=owners)
+        .select_related("programme")
+        .order_by("-programme__year", "programme__name", "pk")
+    )
 
 
 def tracks_visible_to(user) -> QuerySet[Track]:

@@ -38,7 +38,7 @@ def completion_matrix_xlsx(matrix: CompletionMatrix) -> bytes:
                 _("Name"),
                 _("Staff number"),
                 _("Unit"),
-                *[f"{_('Week')} {m.week}" for m in matrix.modules],
+                *[_("Week %(week)s") % {"week": m.week} for m in matrix.modules],
                 _("Completed"),
             ]
         ]

@@ -143,6 +143,16 @@ class Enrolment(models.Model):
     enrolled_at = models.DateTimeField(_("enrolled at"))
     withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
     withdrawn_reason = models.CharField(_("reason"), max_length=120, blank=True)
+    # Set when a coordinator assigned the person by hand (not by the track's audience
+    # rules): the roster sync then keeps the enrolment unless the person leaves.
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assigned by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
 
     class Meta:
         verbose_name = _("enrolment")
@@ -191,7 +201,9 @@ class WeeklyModule(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["track", "week"], name="module_track_week_unique"),
             models.CheckConstraint(
-                condition=Q(due_on__gte=models.F("starts_on")), name="module_due_after_start"
+                condition=Q(due_on__gte=models.F("starts_on")),
+                name="module_due_after_start",
+                violation_error_message=_("The due date cannot be before the start date."),
             ),
         ]
 

@@ -17,5 +17,6 @@ urlpatterns = [
     path("overdue/", views.overdue, name="overdue"),
     path("guidance/", views.guidance, name="guidance"),
     path("units/", views.units, name="units"),
+    path("assign/", views.assign, name="assign"),
     path("records.xlsx", views.records_export, name="records_export"),
 ]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -19,6 +21,7 @@ from organisation.access import (
     get_department_for,
     learner_staff,
     record_denied,
+    require_coordinator,
     require_unit_reader,
     user_roles,
 )
@@ -33,6 +36,7 @@ from .access import (
     get_track_for,
     learner_staff_or_404,
     plans_recordable_by,
+    tracks_assignable_by,
     tracks_visible_to,
 )
 from .content import sanitise_html
@@ -48,7 +52,9 @@ def home(request):
     roles = user_roles(request.user)
     staff = learner_staff(request.user) if roles.is_learner else None
     context = {"roles": roles, "staff": staff}
-    if staff is not None:
+    # A coordinator or manager who does not work at a window has no training or exams of
+    # their own: their home is their work, not empty learner figures.
+    if staff is not None and (staff.is_window_staff or not roles.can_read_units):
         context["home"] = selectors.learner_home(staff=staff)
     return render(request, "training/home.html", context)
 
@@ -325,3 +331,81 @@ def records_export(request):
     response = HttpResponse(annual_records_xlsx(records, year=year), content_type=XLSX)
     response["Content-Disposition"] = f'attachment; filename="training-record-{year}.xlsx"'
     return response
+
+
+# --- Coordinators: assign training by hand ---------------------------------------------
+
+
+class AssignForm(forms.Form):
+    """Which track, and who: whole units (with the units below) and/or staff numbers,
+    all within the coordinator's subtree."""
+
+    track = forms.ModelChoiceField(label=_("Training track"), queryset=None)
+    units = forms.ModelMultipleChoiceField(
+        label=_("Units (with the units below them)"), queryset=None, required=False
+    )
+    staff_numbers = forms.CharField(
+        label=_("Staff numbers"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("One or more, separated by spaces, commas or new lines."),
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.fields["track"].queryset = tracks_assignable_by(user)
+        self.fields["track"].label_from_instance = lambda t: f"{t.programme.name} · {t.name}"
+        self.fields["units"].queryset = departments_managed_by(user).order_by("path")
+
+    def clean(self):
+        data = super().clean()
+        managed = Staff.objects.filter(
+            department__in=departments_managed_by(self.user), status="active"
+        )
+        numbers = [n for n in re.split(r"[\s,，、;；]+", data.get("staff_numbers", "")) if n]
+        found = list(managed.filter(staff_number__in=numbers))
+        unknown = sorted(set(numbers) - {s.staff_number for s in found})
+        if unknown:
+            self.add_error(
+                "staff_numbers",
+                services.MSG_ASSIGN_UNKNOWN % {"numbers": "、".join(unknown)},
+            )
+        people = {s.pk: s for s in found}
+        for unit in data.get("units") or []:
+            people.update((s.pk, s) for s in managed.filter(unit.subtree_q("department__")))
+        if not people and not unknown:
+            raise ValidationError(services.MSG_ASSIGN_NOBODY)
+        data["people"] = list(people.values())
+        return data
+
+
+@login_required
+def assign(request):
+    """A coordinator assigns a training track to people or units of their subtree."""
+    require_coordinator(request.user)
+    form = AssignForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        track = form.cleaned_data["track"]
+        try:
+            result = services.enrolment_assign(
+                track=track,
+                staff=form.cleaned_data["people"],
+                acting_user=request.user,
+                request=request,
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(
+                request,
+                _("%(track)s: %(new)s enrolled, %(back)s back, %(total)s chosen.")
+                % {
+                    "track": track.name,
+                    "new": result.enrolled,
+                    "back": result.reactivated,
+                    "total": len(form.cleaned_data["people"]),
+                },
+            )
+            return redirect("training:assign")
+    return render(request, "training/assign.html", {"form": form})

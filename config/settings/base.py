@@ -115,10 +115,15 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "organisation.context_processors.navigation",
+                "accounts.context_processors.display",
             ],
         },
     },
 ]
+
+# What the staff page shows of a person's training, exams and certificate (a callable
+# `(*, staff) -> record`): named here so that organisation never imports the apps above.
+STAFF_RECORD = "training.selectors.learner_home"
 
 VAR_DIR = BASE_DIR / "var"  # local state: SQLite file, media, collected static
 VAR_DIR.mkdir(exist_ok=True)

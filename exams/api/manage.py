@@ -14,6 +14,8 @@ from rest_framework import generics, serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from organisation.access import departments_visible_to
+
 from .. import selectors, services
 from ..access import get_item_for_grading, get_session_for
 from ..models import ExamSession
@@ -153,6 +155,7 @@ class GradeSerializer(serializers.Serializer):
         required=False,
         max_length=50,
     )
+    comment = serializers.CharField(required=False, allow_blank=True, max_length=1000)
 
 
 class GradedSerializer(serializers.Serializer):
@@ -223,7 +226,9 @@ class SessionAnalysisApi(APIView):
     @extend_schema(responses=AnalysisSerializer)
     def get(self, request, public_id):
         session = get_session_for(request.user, public_id)
-        analysis = selectors.session_analysis(session=session)
+        analysis = selectors.session_analysis(
+            session=session, departments=departments_visible_to(request.user)
+        )
         data = {
             "attempts": analysis.attempts,
             "mean": analysis.mean,
@@ -285,6 +290,7 @@ class GradeItemApi(APIView):
             item=item,
             points=body.validated_data["points"],
             rubric_scores=[str(v) for v in body.validated_data.get("rubric_scores", [])],
+            comment=body.validated_data.get("comment", ""),
             acting_user=request.user,
             request=request,
         )

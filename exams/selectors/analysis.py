@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from ..models import Attempt, AttemptItem, ExamSession
+from ..models import CHOICE_TYPES, Attempt, AttemptItem, ExamSession, QuestionType
 from .results import counted_attempts
 
 
@@ -43,10 +43,28 @@ class SessionAnalysis:
     by_unit: list[dict]
 
 
-def session_analysis(*, session: ExamSession) -> SessionAnalysis:
+def _answer_labels(item: AttemptItem) -> list[str]:
+    """What an answer counts as in the item analysis: the option letters chosen, or the
+    text written in each blank (alternatives joined); open answers are not counted."""
+    values = item.answer if isinstance(item.answer, list) else [item.answer]
+    if item.type in CHOICE_TYPES:
+        return [str(v).strip().upper() for v in values if v not in (None, "")]
+    if item.type == QuestionType.FILL_BLANK:
+        labels = []
+        for value in values:
+            parts = value if isinstance(value, list) else [value]
+            text = " / ".join(str(p).strip() for p in parts if p not in (None, ""))
+            if text:
+                labels.append(text)
+        return labels
+    return []
+
+
+def session_analysis(*, session: ExamSession, departments=None) -> SessionAnalysis:
     """Score distribution, pass rate by unit, item analysis (facility, upper-lower 27%
-    discrimination, option frequencies) and KR-20 reliability over counted attempts."""
-    counted = list(counted_attempts(session=session).values())
+    discrimination, option frequencies) and KR-20 reliability over counted attempts
+    (only of the people in `departments`, if given)."""
+    counted = list(counted_attempts(session=session, departments=departments).values())
     n = len(counted)
     percents = [float(a.percent or 0) for a in counted]
     buckets = [(f"{lo}-{lo + 9 if lo < 90 else 100}", 0) for lo in range(0, 100, 10)]
@@ -88,9 +106,8 @@ def session_analysis(*, session: ExamSession) -> SessionAnalysis:
         discrimination = (sum(up) / len(up) - sum(low) / len(low)) if up and low else None
         options: dict[str, int] = defaultdict(int)
         for item in question_items:
-            for choice in item.answer if isinstance(item.answer, list) else [item.answer]:
-                if choice not in (None, ""):
-                    options[str(choice)] += 1
+            for choice in _answer_labels(item):
+                options[choice] += 1
         first = question_items[0]
         stats.append(
             ItemStats(

@@ -8,7 +8,7 @@ from collections import defaultdict
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
-from organisation.access import departments_managed_by
+from organisation.access import departments_managed_by, departments_visible_to
 
 from ..access import attempts_visible_to, sessions_visible_to
 from ..models import FINISHED_STATUSES, Attempt, AttemptItem, Counting, ExamSession
@@ -16,7 +16,8 @@ from .learner import knowledge_point_scores
 
 
 def sessions_for_staff_roles(user) -> QuerySet[ExamSession]:
-    """Sessions organised in the user's subtree, newest first (the list page and the API)."""
+    """Sessions organised in the user's subtree or sat by their people, newest first (the
+    list page and the API)."""
     return sessions_visible_to(user).select_related("department").order_by("-opens_at", "pk")
 
 
@@ -31,14 +32,14 @@ def session_list(user) -> QuerySet[ExamSession]:
     )
 
 
-def counted_attempts(*, session: ExamSession) -> dict[int, Attempt]:
-    """The attempt that counts per person (best or last finished)."""
+def counted_attempts(*, session: ExamSession, departments=None) -> dict[int, Attempt]:
+    """The attempt that counts per person (best or last finished); with `departments`,
+    only of people in those units (a viewer's own people)."""
     chosen: dict[int, Attempt] = {}
-    for attempt in (
-        Attempt.objects.filter(session=session, status__in=FINISHED_STATUSES)
-        .select_related("staff__department")
-        .order_by("staff_id", "number")
-    ):
+    attempts = Attempt.objects.filter(session=session, status__in=FINISHED_STATUSES)
+    if departments is not None:
+        attempts = attempts.filter(staff__department__in=departments)
+    for attempt in attempts.select_related("staff__department").order_by("staff_id", "number"):
         current = chosen.get(attempt.staff_id)
         if (
             current is None
@@ -49,9 +50,10 @@ def counted_attempts(*, session: ExamSession) -> dict[int, Attempt]:
     return chosen
 
 
-def session_results(*, session: ExamSession) -> dict[int, dict]:
-    """{staff id: {"attempt", "percent", "passed", "points": {kp: (name, percent)}}}."""
-    counted = counted_attempts(session=session)
+def session_results(*, session: ExamSession, departments=None) -> dict[int, dict]:
+    """{staff id: {"attempt", "percent", "passed", "points": {kp: (name, percent)}}}
+    (only of people in `departments`, if given)."""
+    counted = counted_attempts(session=session, departments=departments)
     items_by_attempt: dict[int, list[AttemptItem]] = defaultdict(list)
     for item in AttemptItem.objects.filter(attempt__in=[a.pk for a in counted.values()]).only(
         "attempt_id", "knowledge_point_id", "knowledge_point_name", "awarded", "points"
@@ -71,7 +73,7 @@ def session_results(*, session: ExamSession) -> dict[int, dict]:
 def visible_results(*, session: ExamSession, user) -> list[dict]:
     """`session_results` of the people the user may see (a session's audience may reach
     beyond the user's subtree), in unit and staff-number order."""
-    results = session_results(session=session)
+    results = session_results(session=session, departments=departments_visible_to(user))
     mine = set(
         attempts_visible_to(user)
         .filter(pk__in=[r["attempt"].pk for r in results.values()])
@@ -83,16 +85,15 @@ def visible_results(*, session: ExamSession, user) -> list[dict]:
     )
 
 
-def grading_queue(*, session: ExamSession) -> list[dict]:
-    """Questions (by position) with answers still to grade by a person."""
-    rows = (
-        AttemptItem.objects.filter(
-            attempt__session=session, awarded__isnull=True, attempt__status__in=FINISHED_STATUSES
-        )
-        .values("question_id", "stem")
-        .annotate(pending=Count("pk"))
-        .order_by("question_id")
+def grading_queue(*, session: ExamSession, departments=None) -> list[dict]:
+    """Questions (by position) with answers still to grade by a person (only answers of
+    people in `departments`, if given)."""
+    items = AttemptItem.objects.filter(
+        attempt__session=session, awarded__isnull=True, attempt__status__in=FINISHED_STATUSES
     )
+    if departments is not None:
+        items = items.filter(attempt__staff__department__in=departments)
+    rows = items.values("question_id", "stem").annotate(pending=Count("pk")).order_by("question_id")
     return list(rows)
 
 

@@ -12,7 +12,7 @@ from django.utils.module_loading import import_string
 
 from audit.services import audit_record
 
-from ..messages import MSG_POINTS
+from ..messages import MSG_POINTS, MSG_RUBRIC_COUNT, MSG_RUBRIC_SUM
 from ..models import FINISHED_STATUSES, Attempt, AttemptItem
 from ..scoring import score_answer
 from .practice import _is_mistake, _record_mistakes_many
@@ -141,18 +141,50 @@ def _write_awarded(items: list[AttemptItem], chunk: int = 5000) -> None:
             cursor.execute(sql, params)
 
 
+def rubric_check(*, item: AttemptItem, points: Decimal, rubric_scores) -> list[Decimal]:
+    """Scores per rubric criterion: one per criterion, each within its own maximum, and
+    together the total. Returns them as decimals (empty when none were given)."""
+    if not rubric_scores:
+        return []
+    criteria = [r for r in item.rubric or [] if isinstance(r, dict)]
+    scores = [Decimal(str(v)) for v in rubric_scores]
+    if len(scores) != len(criteria):
+        raise ValidationError(MSG_RUBRIC_COUNT, params={"n": len(criteria)}, code="rubric")
+    for score, criterion in zip(scores, criteria, strict=True):
+        if not Decimal(0) <= score <= Decimal(str(criterion.get("points") or 0)):
+            raise ValidationError(
+                MSG_POINTS, params={"max": criterion.get("points")}, code="rubric"
+            )
+    total = sum(scores, Decimal(0))
+    if total != points:
+        raise ValidationError(
+            MSG_RUBRIC_SUM, params={"sum": total, "points": points}, code="rubric"
+        )
+    return scores
+
+
 def item_grade(
-    *, item: AttemptItem, points, acting_user, rubric_scores=None, request=None
+    *,
+    item: AttemptItem,
+    points,
+    acting_user,
+    rubric_scores=None,
+    comment: str = "",
+    request=None,
 ) -> AttemptItem:
+    """A person's score for an open answer (optionally per rubric criterion, which must
+    add up to the points) and a comment the learner reads with the result."""
     points = Decimal(str(points))
     if not Decimal(0) <= points <= item.points:
         raise ValidationError(MSG_POINTS, params={"max": item.points})
+    scores = rubric_check(item=item, points=points, rubric_scores=rubric_scores)
     with transaction.atomic():
         old = item.awarded
         item.awarded = points
         item.graded_by = acting_user
-        item.rubric_scores = rubric_scores or []
-        item.save(update_fields=["awarded", "graded_by", "rubric_scores"])
+        item.rubric_scores = [str(v) for v in scores]
+        item.comment = (comment or "").strip()
+        item.save(update_fields=["awarded", "graded_by", "rubric_scores", "comment"])
         attempt = (
             Attempt.objects.select_for_update().select_related("session").get(pk=item.attempt_id)
         )

@@ -1,5 +1,7 @@
 """Learner pages: open exams, taking an exam, results, practice and the mistake book."""
 
+import uuid
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -10,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from .. import selectors, services
 from ..access import get_own_attempt, get_session_for_learner, require_learner
+from ..messages import MSG_CHOOSE_FIRST
 from ..models import KnowledgePoint, PracticeSet, Question, QuestionType
 
 SCORING_REFRESH_SECONDS = 3
@@ -132,6 +135,22 @@ def _answer_from_post(question: Question, data) -> object:
     return data.get("answer", "")
 
 
+def _question_or_404(value) -> Question:
+    try:
+        key = uuid.UUID(str(value))
+    except ValueError:
+        raise Http404 from None
+    question = Question.objects.filter(public_id=key).first()
+    if question is None:
+        raise Http404
+    return question
+
+
+def _is_blank(given) -> bool:
+    values = given if isinstance(given, list) else [given]
+    return not any(str(v).strip() for v in values if v is not None)
+
+
 @login_required
 def practice(request):
     """Untimed practice with instant feedback. ?set=<id>, ?kp=<id> or ?mistakes=1."""
@@ -139,7 +158,10 @@ def practice(request):
     practice_set = None
     kp_ids: list[int] = []
     if request.GET.get("set"):
-        practice_set = PracticeSet.objects.filter(pk=request.GET["set"]).first()
+        set_id = request.GET["set"]
+        practice_set = (
+            PracticeSet.objects.filter(pk=int(set_id)).first() if set_id.isdigit() else None
+        )
         if practice_set is None:
             raise Http404
         kp_ids = list(practice_set.knowledge_points.values_list("pk", flat=True))
@@ -148,17 +170,22 @@ def practice(request):
     mistakes_only = request.GET.get("mistakes") == "1"
     feedback = None
     answered = None
+    unanswered = None
     if request.method == "POST":
-        answered = Question.objects.filter(public_id=request.POST.get("question")).first()
-        if answered is None:
-            raise Http404
+        answered = _question_or_404(request.POST.get("question"))
         given = _answer_from_post(answered, request.POST)
-        feedback = services.practice_answer(staff=staff, question=answered, answer=given)
-        answered.given = given if isinstance(given, list) else [given]
+        if _is_blank(given):
+            # Nothing chosen is not a wrong answer: ask again, record nothing.
+            unanswered, answered = answered, None
+            messages.error(request, MSG_CHOOSE_FIRST)
+        else:
+            feedback = services.practice_answer(staff=staff, question=answered, answer=given)
+            answered.given = given if isinstance(given, list) else [given]
     question = (
         None
         if feedback
-        else services.practice_pick(
+        else unanswered
+        or services.practice_pick(
             staff=staff, knowledge_point_ids=kp_ids, mistakes_only=mistakes_only
         )
     )

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 from audit.services import audit_record
 from organisation.access import (
     departments_managed_by,
+    departments_visible_to,
     require_unit_manager,
     require_unit_reader,
     user_roles,
@@ -45,52 +46,66 @@ def session_list(request):
 def session_detail(request, public_id):
     require_unit_reader(request.user)
     session = get_session_for(request.user, public_id)
+    # The session's audience may reach beyond the user's subtree (a city exam seen by a
+    # county): results, figures and analysis are of the user's own people only.
+    managed = sessions_managed_by(request.user).filter(pk=session.pk).exists()
     return render(
         request,
         "exams/manage/session_detail.html",
         {
             "session": session,
-            # The audience may reach beyond the user's subtree: only their people.
             "attempts": [
                 r["attempt"] for r in selectors.visible_results(session=session, user=request.user)
             ],
-            "analysis": selectors.session_analysis(session=session),
-            "queue": selectors.grading_queue(session=session),
+            "analysis": selectors.session_analysis(
+                session=session, departments=departments_visible_to(request.user)
+            ),
+            "queue": selectors.grading_queue(
+                session=session, departments=departments_managed_by(request.user)
+            ),
             "audience": selectors.audience_count(session=session),
             "shortages": [s.message() for s in services.blueprint_check(session=session)],
-            "can_grade": user_roles(request.user).is_coordinator,
-            "can_edit": sessions_managed_by(request.user).filter(pk=session.pk).exists()
-            and session.closes_at > timezone.now(),
+            "rules": session.rules.select_related("knowledge_point"),
+            "fixed_count": session.fixed_questions.count(),
+            "can_grade": user_roles(request.user).is_coordinator and managed,
+            "can_edit": managed and session.closes_at > timezone.now(),
         },
     )
 
 
 @login_required
 def grade(request, public_id, question_id):
-    """One question across all attempts, candidates anonymous, rubric on screen."""
+    """One question across all attempts, candidates anonymous, rubric and reference
+    answer on screen. A refused score stays on screen with the reason."""
     session = get_session_for(request.user, public_id, write=True)
+    pending = selectors.answers_to_grade(
+        session=session, question_id=question_id, user=request.user
+    )
     if request.method == "POST":
-        form = GradeForm(request.POST)
+        item = get_item_for_grading(request.user, request.POST.get("item"))
+        if item.attempt.session_id != session.pk:
+            raise Http404
+        form = GradeForm(request.POST, target=item)
         if form.is_valid():
-            item = get_item_for_grading(request.user, form.cleaned_data["item"])
-            if item.attempt.session_id != session.pk:
-                raise Http404
             try:
                 services.item_grade(
                     item=item,
                     points=form.cleaned_data["points"],
+                    rubric_scores=form.cleaned_data["rubric_scores"],
+                    comment=form.cleaned_data["comment"],
                     acting_user=request.user,
                     request=request,
                 )
             except ValidationError as exc:
-                messages.error(request, exc.messages[0])
-            return redirect(
-                "exams_manage:grade", public_id=session.public_id, question_id=question_id
-            )
-    pending = selectors.answers_to_grade(
-        session=session, question_id=question_id, user=request.user
-    )
-    item = pending.first()
+                form.add_error(None, exc)
+            else:
+                messages.success(request, _("Saved."))
+                return redirect(
+                    "exams_manage:grade", public_id=session.public_id, question_id=question_id
+                )
+    else:
+        item = pending.first()
+        form = GradeForm(initial={"item": item.pk}, target=item) if item else None
     return render(
         request,
         "exams/manage/grade.html",
@@ -98,7 +113,7 @@ def grade(request, public_id, question_id):
             "session": session,
             "item": item,
             "remaining": pending.count(),
-            "form": GradeForm(initial={"item": item.pk}) if item else None,
+            "form": form,
             # Candidates are anonymous: a number derived from the attempt, never a name.
             "candidate": selectors.candidate_number(item.attempt_id) if item else "",
         },
@@ -249,7 +264,10 @@ def results_export(request, public_id):
 def analysis_export(request, public_id):
     session = get_session_for(request.user, public_id)
     content = exports.analysis_xlsx(
-        session=session, analysis=selectors.session_analysis(session=session)
+        session=session,
+        analysis=selectors.session_analysis(
+            session=session, departments=departments_visible_to(request.user)
+        ),
     )
     audit_record(
         action="exam.analysis_exported", actor=request.user, target=session, request=request

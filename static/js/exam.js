@@ -85,11 +85,14 @@
     }
   }
 
+  function isEmpty(answer) {
+    return answer === null || answer === "" || (Array.isArray(answer) && (!answer.length || answer[0] === ""));
+  }
+
   function markAnswered(position, answer) {
     var link = document.querySelector('[data-nav="' + position + '"]');
     if (!link) { return; }
-    var empty = answer === null || answer === "" || (Array.isArray(answer) && (!answer.length || answer[0] === ""));
-    link.classList.toggle("answered", !empty);
+    link.classList.toggle("answered", !isEmpty(answer));
   }
 
   function enqueue(position, answer) {
@@ -219,7 +222,9 @@
       window.alert(root.dataset.msgUnsaved);
       return;
     }
-    if (!window.confirm(root.dataset.msgConfirm)) { e.preventDefault(); return; }
+    var unanswered = questions.filter(function (q) { return isEmpty(answerOf(q)); }).length;
+    var question = unanswered ? fmt(root.dataset.msgConfirmUnanswered, unanswered) : root.dataset.msgConfirm;
+    if (!window.confirm(question)) { e.preventDefault(); return; }
     try { localStorage.removeItem(queueKey); localStorage.removeItem(seqKey); } catch (err) { /* ignore */ }
   });
 

@@ -58,7 +58,8 @@ def test_exam_survives_going_offline_and_a_reload_on_a_phone(
     page.locator("#q3 .option").first.click()
     page.get_by_role("link", name="第 7 题").click()
     page.locator("#q7 input[type=text]").fill("一网通办")
-    expect(status).to_contain_text("离线：2 条")
+    expect(status).to_contain_text("2 条答案暂存在本机")
+    expect(status).to_contain_text("不会交卷")
     screenshot(page, "41-exam-offline")
     attempt = Attempt.objects.get()
     assert attempt.items.get(position=3).answer is None
@@ -78,8 +79,10 @@ def test_exam_survives_going_offline_and_a_reload_on_a_phone(
     after = _seconds(page.locator("#timer").inner_text())
     assert 0 <= before - after <= 10
 
-    # Hand in.
-    page.once("dialog", lambda dialog: dialog.accept())
+    # Hand in: the confirmation says how many questions are still unanswered (10 asked,
+    # 3 answered).
+    asked = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
     page.get_by_role("button", name="交卷").click()
     expect(page.locator("h1")).to_contain_text(session.title)
     # The hand-in closed the attempt; the scoring follows (正在评分). No finaliser runs
@@ -90,8 +93,10 @@ def test_exam_survives_going_offline_and_a_reload_on_a_phone(
     expect(page.locator("main")).not_to_contain_text("正在评分", timeout=20000)
     attempt.refresh_from_db()
     assert attempt.status == AttemptStatus.SUBMITTED
+    assert "还有 7 道题未作答" in asked[0]
     screenshot(page, "42-exam-result")
     assert axe_check(page) == []
+    assert "['" not in page.locator("main").inner_text()
 
 
 def test_answers_typed_offline_survive_a_reload_while_offline(page, live_server, examinee, sign_in):
@@ -104,7 +109,7 @@ def test_answers_typed_offline_survive_a_reload_while_offline(page, live_server,
     page.context.set_offline(True)
     page.get_by_role("link", name="第 2 题").click()
     page.locator("#q2 .option").first.click()
-    expect(page.locator("#save-status")).to_contain_text("离线")
+    expect(page.locator("#save-status")).to_contain_text("网络已断开")
     page.context.set_offline(False)
     page.route("**/save/", lambda route: route.abort())  # the server stays unreachable
     page.goto(url)

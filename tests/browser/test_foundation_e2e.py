@@ -93,10 +93,8 @@ def test_administrator_sets_up_totp_before_anything_else(
     admin.save()
     sign_in(page, "ADMIN1", NEW_PASSWORD)
     page.goto(f"{live_server.url}/org/units/")
-    # allauth asks for the password again before changing security settings.
-    expect(page).to_have_url(re.compile(r"/accounts/reauthenticate/"))
-    page.fill("input[name=password]", NEW_PASSWORD)
-    page.locator("main form button[type=submit]").first.click()
+    # Straight to the set-up: the password just typed counts as the confirmation
+    # (no "confirm access" asking for it a second time).
     expect(page).to_have_url(re.compile(r"/accounts/2fa/totp/activate/$"))
     expect(page.locator("img[src^='data:image/svg']")).to_be_visible()
     screenshot(page, "04-admin-totp-setup")
@@ -104,5 +102,9 @@ def test_administrator_sets_up_totp_before_anything_else(
     counter = next(iter(yield_hotp_counters_from_time()))
     page.fill("input[name=code]", format_hotp_value(hotp_value(secret, counter)))
     page.locator("main form button[type=submit]").first.click()
+    # The recovery codes are shown once, with a way on.
+    expect(page).to_have_url(re.compile(r"/accounts/2fa/recovery-codes/"))
+    page.get_by_role("link", name="我已保存恢复码，继续").click()
+    expect(page).to_have_url(f"{live_server.url}/")
     page.goto(f"{live_server.url}/org/units/")
     expect(page.locator("h1")).to_contain_text("测试市")

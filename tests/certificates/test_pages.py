@@ -53,13 +53,20 @@ def test_coordinators_see_their_units_certificates_and_who_still_needs_one(
     assert client.get(reverse("certificates:gap", args=[city.county_b.pk])).status_code == 404
 
 
-def test_managers_see_rates_but_not_who(client, city, levels, manager_a):
-    StaffFactory(department=city.township_a2, name="待认证")
+def test_managers_see_who_still_needs_a_certificate_by_name_never_id_number(
+    client, city, levels, manager_a
+):
+    waiting = StaffFactory(department=city.township_a2, name="待认证")
     client.force_login(manager_a)
-    assert client.get(reverse("certificates:gap", args=[city.county_a.pk])).status_code == 404
     page = client.get(reverse("certificates:dashboard_unit", args=[city.township_a2.pk]))
     assert page.status_code == 200
-    assert "待认证" not in page.content.decode()
+    assert "待认证" in page.text
+    full = waiting.reveal_id_number()
+    assert full not in page.text and waiting.id_number_masked not in page.text
+    gap = client.get(reverse("certificates:gap", args=[city.county_a.pk]))
+    assert gap.status_code == 200 and "待认证" in gap.text
+    assert full not in gap.text and waiting.id_number_masked not in gap.text
+    assert client.get(reverse("certificates:gap", args=[city.county_b.pk])).status_code == 404
 
 
 def test_the_dashboard_counts_cards_below(city, levels, manager_a):
@@ -72,6 +79,25 @@ def test_the_dashboard_counts_cards_below(city, levels, manager_a):
     board = dashboard_build(user=manager_a, department=city.county_a)
     assert (board.red_units, board.yellow_units) == (1, 0)  # A2 at 0%; A1 at 100%
     assert [u.name for u in board.league] == ["甲一镇", "甲二镇"]
+
+
+def test_card_counts_describe_the_league_and_lagging_units_hold_a_card(city, levels, manager_a):
+    """At the city: county A (A1 certified, A2 not) is red, county B (9 of 10) has no
+    card. The counts are of the units listed (the counties), not of every unit below;
+    B1 (90%, no card) is not lagging although someone there still needs a certificate."""
+    from certificates.dashboard import dashboard_build
+
+    issued = datetime.date(2026, 1, 1)
+    quick_certificate(StaffFactory(department=city.township_a1), levels[5], issued=issued)
+    StaffFactory(department=city.township_a2)
+    for _ in range(9):
+        quick_certificate(StaffFactory(department=city.township_b1), levels[5], issued=issued)
+    StaffFactory(department=city.township_b1)
+    admin = make_user_with_role(Role.MANAGER, city.city)
+    board = dashboard_build(user=admin, department=city.city)
+    assert [(u.name, u.card) for u in board.league] == [("乙县", ""), ("甲县", "red")]
+    assert (board.red_units, board.yellow_units) == (1, 0)
+    assert [u.name for u in board.lagging] == ["甲二镇"]
 
 
 def test_dashboard_is_scoped_to_the_users_subtree(client, city, manager_a):

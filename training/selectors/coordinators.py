@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from organisation.access import departments_visible_to
 from organisation.models import Department, Staff, StaffStatus
@@ -82,7 +83,7 @@ class Cell:
     LABELS = {
         DONE: _("Done"),
         LATE: _("Done late"),
-        IN_PROGRESS: _("In progress"),
+        IN_PROGRESS: pgettext_lazy("training module", "In progress"),
         OVERDUE: _("Overdue"),
         OPEN: _("Not started"),
         NOT_DUE: _("—"),

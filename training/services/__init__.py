@@ -11,7 +11,10 @@ from .common import (
     MSG_TOPIC_REQUIRED,
 )
 from .enrolment import (
+    MSG_ASSIGN_NOBODY,
+    MSG_ASSIGN_UNKNOWN,
     EnrolmentSyncResult,
+    enrolment_assign,
     enrolment_on_roster_import,
     enrolment_sync,
     track_audience,
@@ -54,6 +57,8 @@ from .reminders import (
 )
 
 __all__ = [
+    "MSG_ASSIGN_NOBODY",
+    "MSG_ASSIGN_UNKNOWN",
     "MSG_ATTENDEES_REQUIRED",
     "MSG_BAD_POSITION",
     "MSG_MENTOR_NOT_COLLEAGUE",
@@ -68,6 +73,7 @@ __all__ = [
     "HeartbeatResult",
     "NotificationDraft",
     "ReminderResult",
+    "enrolment_assign",
     "enrolment_on_roster_import",
     "enrolment_sync",
     "guidance_followup_record",

@@ -6,9 +6,11 @@ import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from audit.services import audit_record
 from organisation.models import Department, Staff, StaffStatus
@@ -106,6 +108,9 @@ def enrolment_sync(
                 withdrawn_at=None,
                 withdrawn_reason="",
             )
+        assigned = set(
+            existing.filter(assigned_by__isnull=False).values_list("staff_id", flat=True)
+        )
         gone = [s for s, status in current.items() if status == "active" and s not in wanted]
         if gone:
             left = set(
@@ -115,7 +120,8 @@ def enrolment_sync(
             )
             for reason, people in (
                 ("left", [s for s in gone if s in left]),
-                ("no longer in the audience", [s for s in gone if s not in left]),
+                # People a coordinator assigned by hand stay until they leave.
+                ("no longer in the audience", [s for s in gone if s not in left | assigned]),
             ):
                 if people:
                     result.withdrawn += Enrolment.objects.filter(
@@ -142,3 +148,48 @@ def enrolment_on_roster_import(
     if not ids:
         return EnrolmentSyncResult()
     return enrolment_sync(staff_ids=ids)
+
+
+MSG_ASSIGN_NOBODY = _("Choose units or staff numbers of people you look after.")
+MSG_ASSIGN_UNKNOWN = _("Not among the people you look after: %(numbers)s")
+
+
+def enrolment_assign(
+    *, track: Track, staff: Iterable[Staff], acting_user, request=None
+) -> EnrolmentSyncResult:
+    """A coordinator assigns people to a track by hand (within their subtree, checked by
+    the caller): new enrolments are made, withdrawn ones come back; audited."""
+    now = timezone.now()
+    result = EnrolmentSyncResult()
+    people = {s.pk: s for s in staff}
+    if not people:
+        raise ValidationError(MSG_ASSIGN_NOBODY)
+    with transaction.atomic():
+        current = dict(
+            Enrolment.objects.filter(track=track, staff_id__in=people).values_list(
+                "staff_id", "status"
+            )
+        )
+        new = [
+            Enrolment(staff_id=pk, track=track, enrolled_at=now, assigned_by=acting_user)
+            for pk in people.keys() - current.keys()
+        ]
+        Enrolment.objects.bulk_create(new, batch_size=1000, ignore_conflicts=True)
+        result.enrolled = len(new)
+        back = [pk for pk, status in current.items() if status == EnrolmentStatus.WITHDRAWN]
+        if back:
+            result.reactivated = Enrolment.objects.filter(track=track, staff_id__in=back).update(
+                status=EnrolmentStatus.ACTIVE,
+                enrolled_at=now,
+                withdrawn_at=None,
+                withdrawn_reason="",
+                assigned_by=acting_user,
+            )
+        audit_record(
+            action="training.assigned",
+            actor=acting_user,
+            target=track,
+            request=request,
+            data={**result.as_dict(), "people": len(people)},
+        )
+    return result
