@@ -38,24 +38,25 @@ from .models import (
 from .models import Lesson as LessonModel
 from .services import enrolment_sync, module_exam_material_ensure
 
-# Knowledge points (知识点) of the work type; ids are local to the demo until the exam
-# engine's question bank is present (see exams_adapter).
+# Knowledge points (知识点) of the work type, the same names as the demo question bank
+# (exams.demo_bank.POINTS); ids are local to the demo until the exam engine is present.
 KNOWLEDGE_POINTS = {
     1: "政策法规",
-    2: "服务礼仪与规范",
+    2: "服务礼仪规范",
     3: "政务服务平台操作",
     4: "一件事一次办",
     5: "数据安全与个人信息保护",
     6: "帮办代办",
     7: "好差评与投诉处理",
-    8: "跨部门业务知识",
+    8: "部门业务知识",
+    9: "综合窗口受理流程",
 }
 
 # (title, knowledge point ids, [(lesson title, paragraphs)])
 WEEKS = [
     (
         "综合窗口的职责与“一窗受理”流程",
-        [1, 4],
+        [9, 1],
         [
             (
                 "什么是“前台综合受理、后台分类审批、统一窗口出件”",
