@@ -199,8 +199,40 @@ def _create_and_publish(*, created_by=None, **fields) -> Published:
     try:
         exam_session_publish(session=session, acting_user=created_by)
     except ValidationError as error:
-        return Published(session.pk, tuple(str(m) for m in error.messages))
+        shortages = tuple(str(m) for m in error.messages)
+        _tell_coordinators(session, shortages)
+        return Published(session.pk, shortages)
     return Published(session.pk)
+
+
+def _tell_coordinators(session, shortages: tuple[str, ...]) -> None:
+    """The coordinators responsible for the session's unit (bound to it or a unit above
+    it) learn that it stays closed and which rules the bank cannot fill."""
+    from organisation.models import Role, RoleAssignment
+
+    from .services import NotificationDraft, notifications_send_many
+
+    unit = session.department
+    above = [unit.path[:end] for end in range(len(unit.path), 0, -unit.steplen)]
+    users = {
+        a.user.pk: a.user
+        for a in RoleAssignment.objects.filter(
+            role=Role.COORDINATOR, department__path__in=above, user__is_active=True
+        ).select_related("user")
+    }
+    title = gettext("Not opened, the question bank is short: %(title)s") % {"title": session.title}
+    notifications_send_many(
+        drafts=[
+            NotificationDraft(
+                user=user,
+                key=f"bank-short:{session.pk}",
+                title=title[:200],
+                body="\n".join(shortages),
+                url=_url(("exams_bank:list",)),
+            )
+            for user in users.values()
+        ]
+    )
 
 
 def session_shortages(*, session_id: int) -> list[str]:
