@@ -519,6 +519,15 @@ def weekly_quiz_create(
     return made.session_id
 
 
+def session_title(*, session_id: int | None) -> str:
+    if not session_id or not engine_available():
+        return ""
+    return (
+        _models().ExamSession.objects.filter(pk=session_id).values_list("title", flat=True).first()
+        or ""
+    )
+
+
 def quiz_url(*, session_id: int | None) -> str:
     if not session_id or not engine_available():
         return ""

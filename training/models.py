@@ -457,6 +457,8 @@ class GuidancePlan(models.Model):
     lessons = models.ManyToManyField(Lesson, blank=True, related_name="+")
     practice_set_id = models.PositiveBigIntegerField(null=True, blank=True)
     followup_session_id = models.PositiveBigIntegerField(null=True, blank=True)
+    # Why the follow-up check could not be drawn as asked (told to the coordinator too).
+    followup_note = models.TextField(_("about the follow-up check"), blank=True)
     mentor = models.ForeignKey(
         Staff,
         verbose_name=_("mentor"),
@@ -494,6 +496,13 @@ class GuidancePlan(models.Model):
     @property
     def weak_point_names(self) -> list[str]:
         return [p.get("name", "") for p in self.weak_points]
+
+    @property
+    def exam_title(self) -> str:
+        """The title of the exam the plan was made from, as the learner saw it."""
+        from . import exams_adapter
+
+        return exams_adapter.session_title(session_id=self.monthly_exam.exam_session_id)
 
     @property
     def mentor_label(self) -> str:
