@@ -14,12 +14,14 @@ import datetime
 from collections import Counter
 from dataclasses import dataclass
 
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 
 from audit.services import audit_record
 
+from .models import Notification
 from .services import (
     NotificationDraft,
     manager_map,
@@ -49,6 +51,16 @@ def reminders_send(*, today: datetime.date | None = None) -> ReminderResult:
     today = today or timezone.localdate()
     tag = week_tag(today)
     result = ReminderResult()
+    # A rolling week as well as the calendar week: nobody hears about the same module
+    # (or gets a digest) twice within seven days, whatever day the command runs.
+    since = timezone.now() - datetime.timedelta(days=7) + datetime.timedelta(minutes=1)
+    recent = set(
+        Notification.objects.filter(created_at__gt=since)
+        .filter(Q(key__startswith="overdue:") | Q(key__startswith="digest:"))
+        .values_list("user_id", "key")
+    )
+    reminded = {(u, k.split(":")[1]) for u, k in recent if k.startswith("overdue:")}
+    digested = {u for u, k in recent if k.startswith("digest:")}
     by_path = manager_map()
     managers_cache: dict[int, list] = {}
     reminders: list[NotificationDraft] = []
@@ -56,7 +68,11 @@ def reminders_send(*, today: datetime.date | None = None) -> ReminderResult:
     digests: dict[int, tuple] = {}
     for row in overdue_enrolments(today=today):
         staff, module = row.staff, row.module
-        if staff.user_id and staff.user.is_active:
+        if (
+            staff.user_id
+            and staff.user.is_active
+            and (staff.user_id, str(module.pk)) not in reminded
+        ):
             reminders.append(
                 NotificationDraft(
                     user=staff.user,
@@ -74,6 +90,8 @@ def reminders_send(*, today: datetime.date | None = None) -> ReminderResult:
                 staff.department, by_path=by_path
             )
         for manager in managers_cache[staff.department_id]:
+            if manager.pk in digested:
+                continue
             entry = digests.setdefault(manager.pk, (manager, set(), Counter(), Counter()))
             if staff.pk not in entry[1]:
                 entry[1].add(staff.pk)

@@ -24,6 +24,7 @@ from __future__ import annotations
 import datetime
 import io
 import random
+from collections import Counter
 from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -802,13 +803,13 @@ def _notices_within_bounds(today: datetime.date) -> list[str]:
     since = timezone.now() - datetime.timedelta(days=7)
     problems = []
     recent = Notification.objects.filter(created_at__gt=since)
-    for row in (
-        recent.filter(key__startswith="overdue:")
-        .values("user_id", "title")
-        .annotate(n=Count("pk"))
-        .filter(n__gt=1)
-    ):
-        problems.append(f"user {row['user_id']}: {row['n']} reminders for one module in a week")
+    per_module = Counter(
+        (user_id, key.split(":")[1])
+        for user_id, key in recent.filter(key__startswith="overdue:").values_list("user_id", "key")
+    )
+    for (user_id, module_id), n in sorted(per_module.items()):
+        if n > 1:
+            problems.append(f"user {user_id}: {n} reminders for module {module_id} in a week")
     managers = set(
         RoleAssignment.objects.filter(role=Role.MANAGER).values_list("user_id", flat=True)
     )

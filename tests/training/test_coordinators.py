@@ -17,6 +17,7 @@ from tests.factories import make_learner, make_user_with_role
 from training.models import Enrolment, ModuleCompletion, Notification, StudyHourCredit
 from training.reminders import reminders_send, week_tag
 from training.services import modules_publish_due
+from training.simulation import SimulatedClock
 
 from .helpers import make_module, make_programme, make_track
 
@@ -56,7 +57,8 @@ def test_reminders_go_to_overdue_learners_once_a_week(cohort):
 
     first = reminders_send()
     second = reminders_send(today=sunday)
-    next_week = reminders_send(today=days(7))
+    with SimulatedClock(timezone.now() + datetime.timedelta(days=7)).running():
+        next_week = reminders_send()
 
     assert first.reminders == 3  # people[1..3] are overdue on week 1
     assert second.reminders == 0  # the same week: nothing new
@@ -247,3 +249,25 @@ def test_annual_records_export_one_row_per_person(client, cohort, manager_a):
     first = next(r for r in rows if r[1] == people[0].staff_number)
     assert first[6] == 1  # modules completed
     assert first[7] == 1  # modules due so far (week 2 is not due yet)
+
+
+def test_no_second_reminder_or_digest_within_seven_days_across_a_week_boundary(cohort, city):
+    _track, people, week1, _week2 = cohort
+    manager_a = make_user_with_role(Role.MANAGER, city.county_a)
+    start = timezone.now()
+    # Sunday evening, then Monday morning: a new calendar week, but one day later.
+    sunday = start + datetime.timedelta(days=6 - timezone.localdate().weekday())
+    with SimulatedClock(sunday).running():
+        reminders_send()
+    with SimulatedClock(sunday + datetime.timedelta(hours=14)).running():
+        monday = reminders_send()
+
+    assert monday.escalations == 0
+    assert Notification.objects.filter(user=manager_a, key__startswith="digest:").count() == 1
+    for person in people[1:]:
+        assert (
+            Notification.objects.filter(
+                user_id=person.user_id, key__startswith=f"overdue:{week1.pk}:"
+            ).count()
+            == 1
+        )
