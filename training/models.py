@@ -497,6 +497,20 @@ class GuidancePlan(models.Model):
     def weak_point_names(self) -> list[str]:
         return [p.get("name", "") for p in self.weak_points]
 
+    def open_lessons(self):
+        """The plan's lessons its learner can open: in published modules of tracks they
+        are actively enrolled in (a link to any other would be a dead end)."""
+        return (
+            self.lessons.filter(
+                module__published_at__isnull=False,
+                module__track__enrolments__staff_id=self.staff_id,
+                module__track__enrolments__status=EnrolmentStatus.ACTIVE,
+            )
+            .select_related("module")
+            .distinct()
+            .order_by("module__starts_on", "order")
+        )
+
     @property
     def exam_title(self) -> str:
         """The title of the exam the plan was made from, as the learner saw it."""
