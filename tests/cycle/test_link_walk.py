@@ -38,8 +38,10 @@ DOWNLOAD = re.compile(r"(\.xlsx|\.pdf|\.csv|format=xlsx|/download|/export)")
 PER_SHAPE = 2
 PER_ROLE = 80
 # Program output that must never reach a page: a Python list or dict, None, True/False.
-PROGRAM_OUTPUT = re.compile(r"\['[^']*'(, '[^']*')*\]|\bNone\b|\{'[^']*':|\bTrue\b|\bFalse\b")
-EMPTY_PRACTICE = "这里暂时没有可练习的题目"
+PROGRAM_OUTPUT = re.compile(
+    r"\['[^']*'(, '[^']*')*\]|\bNone\b|\{'[^']*':|(?<![/\w])(True|False)(?![/\w])"
+)  # ("True/false", the question type's English name, is not program output)
+EMPTY_PRACTICE = ("这里暂时没有可练习的题目", "No questions to practise here.")
 
 
 class Page(HTMLParser):
@@ -118,7 +120,7 @@ def walk(client: Client, start: str) -> tuple[list[str], int]:
         text = " ".join(page.text)
         for match in PROGRAM_OUTPUT.finditer(text):
             problems.append(f"{url}: program output {match.group(0)!r}")
-        if url.startswith("/exams/practice") and EMPTY_PRACTICE in text:
+        if url.startswith("/exams/practice") and any(e in text for e in EMPTY_PRACTICE):
             problems.append(f"{url} (linked from {found_on}): empty practice set")
         for action, fields in page.forms:
             if "/start/" in action and action not in started:
