@@ -10,7 +10,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from organisation.access import get_department_for, get_staff_for, user_roles
+from organisation.access import get_department_for, get_staff_for, require_unit_reader
 
 from . import services
 from .access import (
@@ -312,8 +312,7 @@ class RatesView(APIView):
     @extend_schema(responses=UnitRateSerializer(many=True))
     def get(self, request, department_id):
         """The certified rate of a unit and of every unit below it (tree order)."""
-        if not user_roles(request.user).can_read_units:
-            raise Http404
+        require_unit_reader(request.user)
         department = get_department_for(request.user, department_id)
         board = dashboard_build(user=request.user, department=department)
         return Response(UnitRateSerializer(board.all_units, many=True).data)

@@ -16,6 +16,9 @@ from organisation.access import (
     departments_managed_by,
     departments_visible_to,
     get_department_for,
+    require_administrator,
+    require_coordinator,
+    require_unit_reader,
     user_roles,
 )
 from organisation.models import Staff
@@ -60,16 +63,6 @@ def _add_errors(form, exc: ValidationError) -> None:
             form.add_error(field_name if field_name in form.fields else None, errors)
     else:
         form.add_error(None, exc.messages)
-
-
-def _require_reader(user) -> None:
-    if not user_roles(user).can_read_units:
-        raise Http404
-
-
-def _require_writer(user) -> None:
-    if not user_roles(user).is_coordinator:
-        raise Http404
 
 
 # --- public verification --------------------------------------------------------------
@@ -234,7 +227,7 @@ def unit_certificates(request, department_id: int):
 @login_required
 def unit_gap(request, department_id: int):
     """Who in the unit's subtree still needs a certificate (coordinators)."""
-    _require_writer(request.user)
+    require_coordinator(request.user)
     department = get_department_for(request.user, department_id)
     page = Paginator(gap_staff(department=department), 100).get_page(request.GET.get("page"))
     return render(request, "certificates/unit_gap.html", {"department": department, "page": page})
@@ -243,7 +236,7 @@ def unit_gap(request, department_id: int):
 @login_required
 @require_POST
 def bundle_request(request, department_id: int):
-    _require_reader(request.user)
+    require_unit_reader(request.user)
     department = get_department_for(request.user, department_id)
     bundle = services.bundle_request(department=department, acting_user=request.user)
     messages.success(request, _("The ZIP file is being prepared."))
@@ -269,7 +262,7 @@ def bundle_detail(request, public_id):
 
 @login_required
 def assessment_list(request):
-    _require_writer(request.user)
+    require_coordinator(request.user)
     form = AssessmentCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         staff = (
@@ -314,7 +307,7 @@ def assessment_list(request):
 
 @login_required
 def assessment_detail(request, public_id):
-    _require_writer(request.user)
+    require_coordinator(request.user)
     assessment = get_assessment_for(request.user, public_id, write=True)
     score_form = ScoreForm(prefix="score")
     review_form = ReviewForm(prefix="review")
@@ -380,7 +373,7 @@ def assessment_detail(request, public_id):
 
 @login_required
 def practical_import(request):
-    _require_writer(request.user)
+    require_coordinator(request.user)
     form = ImportForm(request.POST or None, request.FILES or None)
     result = None
     if request.method == "POST" and form.is_valid():
@@ -398,7 +391,7 @@ def practical_import(request):
 
 @login_required
 def practical_import_template(request):
-    _require_writer(request.user)
+    require_coordinator(request.user)
     response = HttpResponse(
         services.practical_scores_template(acting_user=request.user),
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -409,8 +402,7 @@ def practical_import_template(request):
 
 @login_required
 def external_create(request):
-    if not user_roles(request.user).is_administrator:
-        raise Http404
+    require_administrator(request.user)
     form = ExternalCertificateForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -450,7 +442,8 @@ def external_create(request):
 @login_required
 def evidence_download(request, public_id):
     certificate = get_certificate_for(request.user, public_id)
-    if not certificate.evidence or not user_roles(request.user).can_read_units:
+    require_unit_reader(request.user)
+    if not certificate.evidence:
         raise Http404
     response = FileResponse(certificate.evidence.open("rb"), as_attachment=True)
     response["Cache-Control"] = "private, no-store"
@@ -462,7 +455,7 @@ def evidence_download(request, public_id):
 
 @login_required
 def dashboard(request):
-    _require_reader(request.user)
+    require_unit_reader(request.user)
     roots = list(department_roots_for(user=request.user))
     if len(roots) == 1:
         return redirect("certificates:dashboard_unit", department_id=roots[0].pk)
@@ -471,7 +464,7 @@ def dashboard(request):
 
 @login_required
 def dashboard_unit(request, department_id: int):
-    _require_reader(request.user)
+    require_unit_reader(request.user)
     department = get_department_for(request.user, department_id)
     board = dashboard_build(user=request.user, department=department)
     ancestors = list(
@@ -489,7 +482,7 @@ def _ancestor_paths(department) -> list[str]:
 
 @login_required
 def dashboard_xlsx_export(request, department_id: int):
-    _require_reader(request.user)
+    require_unit_reader(request.user)
     department = get_department_for(request.user, department_id)
     board = dashboard_build(user=request.user, department=department)
     people = list(gap_staff(department=department)) if board.can_see_people else None
@@ -505,7 +498,7 @@ def dashboard_xlsx_export(request, department_id: int):
 
 @login_required
 def dashboard_pdf_export(request, department_id: int):
-    _require_reader(request.user)
+    require_unit_reader(request.user)
     department = get_department_for(request.user, department_id)
     board = dashboard_build(user=request.user, department=department)
     response = HttpResponse(dashboard_pdf(board), content_type="application/pdf")

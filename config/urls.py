@@ -8,6 +8,7 @@ from rest_framework.routers import DefaultRouter
 
 from accounts.api import ObtainTokenView
 from core.views import healthz
+from exams import urls as exams_urls
 from organisation import api as organisation_api
 from training.views import home
 
@@ -27,10 +28,10 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("org/", include("organisation.urls")),
-    path("audit/", include("audit.urls")),
+    path("audit/", include("organisation.audit_urls")),
     path("roster/", include("roster.urls")),
-    path("exams/manage/", include("exams.urls_manage")),
-    path("exams/bank/", include("exams.urls_bank")),
+    path("exams/manage/", include(exams_urls.manage_patterns)),
+    path("exams/bank/", include(exams_urls.bank_patterns)),
     path("exams/", include("exams.urls")),
     path("certificates/", include("certificates.urls")),
     path("training/", include("training.urls")),

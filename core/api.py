@@ -1,7 +1,8 @@
 """One error format for the REST API.
 
-Services raise Django's ValidationError and PermissionDenied; this handler turns them
-(and DRF's own exceptions) into `{"detail": ..., "errors": {...}}` JSON.
+Services raise Django's ValidationError, PermissionDenied and `core.exceptions.Conflict`;
+this handler turns them (and DRF's own exceptions) into `{"detail": ..., "errors": {...}}`
+JSON (a Conflict: 409 with its `detail` and its data).
 """
 
 from django.core.exceptions import PermissionDenied
@@ -10,6 +11,8 @@ from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+
+from .exceptions import Conflict
 
 
 def _django_validation_errors(exc: DjangoValidationError) -> dict:
@@ -23,6 +26,8 @@ def exception_handler(exc, context):
         errors = _django_validation_errors(exc)
         first = next(iter(errors.values()))[0]
         return Response({"detail": first, "errors": errors}, status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, Conflict):
+        return Response({**exc.data, "detail": str(exc.message)}, status=status.HTTP_409_CONFLICT)
     if isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied(str(exc) or None)
     if isinstance(exc, Http404):

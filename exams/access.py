@@ -1,35 +1,49 @@
-"""Who may see which exam sessions and attempts; built on organisation.access.
+"""Who may see which exam sessions, attempts and questions; built on organisation.access.
 
 - staff roles see sessions organised by a unit in their subtree, and the attempts of
   people in their subtree; coordinators and administrators may change them;
 - a learner sees the published sessions they are on the list for, and their own
   attempts only;
-- missing and not-yours answer the same Http404.
+- every `get_*_for` is a thin call of `organisation.access.get_scoped_or_404`: missing,
+  not-yours and malformed answer the same Http404, and every refusal is audited.
 """
 
 from __future__ import annotations
 
-import uuid
-
-from django.db.models import QuerySet
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, QuerySet
 from django.http import Http404
 
 from organisation.access import (
     departments_managed_by,
     departments_visible_to,
+    get_scoped_or_404,
     learner_staff,
     record_denied,
+    require_coordinator,
     user_roles,
 )
+from organisation.access import uuid_or_none as _uuid
+from organisation.models import Staff
 
+from .audience import audience_q
 from .models import FINISHED_STATUSES, Attempt, AttemptItem, ExamSession, Question
 
 
-def _uuid(value) -> uuid.UUID:
+def _int(value) -> int | None:
     try:
-        return uuid.UUID(str(value))
-    except ValueError:
-        raise Http404 from None
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def require_learner(user) -> Staff:
+    """The signed-in person's staff record (with their unit); accounts without one get
+    an (audited) Http404 on the learner's exam pages."""
+    staff = learner_staff(user)
+    if staff is None:
+        record_denied(user, "role:learner", getattr(user, "pk", "") or "anonymous")
+        raise Http404
+    return staff
 
 
 def sessions_visible_to(user) -> QuerySet[ExamSession]:
@@ -42,31 +56,33 @@ def sessions_managed_by(user) -> QuerySet[ExamSession]:
 
 def get_session_for(user, public_id, *, write: bool = False) -> ExamSession:
     queryset = sessions_managed_by(user) if write else sessions_visible_to(user)
-    key = _uuid(public_id)
-    try:
-        return queryset.get(public_id=key)
-    except ExamSession.DoesNotExist:
-        if ExamSession.objects.filter(public_id=key).exists():
-            record_denied(user, "exams.examsession", key)
-        raise Http404 from None
+    return get_scoped_or_404(
+        queryset, user=user, kind="exams.examsession", public_id=_uuid(public_id)
+    )
+
+
+def sessions_for_learner(user) -> QuerySet[ExamSession]:
+    """Published sessions the signed-in learner is on the list for (by the audience
+    rule) or has an attempt in; each carries `in_audience`."""
+    staff = learner_staff(user)
+    if staff is None:
+        return ExamSession.objects.none()
+    return (
+        ExamSession.objects.filter(published=True)
+        .annotate(in_audience=ExpressionWrapper(audience_q(staff), output_field=BooleanField()))
+        .filter(
+            audience_q(staff)
+            | Exists(Attempt.objects.filter(session=OuterRef("pk"), staff_id=staff.pk))
+        )
+    )
 
 
 def get_session_for_learner(user, public_id) -> ExamSession:
-    """A published session the signed-in learner is on the list for."""
-    from .services import staff_in_audience
-
-    staff = learner_staff(user)
-    if staff is None:
-        raise Http404
-    try:
-        session = ExamSession.objects.get(public_id=_uuid(public_id), published=True)
-    except ExamSession.DoesNotExist:
-        raise Http404 from None
-    if (
-        not staff_in_audience(session=session, staff=staff)
-        and not Attempt.objects.filter(session=session, staff=staff).exists()
-    ):
-        raise Http404
+    session = get_scoped_or_404(
+        sessions_for_learner(user), user=user, kind="exams.examsession", public_id=_uuid(public_id)
+    )
+    # The answer for this person is known now: `staff_in_audience` need not ask again.
+    session.__dict__.setdefault("_audience_memo", {})[learner_staff(user).pk] = session.in_audience
     return session
 
 
@@ -75,44 +91,31 @@ def attempts_visible_to(user) -> QuerySet[Attempt]:
 
 
 def get_own_attempt(user, public_id) -> Attempt:
-    key = _uuid(public_id)
-    try:
-        return Attempt.objects.select_related("session", "staff").get(
-            public_id=key, staff__user_id=user.pk
-        )
-    except Attempt.DoesNotExist:
-        if Attempt.objects.filter(public_id=key).exists():
-            record_denied(user, "exams.attempt", key)
-        raise Http404 from None
+    if not user.is_authenticated:
+        queryset = Attempt.objects.none()
+    else:
+        queryset = Attempt.objects.select_related("session", "staff").filter(staff__user_id=user.pk)
+    return get_scoped_or_404(queryset, user=user, kind="exams.attempt", public_id=_uuid(public_id))
 
 
-def get_attempt_for(user, public_id) -> Attempt:
-    """Own attempt, or an attempt of someone in the user's read subtree."""
-    key = _uuid(public_id)
-    attempt = (
-        Attempt.objects.select_related("session", "staff__department").filter(public_id=key).first()
+def items_gradable_by(user) -> QuerySet[AttemptItem]:
+    """Answers the user may grade: of a finished attempt (one still being written cannot
+    be graded), in a session the user manages, of someone in their subtree."""
+    managed = departments_managed_by(user)
+    return AttemptItem.objects.filter(
+        attempt__status__in=FINISHED_STATUSES,
+        attempt__session__department__in=managed,
+        attempt__staff__department__in=managed,
     )
-    if attempt is None:
-        raise Http404
-    if attempt.staff.user_id == user.pk:
-        return attempt
-    if attempts_visible_to(user).filter(pk=attempt.pk).exists():
-        return attempt
-    raise Http404
 
 
 def get_item_for_grading(user, item_id) -> AttemptItem:
-    """An answer to grade: of a finished attempt, in a session the user manages, of
-    someone in their subtree (an attempt still being written cannot be graded)."""
-    try:
-        return AttemptItem.objects.select_related("attempt__session").get(
-            pk=int(item_id),
-            attempt__status__in=FINISHED_STATUSES,
-            attempt__session__department__in=departments_managed_by(user),
-            attempt__staff__department__in=departments_managed_by(user),
-        )
-    except (AttemptItem.DoesNotExist, ValueError, TypeError):
-        raise Http404 from None
+    return get_scoped_or_404(
+        items_gradable_by(user).select_related("attempt__session"),
+        user=user,
+        kind="exams.attemptitem",
+        pk=_int(item_id),
+    )
 
 
 # --- the question bank ---------------------------------------------------------------------
@@ -121,11 +124,18 @@ def get_item_for_grading(user, item_id) -> AttemptItem:
 # it), so it is not scoped by department. Coordinators and administrators read and edit
 # it; managers (whose remit is results) and learners do not see it, answer keys included.
 # A coordinator's key correction re-scores attempts, so it is allowed only when every
-# finished attempt it touches belongs to a session organised in their subtree.
+# finished attempt it touches belongs to a session organised in their subtree (enforced
+# by `services.question_correct_key`).
 
 
 def can_edit_bank(user) -> bool:
     return user_roles(user).is_coordinator
+
+
+def require_bank_editor(user) -> None:
+    """The pages and the API of the bank: coordinators and administrators; anyone else
+    gets an (audited) Http404."""
+    require_coordinator(user)
 
 
 def questions_visible_to(user) -> QuerySet[Question]:
@@ -135,14 +145,12 @@ def questions_visible_to(user) -> QuerySet[Question]:
 
 
 def get_question_for(user, public_id) -> Question:
-    try:
-        return (
-            questions_visible_to(user)
-            .select_related("knowledge_point")
-            .get(public_id=_uuid(public_id))
-        )
-    except Question.DoesNotExist:
-        raise Http404 from None
+    return get_scoped_or_404(
+        questions_visible_to(user).select_related("knowledge_point"),
+        user=user,
+        kind="exams.question",
+        public_id=_uuid(public_id),
+    )
 
 
 def attempts_rescored_by(question: Question) -> QuerySet[Attempt]:

@@ -2,7 +2,9 @@
 
 from django.urls import path
 
-from . import api, api_bank, api_manage
+from .api import bank as api_bank
+from .api import learner as api
+from .api import manage as api_manage
 
 urlpatterns = [
     path("exams/sessions/<uuid:public_id>/start/", api.StartView.as_view(), name="api-exam-start"),
@@ -23,7 +25,7 @@ urlpatterns = [
     ),
 ]
 
-# --- coordinators and managers: sessions, results, analysis, grading (api_manage) -----
+# --- coordinators and managers: sessions, results, analysis, grading --------------------
 urlpatterns += [
     path("exams/manage/sessions/", api_manage.SessionListApi.as_view(), name="api-exam-sessions"),
     path(

@@ -21,7 +21,8 @@ from .models import (
     Question,
     SessionKind,
 )
-from .services import PaperDrawer, _total
+from .services.grading import _total
+from .services.papers import PaperDrawer
 
 S, M, T, F, A = "single", "multiple", "true_false", "fill_blank", "short_answer"
 TF = ["正确", "错误"]

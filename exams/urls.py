@@ -1,14 +1,44 @@
+"""The exam engine's pages, in three namespaces (mounted by config.urls):
+`exams` at /exams/, `exams_manage` at /exams/manage/ and `exams_bank` at /exams/bank/."""
+
 from django.urls import path
 
-from . import views
+from .views import bank, learner, manage
 
 app_name = "exams"
 
 urlpatterns = [
-    path("", views.exam_list, name="list"),
-    path("sessions/<uuid:public_id>/start/", views.session_start, name="start"),
-    path("attempts/<uuid:public_id>/", views.attempt_page, name="attempt"),
-    path("attempts/<uuid:public_id>/submit/", views.attempt_submit, name="submit"),
-    path("mistakes/", views.mistakes, name="mistakes"),
-    path("practice/", views.practice, name="practice"),
+    path("", learner.exam_list, name="list"),
+    path("sessions/<uuid:public_id>/start/", learner.session_start, name="start"),
+    path("attempts/<uuid:public_id>/", learner.attempt_page, name="attempt"),
+    path("attempts/<uuid:public_id>/submit/", learner.attempt_submit, name="submit"),
+    path("mistakes/", learner.mistakes, name="mistakes"),
+    path("practice/", learner.practice, name="practice"),
 ]
+
+manage_patterns = (
+    [
+        path("", manage.session_list, name="sessions"),
+        path("new/", manage.session_create, name="session_create"),
+        path("<uuid:public_id>/", manage.session_detail, name="session"),
+        path("<uuid:public_id>/edit/", manage.session_edit, name="session_edit"),
+        path("<uuid:public_id>/publish/", manage.session_publish, name="session_publish"),
+        path("<uuid:public_id>/results.xlsx", manage.results_export, name="results_export"),
+        path("<uuid:public_id>/analysis.xlsx", manage.analysis_export, name="analysis_export"),
+        path("<uuid:public_id>/grade/<int:question_id>/", manage.grade, name="grade"),
+    ],
+    "exams_manage",
+)
+
+bank_patterns = (
+    [
+        path("", bank.question_list, name="list"),
+        path("new/", bank.question_new, name="new"),
+        path("<uuid:public_id>/", bank.question_edit, name="edit"),
+        path("import/", bank.import_upload, name="import"),
+        path("import/confirm/", bank.import_confirm, name="import_confirm"),
+        path("export.xlsx", bank.export, name="export"),
+        path("template.xlsx", bank.template, name="template"),
+    ],
+    "exams_bank",
+)

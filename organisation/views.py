@@ -10,19 +10,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from . import selectors, services
-from .access import get_department_for, get_staff_for, user_roles
+from .access import get_department_for, get_staff_for, require_unit_reader, user_roles
 from .forms import StaffCreateForm, StaffFilterForm
 from .models import Department
 
 
-def _require_unit_reader(user):
-    if not user_roles(user).can_read_units:
-        raise Http404
-
-
 @login_required
 def unit_list(request):
-    _require_unit_reader(request.user)
+    require_unit_reader(request.user)
     roots = selectors.department_roots_for(user=request.user)
     if len(roots) == 1:
         return redirect("organisation:unit_detail", department_id=roots[0].pk)

@@ -10,9 +10,14 @@ from __future__ import annotations
 import uuid
 
 from django.db.models import QuerySet
-from django.http import Http404
 
-from organisation.access import departments_managed_by, record_denied, user_roles
+from organisation.access import (
+    departments_managed_by,
+    get_scoped_or_404,
+    require_coordinator,
+    user_roles,
+    uuid_or_none,
+)
 
 from .models import RosterImport
 
@@ -22,6 +27,11 @@ def can_import(user) -> bool:
     return user_roles(user).is_coordinator
 
 
+def require_importer(user) -> None:
+    """Refuse (audited 404) anyone `can_import` turns away; pages and API alike."""
+    require_coordinator(user)
+
+
 def imports_visible_to(user) -> QuerySet[RosterImport]:
     if not can_import(user):
         return RosterImport.objects.none()
@@ -29,15 +39,9 @@ def imports_visible_to(user) -> QuerySet[RosterImport]:
 
 
 def get_roster_import_for(user, public_id: uuid.UUID | str) -> RosterImport:
-    try:
-        key = uuid.UUID(str(public_id))
-    except ValueError:
-        raise Http404("No such import.") from None
-    try:
-        return (
-            imports_visible_to(user).select_related("department", "created_by").get(public_id=key)
-        )
-    except RosterImport.DoesNotExist:
-        if RosterImport.objects.filter(public_id=key).exists():
-            record_denied(user, "roster.rosterimport", key)
-        raise Http404("No such import.") from None
+    return get_scoped_or_404(
+        imports_visible_to(user).select_related("department", "created_by"),
+        user=user,
+        kind="roster.rosterimport",
+        public_id=uuid_or_none(public_id),
+    )

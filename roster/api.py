@@ -2,13 +2,12 @@
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
-from rest_framework.exceptions import NotFound
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from . import selectors, services
-from .access import can_import, get_roster_import_for
+from .access import get_roster_import_for, require_importer
 from .models import RosterImport
 
 
@@ -59,11 +58,6 @@ class CommitSerializer(serializers.Serializer):
     confirm_transfers = serializers.BooleanField(required=False, default=False)
 
 
-def _require_importer(user) -> None:
-    if not can_import(user):
-        raise NotFound
-
-
 class RosterImportListView(APIView):
     """GET: the import history. POST (multipart): upload a roster; answers with the
     dry-run report (or, for a large file, the queued import to poll)."""
@@ -72,13 +66,13 @@ class RosterImportListView(APIView):
 
     @extend_schema(responses=RosterImportSerializer(many=True))
     def get(self, request):
-        _require_importer(request.user)
+        require_importer(request.user)
         queryset = selectors.roster_import_list(user=request.user)[:100]
         return Response(RosterImportSerializer(queryset, many=True).data)
 
     @extend_schema(request=UploadSerializer, responses=RosterImportDetailSerializer)
     def post(self, request):
-        _require_importer(request.user)
+        require_importer(request.user)
         serializer = UploadSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
@@ -99,7 +93,7 @@ class RosterImportDetailView(APIView):
 
     @extend_schema(responses=RosterImportDetailSerializer)
     def get(self, request, public_id):
-        _require_importer(request.user)
+        require_importer(request.user)
         record = get_roster_import_for(request.user, public_id)
         return Response(RosterImportDetailSerializer(record).data)
 
@@ -107,7 +101,7 @@ class RosterImportDetailView(APIView):
 class RosterImportCommitView(APIView):
     @extend_schema(request=CommitSerializer, responses=RosterImportDetailSerializer)
     def post(self, request, public_id):
-        _require_importer(request.user)
+        require_importer(request.user)
         record = get_roster_import_for(request.user, public_id)
         serializer = CommitSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

@@ -10,7 +10,8 @@ from organisation.models import Department
 from . import exports
 from .access import imports_visible_to
 from .models import RosterImport
-from .services import _load_table, error_message
+from .services import error_message
+from .services.history import _load_table
 
 
 def roster_import_list(*, user) -> QuerySet[RosterImport]:

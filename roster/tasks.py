@@ -1,6 +1,7 @@
 """Background tasks for large roster files (Django's tasks framework).
 
-They are enqueued inside `transaction.on_commit` by roster.services and report
+They are enqueued inside `transaction.on_commit` by roster.services (which imports
+this module late, inside the function that enqueues; this module imports services) and report
 progress on the RosterImport row (rows_done / rows_total), which the page polls.
 """
 
@@ -8,12 +9,11 @@ from django.contrib.auth import get_user_model
 from django.tasks import task
 
 from .models import ImportStatus, RosterImport
+from .services import roster_check, roster_commit
 
 
 @task(queue_name="imports")
 def roster_check_task(import_id: int) -> None:
-    from .services import roster_check
-
     roster_import = RosterImport.objects.select_related("created_by").get(pk=import_id)
     if roster_import.status not in (ImportStatus.QUEUED, ImportStatus.CHECKING):
         return
@@ -26,8 +26,6 @@ def roster_check_task(import_id: int) -> None:
 
 @task(queue_name="imports")
 def roster_commit_task(import_id: int, user_id: int, confirm_transfers: bool) -> None:
-    from .services import roster_commit
-
     roster_import = RosterImport.objects.get(pk=import_id)
     if roster_import.status != ImportStatus.COMMITTING:
         return

@@ -11,17 +11,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from . import exports, selectors, services
-from .access import can_import, get_roster_import_for
+from .access import get_roster_import_for, require_importer
 from .forms import CommitForm, UploadForm
 from .models import ImportStatus
 from .reader import FIELD_LABELS
 
 SHOWN = 200  # rows of each list shown on the page; the downloads have them all
-
-
-def _require_importer(user) -> None:
-    if not can_import(user):
-        raise Http404
 
 
 def _xlsx(content: bytes, filename: str) -> HttpResponse:
@@ -49,7 +44,7 @@ def _labelled(updated: list[dict]) -> list[dict]:
 @login_required
 @require_GET
 def history(request):
-    _require_importer(request.user)
+    require_importer(request.user)
     page = Paginator(selectors.roster_import_list(user=request.user), 30).get_page(
         request.GET.get("page")
     )
@@ -58,7 +53,7 @@ def history(request):
 
 @login_required
 def upload(request):
-    _require_importer(request.user)
+    require_importer(request.user)
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -79,7 +74,7 @@ def upload(request):
 @login_required
 @require_GET
 def detail(request, public_id):
-    _require_importer(request.user)
+    require_importer(request.user)
     record = get_roster_import_for(request.user, public_id)
     report = record.report or {}
     errors = report.get("errors", [])
@@ -104,7 +99,7 @@ def detail(request, public_id):
 @login_required
 @require_GET
 def status(request, public_id):
-    _require_importer(request.user)
+    require_importer(request.user)
     record = get_roster_import_for(request.user, public_id)
     return JsonResponse(
         {
@@ -121,7 +116,7 @@ def status(request, public_id):
 @login_required
 @require_POST
 def commit(request, public_id):
-    _require_importer(request.user)
+    require_importer(request.user)
     record = get_roster_import_for(request.user, public_id)
     form = CommitForm(request.POST)
     confirm = form.is_valid() and form.cleaned_data["confirm_transfers"]
@@ -139,7 +134,7 @@ def commit(request, public_id):
 @login_required
 @require_GET
 def error_report(request, public_id):
-    _require_importer(request.user)
+    require_importer(request.user)
     record = get_roster_import_for(request.user, public_id)
     if not record.file or not record.report.get("errors"):
         raise Http404
@@ -150,7 +145,7 @@ def error_report(request, public_id):
 @login_required
 @require_POST
 def initial_passwords(request, public_id):
-    _require_importer(request.user)
+    require_importer(request.user)
     record = get_roster_import_for(request.user, public_id)
     try:
         rows = services.roster_initial_passwords_take(
@@ -165,6 +160,6 @@ def initial_passwords(request, public_id):
 @login_required
 @require_GET
 def template(request):
-    _require_importer(request.user)
+    require_importer(request.user)
     content = exports.template_xlsx(units=selectors.roster_units_for(user=request.user))
     return _xlsx(content, "roster-template.xlsx")

@@ -250,6 +250,64 @@ def test_a_coordinator_cannot_grade_an_item_of_another_session_through_their_own
     assert their_item.awarded is None
 
 
+@pytest.fixture
+def shared_exam(city):
+    """A session organised by county A whose audience reaches county B too: one finished
+    attempt with a short answer waiting for a grade in each county."""
+    from exams.services import attempt_start, attempt_submit
+
+    make_bank(per_type=1)
+    session = open_session(
+        city.county_a,
+        departments=[city.county_a, city.county_b],
+        window_staff_only=False,
+        rules=[{"type": "short_answer", "count": 1, "points": Decimal(50)}],
+    )
+    items = {}
+    for county in ("county_a", "county_b"):
+        staff = StaffFactory(department=getattr(city, county))
+        attempt = attempt_start(session=session, staff=staff)
+        AttemptItem.objects.filter(attempt=attempt).update(answer="一次性告知。", seq=1)
+        attempt_submit(attempt=attempt)
+        items[county] = (staff, AttemptItem.objects.get(attempt=attempt))
+    return session, items
+
+
+def test_the_grading_queue_and_results_list_only_the_users_people_by_page_and_api(
+    client, city, shared_exam
+):
+    """Both doors call one selector: county A's coordinator sees (and may grade) county
+    A's candidate only, on the page and through the API alike (the API used to list
+    county B's answers too)."""
+    session, items = shared_exam
+    mine, theirs = items["county_a"], items["county_b"]
+    question_id = mine[1].question_id
+    client.force_login(make_user_with_role(Role.COORDINATOR, city.county_a))
+
+    queue = client.get(f"/api/exams/manage/sessions/{session.public_id}/grading/{question_id}/")
+    assert queue.status_code == 200
+    assert [row["item"] for row in queue.json()["results"]] == [mine[1].pk]
+    page = client.get(f"/exams/manage/{session.public_id}/grade/{question_id}/")
+    assert page.context["remaining"] == 1 and page.context["item"].pk == mine[1].pk
+
+    results = client.get(f"/api/exams/manage/sessions/{session.public_id}/results/")
+    assert [row["staff_number"] for row in results.json()["results"]] == [mine[0].staff_number]
+    detail = client.get(f"/exams/manage/{session.public_id}/")
+    assert [a.staff_id for a in detail.context["attempts"]] == [mine[0].pk]
+
+    graded = client.post(
+        f"/api/exams/manage/items/{theirs[1].pk}/grade/",
+        {"points": "45"},
+        content_type="application/json",
+    )
+    assert graded.status_code == 404
+    theirs[1].refresh_from_db()
+    assert theirs[1].awarded is None
+    assert AuditEntry.objects.filter(
+        action="access.denied", target_type="exams.attemptitem"
+    ).exists()
+
+
 # --- identifiers -----------------------------------------------------------------------
 
 

@@ -3,21 +3,19 @@ look the same (Http404); the forbidden case is audited."""
 
 from __future__ import annotations
 
-import uuid
-
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from organisation.access import (
     departments_managed_by,
     departments_visible_to,
+    get_scoped_or_404,
     learner_staff,
-    record_denied,
+    uuid_or_none,
 )
 from organisation.models import Staff
 
 from .models import EnrolmentStatus, GuidancePlan, Lesson, Notification, Track, WeeklyModule
-from .selectors import tracks_visible_to
 
 
 def learner_staff_or_404(user) -> Staff:
@@ -30,64 +28,66 @@ def learner_staff_or_404(user) -> Staff:
 def get_module_for_learner(user, module_id) -> tuple[Staff, WeeklyModule]:
     """A published module of a track the user is actively enrolled in."""
     staff = learner_staff_or_404(user)
-    module = (
-        WeeklyModule.objects.select_related("track__programme")
-        .filter(
-            pk=_int(module_id),
-            published_at__isnull=False,
-            track__enrolments__staff=staff,
-            track__enrolments__status=EnrolmentStatus.ACTIVE,
-        )
-        .first()
+    queryset = WeeklyModule.objects.select_related("track__programme").filter(
+        published_at__isnull=False,
+        track__enrolments__staff=staff,
+        track__enrolments__status=EnrolmentStatus.ACTIVE,
     )
-    if module is None:
-        if WeeklyModule.objects.filter(pk=_int(module_id)).exists():
-            record_denied(user, "training.weeklymodule", module_id)
-        raise Http404("No such module.")
+    module = get_scoped_or_404(
+        queryset, user=user, kind="training.weeklymodule", pk=_int(module_id)
+    )
     return staff, module
 
 
 def get_lesson_for_learner(user, lesson_id) -> tuple[Staff, Lesson]:
     staff = learner_staff_or_404(user)
-    lesson = (
+    queryset = (
         Lesson.objects.select_related("module__track__programme")
         .prefetch_related("attachments")
         .filter(
-            pk=_int(lesson_id),
             module__published_at__isnull=False,
             module__track__enrolments__staff=staff,
             module__track__enrolments__status=EnrolmentStatus.ACTIVE,
         )
-        .first()
     )
-    if lesson is None:
-        if Lesson.objects.filter(pk=_int(lesson_id)).exists():
-            record_denied(user, "training.lesson", lesson_id)
-        raise Http404("No such lesson.")
+    lesson = get_scoped_or_404(queryset, user=user, kind="training.lesson", pk=_int(lesson_id))
     return staff, lesson
 
 
+def tracks_visible_to(user) -> QuerySet[Track]:
+    """Tracks of programmes owned by a unit the user can read, or above it (a city
+    programme is visible to a county coordinator, who sees only their own people)."""
+    visible = departments_visible_to(user)
+    return (
+        Track.objects.filter(
+            Q(programme__department__in=visible) | Q(enrolments__staff__department__in=visible)
+        )
+        .distinct()
+        .select_related("programme")
+        .order_by("-programme__year", "programme__name", "pk")
+    )
+
+
 def get_track_for(user, track_id) -> Track:
-    track = tracks_visible_to(user).filter(pk=_int(track_id)).first()
-    if track is None:
-        if Track.objects.filter(pk=_int(track_id)).exists():
-            record_denied(user, "training.track", track_id)
-        raise Http404("No such track.")
-    return track
+    return get_scoped_or_404(
+        tracks_visible_to(user), user=user, kind="training.track", pk=_int(track_id)
+    )
 
 
 def get_notification_for(user, notification_id) -> Notification:
     """One of the user's own notifications; anybody else's is missing (and audited)."""
-    notification = Notification.objects.filter(pk=_int(notification_id), user_id=user.pk).first()
-    if notification is None:
-        if Notification.objects.filter(pk=_int(notification_id)).exists():
-            record_denied(user, "training.notification", notification_id)
-        raise Http404("No such notification.")
-    return notification
+    return get_scoped_or_404(
+        Notification.objects.filter(user_id=user.pk),
+        user=user,
+        kind="training.notification",
+        pk=_int(notification_id),
+    )
 
 
-def plans_visible_to(user):
-    """Own plans, plans of people in the user's read subtrees, plans the user mentors."""
+def plans_visible_to(user) -> QuerySet[GuidancePlan]:
+    """Own plans, plans of people in the user's read subtrees, plans the user mentors.
+    The one rule for reading guidance plans: the plan page and the coordinators' list
+    (selectors.guidance_plans_visible) both start here."""
     if not user.is_authenticated:
         return GuidancePlan.objects.none()
     return GuidancePlan.objects.filter(
@@ -112,22 +112,14 @@ def plans_recordable_by(user):
 
 def get_plan_for(user, public_id, *, write: bool = False) -> GuidancePlan:
     queryset = plans_recordable_by(user) if write else plans_visible_to(user)
-    try:
-        key = uuid.UUID(str(public_id))
-    except ValueError:
-        raise Http404("No such plan.") from None
-    plan = (
+    return get_scoped_or_404(
         queryset.select_related(
             "staff__department", "mentor", "mentor_user", "monthly_exam__programme"
-        )
-        .filter(public_id=key)
-        .first()
+        ),
+        user=user,
+        kind="training.guidanceplan",
+        public_id=uuid_or_none(public_id),
     )
-    if plan is None:
-        if GuidancePlan.objects.filter(public_id=key).exists():
-            record_denied(user, "training.guidanceplan", key)
-        raise Http404("No such plan.")
-    return plan
 
 
 def _int(value) -> int | None:

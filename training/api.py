@@ -3,14 +3,13 @@ selectors as the HTML pages."""
 
 from __future__ import annotations
 
-from django.http import Http404
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from organisation.access import user_roles
+from organisation.access import require_unit_reader
 
 from . import selectors, services
 from .access import get_lesson_for_learner, get_track_for, learner_staff_or_404
@@ -153,8 +152,7 @@ class CompletionMatrixApi(APIView):
 
     @extend_schema(responses=CompletionMatrixSerializer)
     def get(self, request, pk: int):
-        if not user_roles(request.user).can_read_units:
-            raise Http404
+        require_unit_reader(request.user)
         track = get_track_for(request.user, pk)
         matrix = selectors.completion_matrix(
             user=request.user, track=track, today=timezone.localdate()

@@ -279,10 +279,6 @@ class TrainingDemoResult:
 def _bank_point_ids() -> dict[int, int]:
     """Local knowledge point number -> the exam engine's KnowledgePoint id (created by
     name when missing), so modules, practice sets and plans use real ids."""
-    from . import exams_adapter
-
-    if not exams_adapter.engine_available():
-        return {n: n for n in KNOWLEDGE_POINTS}
     from exams.models import KnowledgePoint
 
     return {

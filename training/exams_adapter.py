@@ -2,8 +2,8 @@
 
 Everything training needs from the exam engine (sessions, attempts, scores per
 knowledge point, practice sets, the mistake book) goes through these few functions,
-so the rest of the app only handles plain ids and small dataclasses. Without the exam
-engine (apps not installed) they answer "nothing" and weekly training still works.
+so the rest of the app only handles plain ids and small dataclasses. The exam engine is
+a required app (it sits a layer below training).
 
 Uses the engine's public functions only: exams.services.exam_session_create,
 exams.selectors.{open_sessions_for, upcoming_sessions_for, attempts_of, mistakes_of,
@@ -17,7 +17,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.apps import apps
 from django.conf import settings
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -51,10 +50,6 @@ class ExamResult:
     points: dict[int, tuple[str, float]] = field(default_factory=dict)
 
 
-def engine_available() -> bool:
-    return apps.is_installed("exams") and hasattr(_models(), "ExamSession")
-
-
 def _models():
     from exams import models
 
@@ -77,8 +72,6 @@ def _session_url(session) -> str:
 
 
 def open_exams(*, staff) -> list[ExamLink]:
-    if not engine_available():
-        return []
     from exams.selectors import open_sessions_for
 
     return [
@@ -88,8 +81,6 @@ def open_exams(*, staff) -> list[ExamLink]:
 
 
 def upcoming_exams(*, staff) -> list[ExamLink]:
-    if not engine_available():
-        return []
     from exams.selectors import upcoming_sessions_for
 
     return [
@@ -99,8 +90,6 @@ def upcoming_exams(*, staff) -> list[ExamLink]:
 
 
 def recent_results(*, staff, limit: int = 5) -> list[ResultLine]:
-    if not engine_available():
-        return []
     from exams.selectors import attempts_of, learner_may_see_score
 
     lines = []
@@ -118,8 +107,6 @@ def recent_results(*, staff, limit: int = 5) -> list[ResultLine]:
 
 
 def mistakes_to_review(*, staff) -> int:
-    if not engine_available():
-        return 0
     from exams.selectors import mistakes_of
 
     return mistakes_of(staff=staff).count()
@@ -143,8 +130,6 @@ def _point_ids(ids: Iterable[int]) -> list[int]:
 
 
 def knowledge_point_ids_for_names(names: Iterable[str]) -> list[int]:
-    if not engine_available():
-        return []
     return list(
         _models().KnowledgePoint.objects.filter(name__in=list(names)).values_list("pk", flat=True)
     )
@@ -153,8 +138,6 @@ def knowledge_point_ids_for_names(names: Iterable[str]) -> list[int]:
 def practice_set_for_points(
     *, title: str, knowledge_point_ids: Iterable[int], size: int = 10
 ) -> int | None:
-    if not engine_available():
-        return None
     models = _models()
     practice = models.PracticeSet.objects.create(title=title[:200], size=size)
     practice.knowledge_points.set(_point_ids(knowledge_point_ids))
@@ -237,8 +220,6 @@ def _tell_coordinators(session, shortages: tuple[str, ...]) -> None:
 
 def session_shortages(*, session_id: int) -> list[str]:
     """What keeps an unpublished session closed (empty when it is published)."""
-    if not engine_available():
-        return []
     from exams.services import blueprint_check
 
     session = _models().ExamSession.objects.filter(pk=session_id).first()
@@ -396,7 +377,7 @@ def monthly_session_create(
     created_by=None,
 ) -> int | None:
     """One sitting for the month: open from the 20th 09:00 to the month's last day 18:00."""
-    if not engine_available() or department is None:
+    if department is None:
         return None
     next_month = (month.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
     made = _create_and_publish(
@@ -418,8 +399,6 @@ def makeup_session_create(
     *, title: str, original_session_id: int, staff_ids: Iterable[int], created_by=None
 ) -> int | None:
     """The same blueprint for those who missed it, open for the next seven days."""
-    if not engine_available():
-        return None
     original = _models().ExamSession.objects.get(pk=original_session_id)
     rules = [
         {
@@ -459,7 +438,7 @@ def followup_session_create(
     """A short check (5 objective questions per weak point, whatever objective types the
     bank has; see `check_rules`), open for 21 days. None when nothing can be drawn
     (`check_rules(...).problems` says why)."""
-    if not engine_available() or department is None:
+    if department is None:
         return None
     plan = check_rules(knowledge_point_ids=knowledge_point_ids, per_point=FOLLOWUP_PER_POINT)
     if not plan.rules:
@@ -496,7 +475,7 @@ def weekly_quiz_create(
     """The module's weekly quiz: about `size` objective questions over its knowledge
     points (see `check_rules`), open during the module's week, as many attempts as
     wanted (the best counts)."""
-    if not engine_available() or department is None:
+    if department is None:
         return None
     points = _point_ids(knowledge_point_ids)
     if not points:
@@ -520,7 +499,7 @@ def weekly_quiz_create(
 
 
 def session_title(*, session_id: int | None) -> str:
-    if not session_id or not engine_available():
+    if not session_id:
         return ""
     return (
         _models().ExamSession.objects.filter(pk=session_id).values_list("title", flat=True).first()
@@ -529,15 +508,13 @@ def session_title(*, session_id: int | None) -> str:
 
 
 def quiz_url(*, session_id: int | None) -> str:
-    if not session_id or not engine_available():
+    if not session_id:
         return ""
     session = _models().ExamSession.objects.filter(pk=session_id).first()
     return _session_url(session) if session else ""
 
 
 def session_is_over(*, session_id: int) -> bool:
-    if not engine_available():
-        return False
     return (
         _models().ExamSession.objects.filter(pk=session_id, closes_at__lte=timezone.now()).exists()
     )
@@ -545,8 +522,6 @@ def session_is_over(*, session_id: int) -> bool:
 
 def session_results(*, session_id: int) -> dict[int, ExamResult]:
     """{staff id: ExamResult} from the counted attempts (scores as percent)."""
-    if not engine_available():
-        return {}
     from exams.selectors import session_results as engine_results
 
     session = _models().ExamSession.objects.filter(pk=session_id).first()
@@ -566,8 +541,6 @@ def session_results(*, session_id: int) -> dict[int, ExamResult]:
 
 def year_results(*, staff_ids: Iterable[int], year: int) -> dict[int, list[str]]:
     """Each person's monthly exam results of the year, as short text ("03: 78.0")."""
-    if not engine_available():
-        return {}
     models = _models()
     rows = (
         models.Attempt.objects.filter(

@@ -18,6 +18,8 @@ from organisation.access import (
     departments_visible_to,
     get_department_for,
     learner_staff,
+    record_denied,
+    require_unit_reader,
     user_roles,
 )
 from organisation.models import Staff
@@ -31,6 +33,7 @@ from .access import (
     get_track_for,
     learner_staff_or_404,
     plans_recordable_by,
+    tracks_visible_to,
 )
 from .content import sanitise_html
 from .exports import annual_records_xlsx, completion_matrix_xlsx
@@ -168,6 +171,7 @@ class MentorForm(forms.Form):
 def plan_mentor(request, public_id):
     plan = get_plan_for(request.user, public_id)
     if not departments_managed_by(request.user).filter(pk=plan.staff.department_id).exists():
+        record_denied(request.user, "training.guidanceplan", plan.public_id)
         raise Http404
     form = MentorForm(request.POST, plan=plan)
     if form.is_valid():
@@ -211,6 +215,7 @@ def plan_detail(request, public_id):
                 return redirect("training:plan", public_id=plan.public_id)
     elif request.method == "POST":
         # Visible but not the user's to record: answered like a missing page.
+        record_denied(request.user, "training.guidanceplan", plan.public_id)
         raise Http404
     return render(
         request,
@@ -232,11 +237,6 @@ def plan_detail(request, public_id):
 # --- Coordinators and managers -------------------------------------------------------
 
 
-def _require_reader(request):
-    if not user_roles(request.user).can_read_units:
-        raise Http404
-
-
 def _unit_filter(request):
     unit_id = request.GET.get("unit")
     return get_department_for(request.user, unit_id) if unit_id else None
@@ -244,8 +244,8 @@ def _unit_filter(request):
 
 @login_required
 def matrix(request):
-    _require_reader(request)
-    tracks = list(selectors.tracks_visible_to(request.user))
+    require_unit_reader(request.user)
+    tracks = list(tracks_visible_to(request.user))
     track_id = request.GET.get("track")
     track = get_track_for(request.user, track_id) if track_id else (tracks[0] if tracks else None)
     unit = _unit_filter(request)
@@ -278,7 +278,7 @@ def matrix(request):
 
 @login_required
 def overdue(request):
-    _require_reader(request)
+    require_unit_reader(request.user)
     staff_queryset = Staff.objects.filter(department__in=departments_visible_to(request.user))
     rows = selectors.overdue_rows(staff_queryset=staff_queryset, today=timezone.localdate())
     return render(request, "training/overdue.html", {"rows": rows[:500], "total": len(rows)})
@@ -286,7 +286,7 @@ def overdue(request):
 
 @login_required
 def guidance(request):
-    _require_reader(request)
+    require_unit_reader(request.user)
     plans = list(selectors.guidance_plans_visible(user=request.user).order_by("-created_at")[:500])
     open_plans = [p for p in plans if p.status == "open"]
     return render(
@@ -310,7 +310,7 @@ def _year(request) -> int:
 
 @login_required
 def units(request):
-    _require_reader(request)
+    require_unit_reader(request.user)
     year = _year(request)
     parent = _unit_filter(request)
     rows = selectors.unit_rates(user=request.user, year=year, parent=parent)
@@ -319,7 +319,7 @@ def units(request):
 
 @login_required
 def records_export(request):
-    _require_reader(request)
+    require_unit_reader(request.user)
     year = _year(request)
     records = selectors.annual_records(user=request.user, year=year)
     response = HttpResponse(annual_records_xlsx(records, year=year), content_type=XLSX)

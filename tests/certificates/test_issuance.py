@@ -218,7 +218,7 @@ def test_evidence_is_checked_by_content(city, levels, administrator, name, conte
 
 def test_png_evidence_is_accepted_and_size_is_limited(city, levels, administrator, monkeypatch):
     staff = StaffFactory(department=city.township_b1)
-    monkeypatch.setattr("certificates.services.EVIDENCE_MAX_BYTES", 20)
+    monkeypatch.setattr("certificates.services.issuance.EVIDENCE_MAX_BYTES", 20)
     with pytest.raises(ValidationError) as exc:
         certificate_record_external(
             staff=staff,
@@ -230,7 +230,7 @@ def test_png_evidence_is_accepted_and_size_is_limited(city, levels, administrato
             acting_user=administrator,
         )
     assert "evidence" in exc.value.message_dict
-    monkeypatch.setattr("certificates.services.EVIDENCE_MAX_BYTES", 1000)
+    monkeypatch.setattr("certificates.services.issuance.EVIDENCE_MAX_BYTES", 1000)
     certificate_record_external(
         staff=staff,
         level=levels[4],

@@ -53,3 +53,33 @@ def test_learner_staff_is_loaded_once_with_the_unit(city, django_assert_num_quer
     with django_assert_num_queries(1):
         assert learner_staff(user).department.path == city.township_a1.path
         assert learner_staff(user).pk == person.pk
+
+
+@pytest.mark.parametrize("window_staff_only", [True, False])
+def test_the_learners_lists_agree_with_the_audience_query(city, people, window_staff_only):
+    """open_sessions_for / upcoming_sessions_for read the rule from the person's side."""
+    import datetime
+
+    from django.utils import timezone
+
+    from exams.selectors import open_sessions_for, upcoming_sessions_for
+
+    make_bank()
+    kwargs = {
+        "departments": [city.county_a],
+        "staff": [people["named, elsewhere"], people["named, not window staff"]],
+        "window_staff_only": window_staff_only,
+    }
+    now = timezone.now()
+    open_now = open_session(city.city, **kwargs)
+    later = open_session(
+        city.city,
+        opens=now + datetime.timedelta(days=1),
+        closes=now + datetime.timedelta(days=2),
+        **kwargs,
+    )
+    expected = set(audience_staff(session=open_now).values_list("pk", flat=True))
+    for label, person in people.items():
+        fresh = Staff.objects.get(pk=person.pk)
+        assert (open_now in open_sessions_for(staff=fresh)) == (person.pk in expected), label
+        assert (later in upcoming_sessions_for(staff=fresh)) == (person.pk in expected), label

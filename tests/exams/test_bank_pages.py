@@ -63,7 +63,10 @@ def test_only_coordinators_and_administrators_reach_the_bank(client, city, bank,
     response = client.post(f"{BANK}{question.public_id}/", _form(question, stem="改了"))
     assert response.status_code in (302, 404)
     assert Question.objects.get(pk=question.pk).stem != "改了"
-    assert AuditEntry.objects.count() == before
+    # Nothing written; each refusal of a signed-in account is audited.
+    assert AuditEntry.objects.exclude(action="access.denied").count() == before
+    denied = AuditEntry.objects.filter(action="access.denied").count()
+    assert denied == (0 if who == "anonymous" else len(urls) + 1)
 
 
 def test_a_coordinator_of_any_unit_sees_the_shared_bank(client, city, bank):
@@ -340,7 +343,7 @@ def test_checked_files_never_confirmed_are_purged(db):
     from django.core.files.base import ContentFile
     from django.core.files.storage import default_storage
 
-    from exams import views_bank
+    from exams.views import bank as views_bank
 
     name = default_storage.save(f"{views_bank.PENDING_DIR}/old.xlsx", ContentFile(b"x"))
     views_bank._purge_stale()
@@ -374,3 +377,33 @@ def test_a_scenario_rubric_without_points_is_refused_on_the_form(client, coordin
     assert response.status_code == 200
     assert "核验身份" in response.context["form"].errors["rubric"][0]
     assert not Question.objects.filter(stem="没有分值的情景题").exists()
+
+
+def test_a_key_correction_touching_attempts_outside_the_coordinators_units_is_refused(
+    client, city, administrator, asked
+):
+    """The rule lives in the service: the page shows its message, and a direct call is
+    refused alike; an administrator may correct the key."""
+    from django.core.exceptions import ValidationError
+
+    from exams.messages import MSG_KEY_OUTSIDE
+    from exams.services import question_correct_key
+
+    question, attempt = asked
+    coordinator_b = make_user_with_role(Role.COORDINATOR, city.county_b)
+    client.force_login(coordinator_b)
+    response = client.post(
+        f"{BANK}{question.public_id}/", _form(question, answer="A", confirm_rescore="on")
+    )
+    assert response.status_code == 200
+    assert html.unescape(response.content.decode()).count(str(MSG_KEY_OUTSIDE % {"count": 1}))
+    with pytest.raises(ValidationError) as exc:
+        question_correct_key(question=question, answer=["A"], acting_user=coordinator_b)
+    assert exc.value.message_dict["answer"] == [str(MSG_KEY_OUTSIDE % {"count": 1})]
+    question.refresh_from_db()
+    attempt.refresh_from_db()
+    assert question.answer == ["B"] and attempt.percent == 100
+
+    assert question_correct_key(question=question, answer=["A"], acting_user=administrator) == 1
+    attempt.refresh_from_db()
+    assert attempt.percent == 0

@@ -1,0 +1,97 @@
+"""Expiry reminders by mail to the coordinators of the holder's unit."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import F, Value
+from django.db.models.lookups import StartsWith
+from django.utils import timezone
+from django.utils.translation import gettext
+
+from audit.services import audit_record
+from organisation.models import Department, Role, RoleAssignment
+
+from ..models import (
+    Certificate,
+    Notice,
+)
+from .common import certification_settings_get, logger
+
+# --- expiry reminders --------------------------------------------------------------------
+
+
+def _coordinators_of(department: Department):
+    return (
+        RoleAssignment.objects.filter(role=Role.COORDINATOR)
+        .filter(StartsWith(Value(department.path), F("department__path")))
+        .select_related("user")
+    )
+
+
+def _mail(subject: str, body: str, recipients: list[str]) -> None:
+    """Send a reminder; a mail failure is logged, the in-app notice stays."""
+    try:
+        send_mail(subject, body, None, recipients)
+    except Exception:
+        logger.exception("expiry reminder mail failed")
+
+
+def certificate_send_expiry_reminders(*, today: datetime.date | None = None) -> int:
+    """Remind holders and their coordinators of certificates expiring within the
+    configured number of days. Each certificate is reminded once (idempotent, also
+    when two runs overlap: the claim is a conditional UPDATE)."""
+    today = today or timezone.localdate()
+    rules = certification_settings_get()
+    horizon = today + datetime.timedelta(days=rules.reminder_days)
+    due = (
+        Certificate.objects.filter(
+            expires_on__isnull=False,
+            expires_on__gte=today,
+            expires_on__lte=horizon,
+            revoked_on__isnull=True,
+            expiry_reminder_sent_at__isnull=True,
+        )
+        .select_related("staff__department", "staff__user", "level")
+        .order_by("expires_on", "pk")
+    )
+    sent = 0
+    for certificate in due:
+        with transaction.atomic():
+            claimed = Certificate.objects.filter(
+                pk=certificate.pk, expiry_reminder_sent_at__isnull=True
+            ).update(expiry_reminder_sent_at=timezone.now())
+            if not claimed:
+                continue
+            message = gettext(
+                "The certificate %(number)s of %(name)s (%(level)s) expires on %(date)s."
+            ) % {
+                "number": certificate.number,
+                "name": certificate.holder_name,
+                "level": certificate.level.name,
+                "date": certificate.expires_on.isoformat(),
+            }
+            users = []
+            if certificate.staff.user_id:
+                users.append(certificate.staff.user)
+            users.extend(a.user for a in _coordinators_of(certificate.staff.department))
+            unique_users = {u.pk: u for u in users}.values()
+            Notice.objects.bulk_create(
+                [Notice(user=u, certificate=certificate, message=message) for u in unique_users]
+            )
+            emails = sorted({u.email for u in unique_users if u.email})
+            if emails:
+                transaction.on_commit(
+                    lambda emails=emails, message=message: _mail(
+                        gettext("Certificate expiry reminder"), message, emails
+                    )
+                )
+            audit_record(
+                action="certificate.expiry_reminded",
+                target=certificate,
+                data={"recipients": len(unique_users)},
+            )
+        sent += 1
+    return sent

@@ -1,0 +1,73 @@
+"""Every sentence the exam engine says to a person (English msgids, translated through
+Django's machinery). Services raise them, forms and `core.api.exception_handler`
+show them, and tests compare against them."""
+
+from django.utils.translation import gettext_lazy as _
+
+# --- taking an exam ---
+MSG_NOT_OPEN = _("This exam is not open now.")
+MSG_NOT_IN_AUDIENCE = _("You are not on the list for this exam.")
+MSG_NO_ATTEMPTS_LEFT = _("You have used all your attempts for this exam.")
+MSG_TIME_OVER = _("The time for this exam is over; the answer was not saved.")
+
+# --- papers and grading ---
+MSG_BANK_SHORT = _(
+    "Needs %(count)d %(type)s questions on %(point)s (difficulty %(difficulty)s), "
+    "the bank has %(available)d."
+)
+MSG_POINTS = _("Points must be between 0 and %(max)s.")
+
+# --- session settings ---
+MSG_NO_QUESTIONS = _("The exam has no questions: add blueprint rules or a fixed paper.")
+MSG_LOCKED_AFTER_OPENING = _(
+    "The exam has opened: only the title, a later closing time, extra time and what "
+    "learners see may still change."
+)
+MSG_CLOSE_NOT_EARLIER = _("Once the exam has opened, it may only close later, not earlier.")
+MSG_CLOSED = _("This exam has already closed.")
+MSG_PUBLISH_BLOCKED = _("Cannot publish: the question bank cannot fill the blueprint.")
+
+# --- the question bank ---
+MSG_KEY_NEEDS_CORRECTION = _(
+    "This question has been asked in exams: its answer key changes only through a key "
+    "correction, which re-scores the attempts."
+)
+
+MSG_KEY_OUTSIDE = _(
+    "%(count)s of the attempts to re-score are in exams organised outside "
+    "your units; ask an administrator to correct this key."
+)
+
+# --- the question bank's xlsx exchange (codes in exams.question_io) ---
+MSG_NOT_XLSX = _("Question banks are imported from Excel .xlsx workbooks only.")
+MSG_NO_HEADER = _(
+    "No header row was found in the first %(rows)s rows. The header needs the columns "
+    "题型, 题干, 答案 and 知识点."
+)
+MSG_MISSING_COLUMNS = _("Required columns are missing: %(columns)s.")
+MSG_NO_ROWS = _("The sheet has a header but no question rows.")
+MSG_TOO_MANY_ROWS = _("The sheet has %(rows)s rows; at most %(limit)s can be imported at once.")
+MSG_TYPE_UNKNOWN = _(
+    "“%(value)s” is not a question type. Use 单选, 多选, 判断, 填空, 简答 or 情景."
+)
+MSG_OPTIONS_GAP = _("Options must be filled from A onwards without gaps.")
+MSG_OPTIONS_FEW = _("A choice question needs at least two options.")
+MSG_ANSWER_LETTERS = _("The answer “%(value)s” must be option letters such as A or ABD.")
+MSG_ANSWER_EMPTY_OPTION = _("The answer names option %(letter)s, which is empty.")
+MSG_SINGLE_ONE = _("A single-choice question has exactly one answer, not “%(value)s”.")
+MSG_MULTIPLE_TWO = _("A multiple-choice question has at least two answers, not “%(value)s”.")
+MSG_TRUE_FALSE = _("Write 对 or 错 (true or false), not “%(value)s”.")
+MSG_RUBRIC = _(
+    "Write each scoring point with its points in brackets, separated by semicolons: "
+    "要点1(5分);要点2(5分). “%(value)s” has no points."
+)
+MSG_DIFFICULTY = _("Difficulty is a whole number from 1 to 5, not “%(value)s”.")
+MSG_STATUS = _("Status is 草稿, 启用 or 停用, not “%(value)s”.")
+MSG_POINT_CONFLICT = _(
+    "The knowledge point “%(name)s” already exists under “%(parent)s”; write its full path."
+)
+MSG_DUPLICATE_BANK = _("The same question (type and text) is already in the bank; skipped.")
+MSG_DUPLICATE_FILE = _("The same question (type and text) is on row %(row)s; skipped.")
+
+MSG_NOT_ALLOWED = _("Only training coordinators and administrators can change the question bank.")
+MSG_HAS_ERRORS = _("Some rows have errors; nothing was imported. Correct the file and upload it.")

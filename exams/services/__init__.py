@@ -1,0 +1,88 @@
+"""Writes of the exam engine, by responsibility; each public service is one transaction.
+
+- `papers`: blueprint checks and papers drawn ahead of exam day;
+- `taking`: start, save, leave, hand in, finalise overdue attempts;
+- `grading`: scoring and grading by a person;
+- `practice`: practice and the mistake book;
+- `sessions`: create, change and publish sessions;
+- `bank`: questions and answer-key corrections.
+
+The public names are re-exported here (`from exams.services import attempt_start`).
+"""
+
+from ..audience import audience_staff, staff_in_audience
+from .bank import (
+    QUESTION_FIELDS,
+    key_correction_check,
+    question_correct_key,
+    question_create,
+    question_update,
+)
+from .grading import item_grade
+from .papers import (
+    LETTERS,
+    PaperDrawer,
+    Shortage,
+    blueprint_check,
+    exam_session_prepare_papers,
+)
+from .practice import (
+    PracticeFeedback,
+    mistakes_from_attempt,
+    practice_answer,
+    practice_pick,
+    record_mistake,
+)
+from .sessions import (
+    FIELDS_AFTER_OPENING,
+    PAPER_FIELDS,
+    SESSION_FIELDS,
+    exam_session_create,
+    exam_session_publish,
+    exam_session_update,
+)
+from .taking import (
+    SaveResult,
+    attempt_deadline,
+    attempt_finalise_if_overdue,
+    attempt_record_leave,
+    attempt_save,
+    attempt_start,
+    attempt_submit,
+    attempts_finalise_overdue,
+)
+
+__all__ = [
+    "FIELDS_AFTER_OPENING",
+    "LETTERS",
+    "PAPER_FIELDS",
+    "QUESTION_FIELDS",
+    "SESSION_FIELDS",
+    "PaperDrawer",
+    "PracticeFeedback",
+    "SaveResult",
+    "Shortage",
+    "attempt_deadline",
+    "attempt_finalise_if_overdue",
+    "attempt_record_leave",
+    "attempt_save",
+    "attempt_start",
+    "attempt_submit",
+    "attempts_finalise_overdue",
+    "audience_staff",
+    "blueprint_check",
+    "exam_session_create",
+    "exam_session_prepare_papers",
+    "exam_session_publish",
+    "exam_session_update",
+    "item_grade",
+    "key_correction_check",
+    "mistakes_from_attempt",
+    "practice_answer",
+    "practice_pick",
+    "question_correct_key",
+    "question_create",
+    "question_update",
+    "record_mistake",
+    "staff_in_audience",
+]

@@ -1,0 +1,230 @@
+"""Taking an exam. Exam day in numbers: thousands start within minutes and each saves
+every few seconds to minutes, so `attempt_start` is one UPDATE when papers were
+prepared ahead (`papers.exam_session_prepare_papers`), and `attempt_save` is one
+conditional UPDATE."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import cache
+
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from audit.services import audit_record
+from core.exceptions import Conflict
+from organisation.models import Staff
+
+from ..audience import staff_in_audience
+from ..messages import MSG_NO_ATTEMPTS_LEFT, MSG_NOT_IN_AUDIENCE, MSG_NOT_OPEN
+from ..models import FINISHED_STATUSES, Attempt, AttemptItem, AttemptStatus, ExamSession
+from .grading import _finish, _finish_many
+from .papers import PaperDrawer, _new_seed
+from .practice import mistakes_from_attempt
+
+
+def attempt_deadline(
+    *, session: ExamSession, staff: Staff, started_at: datetime.datetime
+) -> datetime.datetime:
+    extra = session.extra_times.filter(staff=staff).values_list("minutes", flat=True).first()
+    end = started_at + datetime.timedelta(minutes=session.duration_minutes + (extra or 0))
+    return min(end, session.closes_at)
+
+
+def attempt_start(*, session: ExamSession, staff: Staff, now=None) -> Attempt:
+    """Start (or resume) the person's attempt. Idempotent: a second tab, a reload or
+    another device gets the same attempt and the same deadline."""
+    now = now or timezone.now()
+    current = (
+        Attempt.objects.filter(session=session, staff=staff)
+        .exclude(status__in=FINISHED_STATUSES)
+        .order_by("-number")
+        .first()
+    )
+    if current is not None and current.status == AttemptStatus.IN_PROGRESS:
+        return current
+    if not (session.published and session.opens_at <= now < session.closes_at):
+        raise Conflict(MSG_NOT_OPEN)
+    if not staff_in_audience(session=session, staff=staff):
+        raise Conflict(MSG_NOT_IN_AUDIENCE)
+    deadline = attempt_deadline(session=session, staff=staff, started_at=now)
+    if current is not None:  # a prepared paper: one UPDATE, no drawing now
+        updated = Attempt.objects.filter(pk=current.pk, status=AttemptStatus.PREPARED).update(
+            status=AttemptStatus.IN_PROGRESS, started_at=now, deadline=deadline
+        )
+        if updated:
+            # Mass start: no re-read, the row is what was just written.
+            current.status, current.started_at, current.deadline = (
+                AttemptStatus.IN_PROGRESS,
+                now,
+                deadline,
+            )
+            current.session = session
+        else:  # another tab started it a moment ago: use what it wrote
+            current.refresh_from_db()
+        # No audit entry for a start: the attempt row itself records who started when
+        # and the deadline it got, and an entry would serialise every start of a mass
+        # exam on the audit chain's lock. Hand-ins, grades and key corrections are
+        # audited.
+        return current
+    finished = Attempt.objects.filter(session=session, staff=staff).count()
+    if finished >= session.attempts_allowed:
+        raise Conflict(MSG_NO_ATTEMPTS_LEFT)
+    try:
+        with transaction.atomic():
+            attempt = Attempt.objects.create(
+                session=session,
+                staff=staff,
+                number=finished + 1,
+                seed=_new_seed(),
+                status=AttemptStatus.IN_PROGRESS,
+                started_at=now,
+                deadline=deadline,
+            )
+            items = PaperDrawer(session).items_for(attempt)
+            AttemptItem.objects.bulk_create(items)
+            attempt.max_score = sum((i.points for i in items), Decimal(0))
+            attempt.save(update_fields=["max_score"])
+    except IntegrityError:
+        # Two tabs started at the same moment: the other one won; use its attempt.
+        return Attempt.objects.get(session=session, staff=staff, number=finished + 1)
+    return attempt
+
+
+@dataclass(frozen=True)
+class SaveResult:
+    saved: bool
+    seq: int
+    reason: str = ""  # "" | "stale" | "closed" | "missing"
+
+
+@cache
+def _save_sql() -> str:
+    item, attempt, staff = (
+        AttemptItem._meta.db_table,
+        Attempt._meta.db_table,
+        Staff._meta.db_table,
+    )
+    return (
+        f"UPDATE {item} SET answer = %s, seq = %s, answered_at = %s"  # noqa: S608 - fixed names
+        f" FROM {attempt}, {staff}"
+        f" WHERE {item}.attempt_id = {attempt}.id AND {attempt}.staff_id = {staff}.id"
+        f" AND {attempt}.public_id = %s AND {staff}.user_id = %s"
+        f" AND {attempt}.status = %s AND {attempt}.deadline > %s"
+        f" AND {item}.position = %s AND {item}.seq < %s"
+    )
+
+
+def _save_update(attempt_id, user_id, position, answer, seq, now) -> int:
+    """The hottest statement of exam day, written once: the ORM's version of this
+    UPDATE (a subquery over two joins) cost more to compile than to run."""
+    at = connection.ops.adapt_datetimefield_value(now)
+    params = [
+        AttemptItem._meta.get_field("answer").get_db_prep_value(answer, connection),
+        seq,
+        at,
+        Attempt._meta.get_field("public_id").get_db_prep_value(attempt_id, connection),
+        user_id,
+        AttemptStatus.IN_PROGRESS.value,
+        at,
+        position,
+        seq,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(_save_sql(), params)
+        return cursor.rowcount
+
+
+def attempt_save(
+    *, attempt_id, user_id: int, position: int, answer, seq: int, now=None
+) -> SaveResult:
+    """Store one answer if `seq` is newer than the stored one and time is not up.
+
+    One conditional UPDATE; only when it touches nothing, one SELECT says why.
+    """
+    now = now or timezone.now()
+    if _save_update(attempt_id, user_id, position, answer, seq, now):
+        return SaveResult(True, seq)
+    row = (
+        AttemptItem.objects.filter(
+            attempt__public_id=attempt_id, attempt__staff__user_id=user_id, position=position
+        )
+        .values_list("seq", "attempt__status", "attempt__deadline")
+        .first()
+    )
+    if row is None:
+        return SaveResult(False, 0, "missing")
+    stored_seq, status, deadline = row
+    if status != AttemptStatus.IN_PROGRESS or deadline is None or deadline <= now:
+        return SaveResult(False, stored_seq, "closed")
+    return SaveResult(False, stored_seq, "stale")
+
+
+def attempt_record_leave(*, attempt_id, user_id: int) -> int:
+    """Count one leaving of the page; 0 when the attempt is finished or not the user's."""
+    return Attempt.objects.filter(
+        public_id=attempt_id, staff__user_id=user_id, status=AttemptStatus.IN_PROGRESS
+    ).update(leave_count=F("leave_count") + 1)
+
+
+def attempt_submit(*, attempt: Attempt, now=None) -> Attempt:
+    """Hand in. Idempotent; after the deadline it closes at the deadline instead."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        attempt = Attempt.objects.select_for_update().select_related("session").get(pk=attempt.pk)
+        if attempt.is_finished or attempt.status != AttemptStatus.IN_PROGRESS:
+            return attempt
+        if attempt.deadline and now >= attempt.deadline:
+            attempt = _finish(attempt, status=AttemptStatus.FINALISED, at=attempt.deadline)
+            mistakes_from_attempt(attempt=attempt)
+            return attempt
+        attempt = _finish(attempt, status=AttemptStatus.SUBMITTED, at=now)
+        mistakes_from_attempt(attempt=attempt)
+        audit_record(
+            action="exam.attempt_submitted", target=attempt, data={"score": str(attempt.score)}
+        )
+    return attempt
+
+
+def attempts_finalise_overdue(*, now=None, batch_size: int = 500) -> int:
+    """Close every attempt whose deadline has passed, with everything saved so far; its
+    finish time is the deadline. Run by `manage.py finalise_attempts` (and a task).
+
+    Works in batches: one locking SELECT, one SELECT of all their items, the awarded
+    points written with one UPDATE ... FROM (VALUES ...) per few thousand items, and one
+    bulk UPDATE of the attempts. Safe to run on several workers (SKIP LOCKED).
+    """
+    now = now or timezone.now()
+    done = 0
+    while True:
+        with transaction.atomic():
+            batch = list(
+                Attempt.objects.select_for_update(skip_locked=True, of=("self",))
+                .select_related("session")
+                .filter(status=AttemptStatus.IN_PROGRESS, deadline__lte=now)
+                .order_by("deadline")[:batch_size]
+            )
+            if batch:
+                _finish_many(batch, status=AttemptStatus.FINALISED)
+        done += len(batch)
+        if len(batch) < batch_size:
+            return done
+
+
+def attempt_finalise_if_overdue(*, attempt: Attempt, now=None) -> Attempt:
+    """Close this one attempt now if its deadline has passed (the page does this when
+    the learner comes back late; the scheduled finaliser does it for everyone)."""
+    now = now or timezone.now()
+    if attempt.status == AttemptStatus.IN_PROGRESS and attempt.deadline and attempt.deadline <= now:
+        with transaction.atomic():
+            locked = (
+                Attempt.objects.select_for_update().select_related("session").get(pk=attempt.pk)
+            )
+            if locked.status == AttemptStatus.IN_PROGRESS:
+                locked = _finish(locked, status=AttemptStatus.FINALISED, at=locked.deadline)
+                mistakes_from_attempt(attempt=locked)
+            return locked
+    return attempt

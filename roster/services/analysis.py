@@ -1,0 +1,575 @@
+"""The check: every row against the file and the database, in named steps. Reads only."""
+
+from __future__ import annotations
+
+import datetime
+import difflib
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+
+from organisation.access import departments_managed_by
+from organisation.crypto import hash_id_number
+from organisation.idnumbers import validate_id_number
+from organisation.models import Department, Staff, StaffStatus
+from organisation.services import validate_mobile
+
+from .. import reader
+from ..lookups import in_filter
+from ..reader import (
+    FIELD_HIRE_DATE,
+    FIELD_ID_NUMBER,
+    FIELD_LABELS,
+    FIELD_MOBILE,
+    FIELD_NAME,
+    FIELD_POST,
+    FIELD_STAFF_NUMBER,
+    FIELD_UNIT,
+    FIELD_WINDOW,
+    Table,
+    clean_text,
+    compact,
+)
+from .messages import (
+    CODE_ACCOUNT_TAKEN,
+    CODE_DATE_VALUE,
+    CODE_DUPLICATE_ID,
+    CODE_DUPLICATE_MOBILE,
+    CODE_DUPLICATE_STAFF_NUMBER,
+    CODE_ID_AS_NUMBER,
+    CODE_MOBILE,
+    CODE_MOBILE_TAKEN,
+    CODE_REQUIRED,
+    CODE_STAFF_NUMBER_TAKEN,
+    CODE_TOO_LONG,
+    CODE_UNIT_AMBIGUOUS,
+    CODE_UNIT_OUTSIDE,
+    CODE_UNIT_UNKNOWN,
+    CODE_WINDOW_VALUE,
+    MSG_ACCOUNT_TAKEN,
+    MSG_DATE_VALUE,
+    MSG_DUPLICATE_ID,
+    MSG_DUPLICATE_MOBILE,
+    MSG_DUPLICATE_STAFF_NUMBER,
+    MSG_ID_AS_NUMBER,
+    MSG_MOBILE_TAKEN,
+    MSG_REQUIRED,
+    MSG_STAFF_NUMBER_TAKEN,
+    MSG_TOO_LONG,
+    MSG_UNIT_AMBIGUOUS,
+    MSG_UNIT_OUTSIDE,
+    MSG_UNIT_SUGGEST,
+    MSG_UNIT_UNKNOWN,
+    MSG_WINDOW_VALUE,
+)
+from .report import Report, _column_letter, _zero_counts, detail_limit
+
+MAX_LENGTHS = {FIELD_NAME: 64, FIELD_STAFF_NUMBER: 32, FIELD_POST: 64}
+_SCIENTIFIC = re.compile(r"^\d+(\.\d+)?E[+]?\d+$")
+_CHUNK = 2000
+PROGRESS_EVERY = 2000
+
+# Fields compared between the file and the database, in report order.
+COMPARED_FIELDS = (
+    "name",
+    "staff_number",
+    "department",
+    "post",
+    "is_window_staff",
+    "mobile",
+    "hire_date",
+    "status",
+)
+
+
+# --- the plan: what a commit would do ------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Row:
+    number: int
+    name: str = ""
+    id_number: str = ""
+    id_hash: str = ""
+    staff_number: str = ""
+    unit: dict | None = None
+    post: str | None = None
+    is_window_staff: bool | None = None
+    mobile: str | None = None
+    hire_date: datetime.date | None = None
+    has_hire_date: bool = False
+    bad: bool = False
+
+
+@dataclass
+class _Plan:
+    report: Report
+    new_rows: list[_Row] = field(default_factory=list)
+    # (staff pk, {field: new value}, is_transfer)
+    updates: list[tuple[int, dict[str, Any], bool]] = field(default_factory=list)
+    leaver_ids: list[int] = field(default_factory=list)
+
+
+class _Units:
+    """Units by code and by name: those the user manages, and all (for messages)."""
+
+    def __init__(self, acting_user):
+        managed_ids = set(departments_managed_by(acting_user).values_list("pk", flat=True))
+        self.by_id: dict[int, dict] = {}
+        self.by_code: dict[str, dict] = {}
+        self.by_name: dict[str, list[dict]] = defaultdict(list)
+        for unit in Department.objects.values("pk", "code", "name"):
+            unit["managed"] = unit["pk"] in managed_ids
+            self.by_id[unit["pk"]] = unit
+            self.by_code[unit["code"].upper()] = unit
+            self.by_name[unit["name"]].append(unit)
+        self.managed_names = sorted(
+            {u["name"] for u in self.by_id.values() if u["managed"]}
+            | {u["code"] for u in self.by_id.values() if u["managed"]}
+        )
+        self._cache: dict[str, tuple] = {}
+
+    def resolve(self, text: str) -> tuple[dict | None, str, str, dict]:
+        """(unit, error code, message, params) for a unit cell's text."""
+        if text in self._cache:
+            return self._cache[text]
+        result = self._resolve(text)
+        self._cache[text] = result
+        return result
+
+    def _resolve(self, text: str) -> tuple[dict | None, str, Any, dict]:
+        unit = self.by_code.get(compact(text).upper())
+        if unit is None:
+            named = self.by_name.get(clean_text(text), [])
+            managed = [u for u in named if u["managed"]]
+            if len(managed) > 1 or (not managed and len(named) > 1):
+                return None, CODE_UNIT_AMBIGUOUS, MSG_UNIT_AMBIGUOUS, {"value": text}
+            unit = (managed or named or [None])[0]
+        if unit is None:
+            close = difflib.get_close_matches(clean_text(text), self.managed_names, n=1, cutoff=0.6)
+            if close:
+                params = {"value": text, "suggestion": close[0]}
+                return None, CODE_UNIT_UNKNOWN, MSG_UNIT_SUGGEST, params
+            return None, CODE_UNIT_UNKNOWN, MSG_UNIT_UNKNOWN, {"value": text}
+        if not unit["managed"]:
+            return None, CODE_UNIT_OUTSIDE, MSG_UNIT_OUTSIDE, {"value": text}
+        return unit, "", "", {}
+
+
+def _chunks(items: list, size: int = _CHUNK):
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+class _Errors:
+    """The row errors found so far, each placed at the cell it is about."""
+
+    def __init__(self, table: Table):
+        self.table = table
+        self.items: list[dict] = []
+
+    def add(self, row: _Row, field_name: str, code: str, message, params: dict | None = None):
+        row.bad = True
+        columns = self.table.columns
+        column = columns.get(field_name, columns.get(FIELD_ID_NUMBER))
+        self.items.append(
+            {
+                "row": row.number,
+                "column": _column_letter(column) if column is not None else "",
+                "column_index": column,
+                "header": self.table.headers[column] if column is not None else "",
+                "field": field_name,
+                "code": code,
+                "message": str(message % params) if params else str(message),
+                # Kept so that the message can be shown again in the reader's language.
+                "params": {
+                    k: field_name if k == "field" else (v if isinstance(v, int) else str(v))
+                    for k, v in (params or {}).items()
+                },
+            }
+        )
+
+    def sorted(self) -> list[dict]:
+        return sorted(
+            self.items,
+            key=lambda e: (e["row"], e["column_index"] if e["column_index"] is not None else -1),
+        )
+
+
+def _analyse(table: Table, *, acting_user, sync: bool, report: Report, progress=None) -> _Plan:
+    """Check every row against the file and the database. Reads only.
+
+    Steps: read and check each row's cells; mark duplicates within the file; compare
+    with the database a chunk at a time (taken numbers, new, changed, transferred);
+    in sync mode find the leavers; finish the report.
+    """
+    plan = _Plan(report=report)
+    units = _Units(acting_user)
+    errors = _Errors(table)
+    rows = _read_rows(table, units, errors, progress)
+    _mark_duplicates(rows, errors)
+    counts = _zero_counts()
+    counts["rows"] = len(rows)
+    matched_ids, covered_units = _compare_with_database(
+        rows, plan=plan, units=units, errors=errors, counts=counts, progress=progress
+    )
+    if sync and covered_units:
+        _find_leavers(plan, covered_units, matched_ids, units=units, counts=counts)
+    report.errors = errors.sorted()
+    counts["errors"] = len(report.errors)
+    counts["error_rows"] = len({e["row"] for e in report.errors})
+    report.counts = counts
+    if progress:
+        progress(len(rows))
+    return plan
+
+
+# --- step 1: each row's cells -------------------------------------------------------------
+
+
+def _read_rows(table: Table, units: _Units, errors: _Errors, progress) -> list[_Row]:
+    rows: list[_Row] = []
+    has = {name: name in table.columns for name in FIELD_LABELS}
+    for done, (number, cells) in enumerate(table.rows, start=1):
+        row = _Row(number=number)
+        rows.append(row)
+        _read_row(row, table, cells, has, units, errors)
+        if progress and done % PROGRESS_EVERY == 0:
+            progress(done // 2)
+    return rows
+
+
+def _read_row(row: _Row, table: Table, cells, has: dict, units: _Units, errors: _Errors):
+    value = table.value
+    row.name = clean_text(value(cells, FIELD_NAME))
+    _read_id_number(row, value(cells, FIELD_ID_NUMBER), errors)
+    row.staff_number = compact(reader.to_text(value(cells, FIELD_STAFF_NUMBER)))
+    for field_name, text in ((FIELD_NAME, row.name), (FIELD_STAFF_NUMBER, row.staff_number)):
+        label = FIELD_LABELS[field_name]
+        if not text:
+            errors.add(row, field_name, CODE_REQUIRED, MSG_REQUIRED, {"field": label})
+        elif len(text) > MAX_LENGTHS[field_name]:
+            params = {"field": label, "limit": MAX_LENGTHS[field_name]}
+            errors.add(row, field_name, CODE_TOO_LONG, MSG_TOO_LONG, params)
+    _read_unit(row, reader.to_text(value(cells, FIELD_UNIT)), units, errors)
+    if has[FIELD_POST]:
+        row.post = clean_text(value(cells, FIELD_POST))
+        if len(row.post) > MAX_LENGTHS[FIELD_POST]:
+            params = {"field": FIELD_LABELS[FIELD_POST], "limit": MAX_LENGTHS[FIELD_POST]}
+            errors.add(row, FIELD_POST, CODE_TOO_LONG, MSG_TOO_LONG, params)
+    if has[FIELD_WINDOW]:
+        _read_window(row, value(cells, FIELD_WINDOW), errors)
+    if has[FIELD_MOBILE]:
+        try:
+            row.mobile = validate_mobile(reader.to_text(value(cells, FIELD_MOBILE)))
+        except ValidationError as exc:
+            errors.add(row, FIELD_MOBILE, CODE_MOBILE, exc.message)
+    if has[FIELD_HIRE_DATE]:
+        _read_hire_date(row, value(cells, FIELD_HIRE_DATE), errors)
+
+
+def _read_id_number(row: _Row, raw_id, errors: _Errors) -> None:
+    """A number cell has lost its last digits; never guess them."""
+    id_text = compact(raw_id).upper() if isinstance(raw_id, str) else ""
+    stored_as_number = isinstance(raw_id, int | float) and not isinstance(raw_id, bool)
+    if stored_as_number or _SCIENTIFIC.match(id_text):
+        errors.add(row, FIELD_ID_NUMBER, CODE_ID_AS_NUMBER, MSG_ID_AS_NUMBER)
+        return
+    try:
+        row.id_number = validate_id_number(id_text)
+    except ValidationError as exc:
+        if len(id_text) == 18 and id_text.isdigit() and id_text.endswith("000"):
+            errors.add(row, FIELD_ID_NUMBER, CODE_ID_AS_NUMBER, MSG_ID_AS_NUMBER)
+        else:
+            errors.add(row, FIELD_ID_NUMBER, exc.code, exc.message, exc.params)
+    else:
+        row.id_hash = hash_id_number(row.id_number)
+
+
+def _read_unit(row: _Row, unit_text: str, units: _Units, errors: _Errors) -> None:
+    if not unit_text:
+        label = FIELD_LABELS[FIELD_UNIT]
+        errors.add(row, FIELD_UNIT, CODE_REQUIRED, MSG_REQUIRED, {"field": label})
+        return
+    unit, code, message, params = units.resolve(unit_text)
+    if unit is None:
+        errors.add(row, FIELD_UNIT, code, message, params)
+    row.unit = unit
+
+
+def _read_window(row: _Row, raw, errors: _Errors) -> None:
+    text = reader.to_text(raw)
+    if text == "":
+        row.is_window_staff = True
+        return
+    row.is_window_staff = reader.to_bool(raw if isinstance(raw, int | float) else text)
+    if row.is_window_staff is None:
+        errors.add(row, FIELD_WINDOW, CODE_WINDOW_VALUE, MSG_WINDOW_VALUE, {"value": text})
+
+
+def _read_hire_date(row: _Row, raw, errors: _Errors) -> None:
+    row.has_hire_date = True
+    if reader.to_text(raw):
+        row.hire_date = reader.to_date(raw)
+        if row.hire_date is None:
+            params = {"value": reader.to_text(raw)}
+            errors.add(row, FIELD_HIRE_DATE, CODE_DATE_VALUE, MSG_DATE_VALUE, params)
+
+
+# --- step 2: duplicates within the file -----------------------------------------------------
+
+
+def _mark_duplicates(rows: list[_Row], errors: _Errors) -> None:
+    """Duplicates within the file, reported on every row involved."""
+    for key, field_name, code, message in (
+        ("id_hash", FIELD_ID_NUMBER, CODE_DUPLICATE_ID, MSG_DUPLICATE_ID),
+        (
+            "staff_number",
+            FIELD_STAFF_NUMBER,
+            CODE_DUPLICATE_STAFF_NUMBER,
+            MSG_DUPLICATE_STAFF_NUMBER,
+        ),
+        ("mobile", FIELD_MOBILE, CODE_DUPLICATE_MOBILE, MSG_DUPLICATE_MOBILE),
+    ):
+        groups: dict[str, list[_Row]] = defaultdict(list)
+        for row in rows:
+            if getattr(row, key):
+                groups[getattr(row, key)].append(row)
+        for group in groups.values():
+            if len(group) > 1:
+                numbers = "、".join(str(r.number) for r in group)
+                for row in group:
+                    errors.add(row, field_name, code, message, {"rows": numbers})
+
+
+# --- step 3: the database, a chunk of rows at a time --------------------------------------
+
+
+@dataclass
+class _Holders:
+    """For one chunk of rows: the staff already known by ID number, and who holds the
+    staff numbers, mobiles and account names the chunk uses."""
+
+    by_hash: dict[str, dict] = field(default_factory=dict)
+    by_number: dict[str, int] = field(default_factory=dict)
+    by_mobile: dict[str, int] = field(default_factory=dict)
+    accounts: set[str] = field(default_factory=set)
+
+    @classmethod
+    def load(cls, chunk: list[_Row]) -> _Holders:
+        holders = cls()
+        holders.by_hash = {
+            s["id_number_hash"]: s for s in _existing_staff([r.id_hash for r in chunk])
+        }
+        # Staff numbers and mobiles held by someone: only those that are not already
+        # this person's own (unique columns), in one query.
+        numbers, mobiles = [], []
+        for r in chunk:
+            own = holders.by_hash.get(r.id_hash) or {}
+            if own.get("staff_number") != r.staff_number:
+                numbers.append(r.staff_number)
+            if r.mobile and own.get("mobile") != r.mobile:
+                mobiles.append(r.mobile)
+        if numbers or mobiles:
+            held = Staff.objects.filter(
+                Q(**in_filter("staff_number", numbers)) | Q(**in_filter("mobile", mobiles))
+            ).values_list("staff_number", "mobile", "pk")
+            for number, mobile, pk in held:
+                holders.by_number[number] = pk
+                if mobile:
+                    holders.by_mobile[mobile] = pk
+        # Account names: a new person's, or a changed staff number's (usernames are
+        # staff numbers), must not belong to someone else's account.
+        if numbers:
+            holders.accounts = set(
+                get_user_model()
+                .objects.filter(**in_filter("username", numbers))
+                .values_list("username", flat=True)
+            )
+        return holders
+
+
+def _compare_with_database(
+    rows: list[_Row], *, plan: _Plan, units: _Units, errors: _Errors, counts: dict, progress
+) -> tuple[set[int], set[int]]:
+    """Who exists already (by ID number) and what the file would change; memory stays
+    flat. Returns the matched staff pks and the units the file covers."""
+    limit = detail_limit()
+    matched_ids: set[int] = set()
+    covered_units: set[int] = set()
+    holders = _Holders()
+    for done, row in enumerate(rows):
+        if done % _CHUNK == 0:
+            holders = _Holders.load([r for r in rows[done : done + _CHUNK] if not r.bad])
+            if progress:
+                progress(len(rows) // 2 + done // 2)
+        if row.unit:
+            covered_units.add(row.unit["pk"])
+        if row.bad:
+            continue
+        current = holders.by_hash.get(row.id_hash)
+        _check_taken(row, current, holders, errors)
+        if row.bad:
+            continue
+        if current is None:
+            counts["new"] += 1
+            plan.new_rows.append(row)
+            if len(plan.report.new) < limit:
+                plan.report.new.append(
+                    {
+                        "row": row.number,
+                        "name": row.name,
+                        "staff_number": row.staff_number,
+                        "unit": row.unit["name"],
+                    }
+                )
+            continue
+        matched_ids.add(current["pk"])
+        _plan_update(row, current, plan=plan, units=units, counts=counts, limit=limit)
+    return matched_ids, covered_units
+
+
+def _check_taken(row: _Row, current: dict | None, holders: _Holders, errors: _Errors) -> None:
+    """Staff number, mobile and account name must not belong to someone else."""
+    own_pk = current["pk"] if current else None
+    holder = holder_number = holders.by_number.get(row.staff_number)
+    if holder is not None and holder != own_pk:
+        params = {"value": row.staff_number}
+        errors.add(row, FIELD_STAFF_NUMBER, CODE_STAFF_NUMBER_TAKEN, MSG_STAFF_NUMBER_TAKEN, params)
+    holder = holders.by_mobile.get(row.mobile) if row.mobile else None
+    if holder is not None and holder != own_pk:
+        errors.add(row, FIELD_MOBILE, CODE_MOBILE_TAKEN, MSG_MOBILE_TAKEN, {"value": row.mobile})
+    if row.staff_number in holders.accounts and holder_number is None:
+        params = {"value": row.staff_number}
+        errors.add(row, FIELD_STAFF_NUMBER, CODE_ACCOUNT_TAKEN, MSG_ACCOUNT_TAKEN, params)
+
+
+def _plan_update(
+    row: _Row, current: dict, *, plan: _Plan, units: _Units, counts: dict, limit: int
+) -> None:
+    """A known person: a transfer (from outside the user's units), a change, or nothing."""
+    report = plan.report
+    changes, display = _changes(current, row, units)
+    is_transfer = not units.by_id[current["department_id"]]["managed"]
+    if is_transfer:
+        counts["transfers"] += 1
+        if len(report.transfers) < limit:
+            report.transfers.append(
+                {
+                    "row": row.number,
+                    "name": row.name,
+                    "staff_number": row.staff_number,
+                    "from_unit": units.by_id[current["department_id"]]["name"],
+                    "to_unit": row.unit["name"],
+                    "changes": display,
+                }
+            )
+        plan.updates.append((current["pk"], changes, True))
+    elif changes:
+        counts["updated"] += 1
+        if len(report.updated) < limit:
+            report.updated.append(
+                {
+                    "row": row.number,
+                    "name": row.name,
+                    "staff_number": row.staff_number,
+                    "changes": display,
+                }
+            )
+        plan.updates.append((current["pk"], changes, False))
+    else:
+        counts["unchanged"] += 1
+
+
+# --- step 4: leavers (sync mode) ------------------------------------------------------------
+
+
+def _find_leavers(
+    plan: _Plan, covered_units: set[int], matched_ids: set[int], *, units: _Units, counts: dict
+) -> None:
+    """Active staff of the covered units whom the file does not name."""
+    limit = detail_limit()
+    leavers = Staff.objects.filter(
+        department_id__in=covered_units, status=StaffStatus.ACTIVE
+    ).values("pk", "name", "staff_number", "department_id")
+    for staff in leavers.order_by("department_id", "staff_number").iterator(chunk_size=5000):
+        if staff["pk"] in matched_ids:
+            continue
+        counts["leaving"] += 1
+        plan.leaver_ids.append(staff["pk"])
+        if len(plan.report.leaving) < limit:
+            plan.report.leaving.append(
+                {
+                    "name": staff["name"],
+                    "staff_number": staff["staff_number"],
+                    "unit": units.by_id[staff["department_id"]]["name"],
+                }
+            )
+
+
+def _existing_staff(hashes: list[str]) -> list[dict]:
+    if not hashes:
+        return []
+    fields = (
+        "pk",
+        "id_number_hash",
+        "name",
+        "staff_number",
+        "department_id",
+        "post",
+        "is_window_staff",
+        "mobile",
+        "hire_date",
+        "status",
+        "user_id",
+    )
+    return [
+        staff
+        for chunk in _chunks(hashes)
+        for staff in Staff.objects.filter(**in_filter("id_number_hash", chunk)).values(*fields)
+    ]
+
+
+def _changes(current: dict, row: _Row, units: _Units) -> tuple[dict[str, Any], dict]:
+    """The fields the file changes: values to write, and before/after for the report."""
+    wanted: dict[str, Any] = {
+        "name": row.name,
+        "staff_number": row.staff_number,
+        "department": row.unit["pk"],
+        "status": StaffStatus.ACTIVE,
+    }
+    if row.post is not None:
+        wanted["post"] = row.post
+    if row.is_window_staff is not None:
+        wanted["is_window_staff"] = row.is_window_staff
+    if row.mobile is not None:
+        wanted["mobile"] = row.mobile
+    if row.has_hire_date:
+        wanted["hire_date"] = row.hire_date
+    changes: dict[str, Any] = {}
+    display: dict[str, list] = {}
+    for name in COMPARED_FIELDS:
+        if name not in wanted:
+            continue
+        before = current["department_id"] if name == "department" else current[name]
+        after = wanted[name]
+        if before == after:
+            continue
+        changes[name] = after
+        display[name] = [_shown(name, before, units), _shown(name, after, units)]
+    return changes, display
+
+
+def _shown(name: str, value: Any, units: _Units) -> Any:
+    if name == "department":
+        return units.by_id[value]["name"] if value in units.by_id else ""
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if name == "status":
+        return str(StaffStatus(value).label)
+    return value

@@ -1,0 +1,389 @@
+"""Entry points: preview, upload (with the history), check, commit, one-time passwords."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.module_loading import import_string
+from django.utils.translation import gettext_lazy as _
+
+from audit.services import audit_record
+from organisation.access import WRITE_ROLES
+from organisation.models import Department, RoleAssignment
+
+from .. import reader
+from ..access import can_import
+from ..crypto import decrypt_bytes, encrypt_bytes
+from ..models import ImportStatus, RosterImport
+from ..reader import (
+    Table,
+    clean_text,
+)
+from .analysis import _analyse
+from .messages import MSG_FAILED, MSG_HAS_ERRORS, MSG_NOT_ALLOWED, MSG_NOT_READY
+from .report import Report, _refusal_report, background_rows
+from .write import _write
+
+logger = logging.getLogger("roster.services")
+
+
+# --- preview ----------------------------------------------------------------------------
+
+
+def read_upload(file) -> bytes:
+    size = getattr(file, "size", None)
+    if size is not None and size > reader.max_bytes():
+        raise ValidationError(
+            reader.MSG_TOO_BIG,
+            code=reader.REFUSAL_TOO_BIG,
+            params={"limit": reader.max_bytes() // (1024 * 1024)},
+        )
+    if hasattr(file, "seek"):
+        file.seek(0)
+    data = file.read(reader.max_bytes() + 1)
+    if len(data) > reader.max_bytes():
+        raise ValidationError(
+            reader.MSG_TOO_BIG,
+            code=reader.REFUSAL_TOO_BIG,
+            params={"limit": reader.max_bytes() // (1024 * 1024)},
+        )
+    return data
+
+
+def _check_allowed(acting_user) -> None:
+    if not can_import(acting_user):
+        raise PermissionDenied(MSG_NOT_ALLOWED)
+
+
+def roster_preview(
+    *, file, filename: str, acting_user, sheet: str | None = None, sync: bool = False
+) -> Report:
+    """Dry run: the report of what an import would do. Writes nothing."""
+    _check_allowed(acting_user)
+    filename = clean_text(filename)[:255]
+    try:
+        data = read_upload(file)
+    except ValidationError as exc:
+        return _refusal_report(exc, filename=filename, sha256="", sync=sync)
+    sha256 = hashlib.sha256(data).hexdigest()
+    try:
+        table = reader.read_table(data, sheet=sheet)
+    except ValidationError as exc:
+        return _refusal_report(exc, filename=filename, sha256=sha256, sync=sync)
+    report = _new_report(table, filename=filename, sha256=sha256, sync=sync)
+    _analyse(table, acting_user=acting_user, sync=sync, report=report)
+    return report
+
+
+def _new_report(table: Table, *, filename: str, sha256: str, sync: bool) -> Report:
+    return Report(
+        filename=filename,
+        sha256=sha256,
+        format=table.format,
+        sheet=table.sheet,
+        sheet_names=table.sheet_names,
+        header_row=table.header_row,
+        sync=sync,
+    )
+
+
+# --- the history: upload, check, commit ---------------------------------------------------
+
+
+def _home_unit(acting_user) -> Department:
+    assignment = (
+        RoleAssignment.objects.filter(user_id=acting_user.pk, role__in=list(WRITE_ROLES))
+        .select_related("department")
+        .order_by("department__depth", "department__path")
+        .first()
+    )
+    if assignment is not None:
+        return assignment.department
+    root = Department.get_first_root_node()
+    if root is None:
+        raise PermissionDenied(MSG_NOT_ALLOWED)
+    return root
+
+
+def roster_upload(
+    *,
+    file,
+    filename: str,
+    acting_user,
+    sheet: str | None = None,
+    sync: bool = False,
+    background: bool | None = None,
+    request=None,
+) -> RosterImport:
+    """Keep the upload in the history and check it (a dry run).
+
+    Refused files are recorded (without keeping their content). Files with more than
+    `ROSTER_BACKGROUND_ROWS` rows are checked by a background task unless
+    `background=False`.
+    """
+    _check_allowed(acting_user)
+    filename = clean_text(filename)[:255] or "roster"
+    record = RosterImport(
+        created_by=acting_user,
+        department=_home_unit(acting_user),
+        filename=filename,
+        sheet=clean_text(sheet or "")[:100],
+        sync_mode=sync,
+    )
+    try:
+        data = read_upload(file)
+        record.size = len(data)
+        record.sha256 = hashlib.sha256(data).hexdigest()
+        table = reader.read_table(data, sheet=sheet)
+    except ValidationError as exc:
+        report = _refusal_report(exc, filename=filename, sha256=record.sha256, sync=sync)
+        record.status = ImportStatus.REFUSED
+        record.error_code = report.refused["code"]
+        record.message = report.refused["message"]
+        record.report = report.to_dict()
+        record.checked_at = timezone.now()
+        with transaction.atomic():
+            record.save()
+            audit_record(
+                action="roster.refused",
+                actor=acting_user,
+                target=record,
+                request=request,
+                data={"filename": filename, "sha256": record.sha256, "code": record.error_code},
+            )
+        return record
+    record.sheet = table.sheet
+    record.rows_total = len(table.rows)
+    record.file.save(f"{record.public_id}.bin", ContentFile(encrypt_bytes(data)), save=False)
+    if background is None:
+        background = record.rows_total > background_rows()
+    with transaction.atomic():
+        record.status = ImportStatus.QUEUED if background else ImportStatus.CHECKING
+        record.save()
+        audit_record(
+            action="roster.uploaded",
+            actor=acting_user,
+            target=record,
+            request=request,
+            data={"filename": filename, "sha256": record.sha256, "rows": record.rows_total},
+        )
+        if background:
+            from ..tasks import roster_check_task
+
+            import_id = record.pk
+            transaction.on_commit(lambda: roster_check_task.enqueue(import_id))
+    if not background:
+        roster_check(roster_import=record, table=table)
+    return record
+
+
+def _progress_updater(roster_import: RosterImport):
+    def update(done: int) -> None:
+        RosterImport.objects.filter(pk=roster_import.pk).update(rows_done=done)
+        roster_import.rows_done = done
+
+    return update
+
+
+def _load_table(roster_import: RosterImport) -> Table:
+    with roster_import.file.open("rb") as handle:
+        data = decrypt_bytes(handle.read())
+    return reader.read_table(data, sheet=roster_import.sheet or None)
+
+
+def roster_check(*, roster_import: RosterImport, table: Table | None = None) -> Report:
+    """Run the dry run of a recorded upload and store its report."""
+    roster_import.status = ImportStatus.CHECKING
+    roster_import.save(update_fields=["status"])
+    table = table or _load_table(roster_import)
+    report = _new_report(
+        table,
+        filename=roster_import.filename,
+        sha256=roster_import.sha256,
+        sync=roster_import.sync_mode,
+    )
+    _analyse(
+        table,
+        acting_user=roster_import.created_by,
+        sync=roster_import.sync_mode,
+        report=report,
+        progress=_progress_updater(roster_import),
+    )
+    roster_import.report = report.to_dict()
+    roster_import.status = ImportStatus.READY if report.ok else ImportStatus.INVALID
+    roster_import.message = "" if report.ok else str(MSG_HAS_ERRORS)
+    roster_import.rows_done = roster_import.rows_total
+    roster_import.checked_at = timezone.now()
+    roster_import.save(update_fields=["report", "status", "message", "rows_done", "checked_at"])
+    return report
+
+
+def roster_commit_start(
+    *, roster_import: RosterImport, acting_user, confirm_transfers: bool = False, request=None
+) -> RosterImport:
+    """Commit now (small files) or as a background task (large files)."""
+    _claim_for_commit(roster_import, acting_user, confirm_transfers)
+    if roster_import.rows_total > background_rows():
+        from ..tasks import roster_commit_task
+
+        args = (roster_import.pk, acting_user.pk, confirm_transfers)
+        transaction.on_commit(lambda: roster_commit_task.enqueue(*args))
+    else:
+        roster_commit(
+            roster_import=roster_import,
+            acting_user=acting_user,
+            confirm_transfers=confirm_transfers,
+            claimed=True,
+        )
+        roster_import.refresh_from_db()
+    return roster_import
+
+
+def _claim_for_commit(roster_import: RosterImport, acting_user, confirm_transfers: bool) -> None:
+    """READY -> COMMITTING, exactly once (a second click or request is refused)."""
+    _check_allowed(acting_user)
+    claimed = RosterImport.objects.filter(pk=roster_import.pk, status=ImportStatus.READY).update(
+        status=ImportStatus.COMMITTING, rows_done=0, confirm_transfers=confirm_transfers
+    )
+    if not claimed:
+        raise ValidationError(MSG_NOT_READY, code="not_ready")
+    roster_import.status = ImportStatus.COMMITTING
+    roster_import.rows_done = 0
+    roster_import.confirm_transfers = confirm_transfers
+
+
+def roster_commit(
+    *,
+    roster_import: RosterImport,
+    acting_user,
+    confirm_transfers: bool = False,
+    claimed: bool = False,
+) -> Report:
+    """Check the file again against the current database and write it, all or nothing.
+
+    Transfers (people now in units outside the uploader's subtree) are applied only
+    with `confirm_transfers`; otherwise they stay where they are.
+    """
+    if not claimed:
+        _claim_for_commit(roster_import, acting_user, confirm_transfers)
+    table = _load_table(roster_import)
+    report = _new_report(
+        table,
+        filename=roster_import.filename,
+        sha256=roster_import.sha256,
+        sync=roster_import.sync_mode,
+    )
+    try:
+        plan = _analyse(
+            table,
+            acting_user=acting_user,
+            sync=roster_import.sync_mode,
+            report=report,
+            progress=_progress_updater(roster_import),
+        )
+        del table  # the plan holds what is needed; free the sheet before writing
+        if not report.ok:
+            roster_import.report = report.to_dict()
+            roster_import.status = ImportStatus.INVALID
+            roster_import.message = str(MSG_HAS_ERRORS)
+            roster_import.save(update_fields=["report", "status", "message"])
+            return report
+        with transaction.atomic():
+            result = _write(plan, acting_user=acting_user, confirm_transfers=confirm_transfers)
+            report.committed = True
+            report.transfers_applied = bool(result["transferred"])
+            report.counts["applied_transfers"] = len(result["transferred"])
+            roster_import.report = report.to_dict()
+            roster_import.status = ImportStatus.COMMITTED
+            roster_import.message = ""
+            roster_import.rows_done = roster_import.rows_total
+            roster_import.committed_at = timezone.now()
+            roster_import.initial_passwords = (
+                encrypt_bytes(json.dumps(result["passwords"]).encode()).decode()
+                if result["passwords"]
+                else ""
+            )
+            roster_import.save(
+                update_fields=[
+                    "report",
+                    "status",
+                    "message",
+                    "rows_done",
+                    "committed_at",
+                    "initial_passwords",
+                ]
+            )
+            audit_record(
+                action="roster.imported",
+                actor=acting_user,
+                target=roster_import,
+                data={
+                    "filename": roster_import.filename,
+                    "sha256": roster_import.sha256,
+                    "sheet": roster_import.sheet,
+                    "sync": roster_import.sync_mode,
+                    "transfers_confirmed": confirm_transfers,
+                    "counts": report.counts,
+                },
+            )
+            hook_args = {
+                "import_id": roster_import.pk,
+                "created_staff_ids": result["created"],
+                "updated_staff_ids": result["updated"],
+                "left_staff_ids": result["left"],
+            }
+            transaction.on_commit(lambda: _run_committed_hooks(**hook_args))
+    except Exception:
+        logger.exception("Roster import %s failed", roster_import.pk)
+        RosterImport.objects.filter(pk=roster_import.pk).update(
+            status=ImportStatus.FAILED, message=str(MSG_FAILED)
+        )
+        roster_import.status = ImportStatus.FAILED
+        raise
+    return report
+
+
+def _run_committed_hooks(**kwargs) -> None:
+    for path in getattr(settings, "ROSTER_IMPORT_COMMITTED_HOOKS", []) or []:
+        try:
+            import_string(path)(**kwargs)
+        except Exception:
+            logger.exception("Roster import hook %s failed", path)
+
+
+# --- the one-time password list -------------------------------------------------------
+
+
+def roster_initial_passwords_take(
+    *, roster_import: RosterImport, acting_user, request=None
+) -> list[list[str]]:
+    """The initial passwords, once: the stored copy is erased in the same transaction."""
+    _check_allowed(acting_user)
+    with transaction.atomic():
+        locked = RosterImport.objects.select_for_update().get(pk=roster_import.pk)
+        if not locked.initial_passwords:
+            raise ValidationError(
+                _("The initial passwords of this import have already been downloaded."),
+                code="passwords_taken",
+            )
+        rows = json.loads(decrypt_bytes(locked.initial_passwords.encode()))
+        locked.initial_passwords = ""
+        locked.initial_passwords_downloaded_at = timezone.now()
+        locked.save(update_fields=["initial_passwords", "initial_passwords_downloaded_at"])
+        audit_record(
+            action="roster.initial_passwords_downloaded",
+            actor=acting_user,
+            target=locked,
+            request=request,
+            data={"accounts": len(rows)},
+        )
+    roster_import.initial_passwords = ""
+    roster_import.initial_passwords_downloaded_at = locked.initial_passwords_downloaded_at
+    return rows

@@ -1,0 +1,111 @@
+"""The commit's one transaction: new staff, changes, transfers and leavers."""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from accounts.services import initial_code_generate, initial_password_hash
+from organisation.crypto import encrypt_id_number
+from organisation.idnumbers import mask_id_number
+from organisation.models import Staff, StaffStatus
+
+from ..bulk import insert_rows
+from .analysis import _chunks, _Plan
+
+
+def _write(plan: _Plan, *, acting_user, confirm_transfers: bool) -> dict:
+    User = get_user_model()
+    now = timezone.now()
+    today = timezone.localdate()
+    passwords: list[list[str]] = []
+    created: list[int] = []
+    # New people: accounts first, then their staff records (COPY on PostgreSQL).
+    for chunk in _chunks(plan.new_rows, 10_000):
+        users = []
+        for row in chunk:
+            code = initial_code_generate()
+            passwords.append([row.staff_number, row.name, row.unit["name"], code])
+            users.append(
+                {
+                    "username": row.staff_number,
+                    "first_name": row.name[:150],
+                    "password": initial_password_hash(code),
+                    "must_change_password": True,
+                    "date_joined": now,
+                }
+            )
+        user_ids = insert_rows(User, users)
+        del users
+        staff = [
+            {
+                "public_id": uuid.uuid4(),
+                "name": row.name,
+                "id_number_encrypted": encrypt_id_number(row.id_number),
+                "id_number_hash": row.id_hash,
+                "id_number_masked": mask_id_number(row.id_number),
+                "staff_number": row.staff_number,
+                "mobile": row.mobile or "",
+                "department_id": row.unit["pk"],
+                "post": row.post or "",
+                "is_window_staff": True if row.is_window_staff is None else row.is_window_staff,
+                "status": StaffStatus.ACTIVE.value,
+                "hire_date": row.hire_date,
+                "left_on": None,
+                "user_id": user_id,
+                "created_at": now,
+                "updated_at": now,
+            }
+            for row, user_id in zip(chunk, user_ids, strict=True)
+        ]
+        created.extend(insert_rows(Staff, staff))
+    # Changes (and confirmed transfers): bulk_update per set of changed fields.
+    updates = [
+        (pk, ch) for pk, ch, is_transfer in plan.updates if confirm_transfers or not is_transfer
+    ]
+    transferred = [pk for pk, _ch, is_transfer in plan.updates if is_transfer and confirm_transfers]
+    by_fields: dict[tuple[str, ...], list[tuple[int, dict]]] = defaultdict(list)
+    for pk, changes in updates:
+        if changes:
+            by_fields[tuple(sorted(changes))].append((pk, changes))
+    updated: list[int] = []
+    renamed_users: list[tuple[int, str]] = []
+    reactivated_users: list[int] = []
+    for fields, items in by_fields.items():
+        for chunk in _chunks(items):
+            objects = Staff.objects.in_bulk([pk for pk, _c in chunk])
+            for pk, changes in chunk:
+                staff = objects[pk]
+                for name, value in changes.items():
+                    setattr(staff, "department_id" if name == "department" else name, value)
+                if changes.get("status") == StaffStatus.ACTIVE:
+                    staff.left_on = None
+                    if staff.user_id:
+                        reactivated_users.append(staff.user_id)
+                if "staff_number" in changes and staff.user_id:
+                    renamed_users.append((staff.user_id, staff.staff_number))
+                staff.updated_at = now
+                updated.append(pk)
+            model_fields = ["department" if f == "department" else f for f in fields]
+            extra = ["left_on"] if "status" in fields else []
+            Staff.objects.bulk_update(list(objects.values()), [*model_fields, *extra, "updated_at"])
+    for user_id, username in renamed_users:
+        User.objects.filter(pk=user_id).update(username=username)
+    if reactivated_users:
+        User.objects.filter(pk__in=reactivated_users).update(is_active=True)
+    # Leavers: marked as left, never deleted; their accounts can no longer sign in.
+    for chunk in _chunks(plan.leaver_ids):
+        Staff.objects.filter(pk__in=chunk).update(
+            status=StaffStatus.LEFT, left_on=today, updated_at=now
+        )
+        User.objects.filter(staff__pk__in=chunk).update(is_active=False)
+    return {
+        "created": created,
+        "updated": updated,
+        "transferred": transferred,
+        "left": list(plan.leaver_ids),
+        "passwords": passwords,
+    }

@@ -1,0 +1,223 @@
+"""Reads for coordinators: overdue list, completion matrix, guidance plans."""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from organisation.access import departments_visible_to
+from organisation.models import Department, Staff, StaffStatus
+
+from ..access import plans_visible_to
+from ..models import (
+    Enrolment,
+    EnrolmentStatus,
+    GuidancePlan,
+    GuidanceStatus,
+    LessonProgress,
+    ModuleCompletion,
+    MonthlyExam,
+    Programme,
+    Track,
+    WeeklyModule,
+)
+
+# --- Coordinators: overdue list and completion matrix ------------------------------
+
+
+@dataclass(frozen=True)
+class OverdueRow:
+    staff: Staff
+    module: WeeklyModule
+    days_overdue: int
+
+
+def overdue_rows(*, staff_queryset: QuerySet[Staff], today: datetime.date) -> list[OverdueRow]:
+    """People behind on a published module past its due date (constant queries)."""
+    modules = list(
+        WeeklyModule.objects.filter(
+            published_at__isnull=False, due_on__lt=today, track__programme__is_active=True
+        ).select_related("track__programme")
+    )
+    if not modules:
+        return []
+    by_track: dict[int, list[WeeklyModule]] = defaultdict(list)
+    for module in modules:
+        by_track[module.track_id].append(module)
+    enrolments = Enrolment.objects.filter(
+        track_id__in=by_track,
+        status=EnrolmentStatus.ACTIVE,
+        staff__status=StaffStatus.ACTIVE,
+        staff__in=staff_queryset,
+    ).select_related("staff__department", "staff__user")
+    done = set(
+        ModuleCompletion.objects.filter(
+            module__in=modules, completed_at__isnull=False, staff__in=staff_queryset
+        ).values_list("staff_id", "module_id")
+    )
+    rows = []
+    for enrolment in enrolments:
+        enrolled_on = timezone.localtime(enrolment.enrolled_at).date()
+        for module in by_track[enrolment.track_id]:
+            if module.due_on < enrolled_on or (enrolment.staff_id, module.pk) in done:
+                continue
+            rows.append(OverdueRow(enrolment.staff, module, (today - module.due_on).days))
+    rows.sort(key=lambda r: (-r.days_overdue, r.staff.department_id, r.staff.staff_number))
+    return rows
+
+
+class Cell:
+    DONE = "done"
+    LATE = "late"
+    IN_PROGRESS = "in_progress"
+    OVERDUE = "overdue"
+    OPEN = "open"
+    NOT_DUE = "not_due"
+
+    LABELS = {
+        DONE: _("Done"),
+        LATE: _("Done late"),
+        IN_PROGRESS: _("In progress"),
+        OVERDUE: _("Overdue"),
+        OPEN: _("Not started"),
+        NOT_DUE: _("—"),
+    }
+
+
+@dataclass
+class MatrixRow:
+    staff: Staff
+    cells: list[tuple[str, str]]  # (state, label)
+    done: int
+
+
+@dataclass
+class CompletionMatrix:
+    track: Track
+    modules: list[WeeklyModule]
+    rows: list[MatrixRow]
+
+
+def completion_matrix(
+    *, user, track: Track, today: datetime.date | None = None, department: Department | None = None
+) -> CompletionMatrix:
+    """People × published weeks for one track, scoped to the user's units. Five queries
+    whatever the size."""
+    today = today or timezone.localdate()
+    modules = list(track.modules.filter(published_at__isnull=False).order_by("week"))
+    staff_queryset = Staff.objects.filter(department__in=departments_visible_to(user))
+    if department is not None:
+        staff_queryset = staff_queryset.filter(department.subtree_q("department__"))
+    enrolments = list(
+        Enrolment.objects.filter(
+            track=track, status=EnrolmentStatus.ACTIVE, staff__in=staff_queryset
+        )
+        .select_related("staff__department")
+        .order_by("staff__department__path", "staff__staff_number")
+    )
+    staff_ids = [e.staff_id for e in enrolments]
+    completions = {
+        (c.staff_id, c.module_id): c.completed_at
+        for c in ModuleCompletion.objects.filter(
+            module__in=modules, staff_id__in=staff_ids, completed_at__isnull=False
+        ).only("staff_id", "module_id", "completed_at")
+    }
+    started = set(
+        LessonProgress.objects.filter(lesson__module__in=modules, staff_id__in=staff_ids)
+        .values_list("staff_id", "lesson__module_id")
+        .distinct()
+    )
+    rows = []
+    for enrolment in enrolments:
+        cells = []
+        done = 0
+        enrolled_on = timezone.localtime(enrolment.enrolled_at).date()
+        for module in modules:
+            key = (enrolment.staff_id, module.pk)
+            completed_at = completions.get(key)
+            if completed_at is not None:
+                late = timezone.localtime(completed_at).date() > module.due_on
+                state = Cell.LATE if late else Cell.DONE
+                done += 1
+            elif module.due_on < enrolled_on:
+                state = Cell.NOT_DUE
+            elif module.due_on < today:
+                state = Cell.OVERDUE
+            elif key in started:
+                state = Cell.IN_PROGRESS
+            else:
+                state = Cell.OPEN
+            cells.append((state, Cell.LABELS[state]))
+        rows.append(MatrixRow(enrolment.staff, cells, done))
+    return CompletionMatrix(track, modules, rows)
+
+
+def guidance_plans_visible(*, user) -> QuerySet[GuidancePlan]:
+    return (
+        plans_visible_to(user)
+        .select_related("staff__department", "mentor", "mentor_user", "monthly_exam__programme")
+        .annotate(session_count=Count("sessions"))
+    )
+
+
+def monthly_exams_visible(*, user):
+    """Monthly exams of programmes the user can see, with plan counts in their units."""
+    visible = departments_visible_to(user)
+    in_units = Q(guidance_plans__staff__department__in=visible)
+    return (
+        MonthlyExam.objects.filter(
+            programme__in=Programme.objects.filter(
+                Q(department__in=visible) | Q(tracks__enrolments__staff__department__in=visible)
+            ).distinct()
+        )
+        .select_related("programme")
+        .annotate(
+            plan_count=Count("guidance_plans", filter=in_units),
+            closed_count=Count(
+                "guidance_plans",
+                filter=in_units & Q(guidance_plans__status=GuidanceStatus.CLOSED),
+            ),
+        )
+        .order_by("-month", "programme__name")
+    )
+
+
+@dataclass
+class GuidanceGroup:
+    points: tuple[str, ...]
+    plans: list[GuidancePlan]
+
+
+def guidance_groups(*, plans: list[GuidancePlan], min_size: int = 2) -> list[GuidanceGroup]:
+    """Proposed groups: people whose weakest knowledge point is the same, and (larger
+    groups first) anyone sharing any weak point with them."""
+    by_point: dict[str, list[GuidancePlan]] = defaultdict(list)
+    for plan in plans:
+        for name in plan.weak_point_names:
+            by_point[name].append(plan)
+    groups = [
+        GuidanceGroup((name,), members)
+        for name, members in by_point.items()
+        if len(members) >= min_size
+    ]
+    groups.sort(key=lambda g: (-len(g.plans), g.points))
+    return groups
+
+
+def weak_points_by_unit(*, plans: list[GuidancePlan]) -> list[tuple[Department, list]]:
+    """Per unit: each weak knowledge point and how many people are weak on it."""
+    counts: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    units: dict[int, Department] = {}
+    for plan in plans:
+        units[plan.staff.department_id] = plan.staff.department
+        for name in plan.weak_point_names:
+            counts[plan.staff.department_id][name] += 1
+    return [
+        (units[d], sorted(points.items(), key=lambda item: (-item[1], item[0])))
+        for d, points in sorted(counts.items(), key=lambda item: units[item[0]].path)
+    ]

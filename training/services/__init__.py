@@ -1,0 +1,102 @@
+"""Writes of the training cycle. Each service is one transaction and safe to repeat."""
+
+from .common import (
+    MSG_ATTENDEES_REQUIRED,
+    MSG_BAD_POSITION,
+    MSG_NO_VIDEO,
+    MSG_NOT_ENROLLED,
+    MSG_NOT_PUBLISHED,
+    MSG_PLAN_CLOSED,
+    MSG_SCORE_RANGE,
+    MSG_TOPIC_REQUIRED,
+)
+from .enrolment import (
+    EnrolmentSyncResult,
+    enrolment_on_roster_import,
+    enrolment_sync,
+    track_audience,
+)
+from .guidance import (
+    MSG_MENTOR_NOT_COLLEAGUE,
+    GuidanceResult,
+    guidance_followup_record,
+    guidance_followups_collect,
+    guidance_generate,
+    guidance_plan_set_mentor,
+    mentor_for,
+    mentor_session_record,
+    weak_points_of,
+)
+from .lessons import (
+    HeartbeatResult,
+    heartbeat_seconds,
+    lesson_heartbeat,
+    lesson_mark_read,
+    lesson_save,
+    module_completion_refresh,
+    module_quiz_record,
+    staff_can_study,
+)
+from .monthly import makeup_offer, month_start, monthly_exam_create, programme_audience_ids
+from .notifications import (
+    NotificationDraft,
+    notification_mark_read,
+    notification_send,
+    notifications_send_many,
+)
+from .publishing import module_exam_material_ensure, modules_publish_due, weekly_quizzes_collect
+from .reminders import (
+    ReminderResult,
+    manager_map,
+    managers_of_unit,
+    overdue_enrolments,
+    reminders_send,
+)
+
+__all__ = [
+    "MSG_ATTENDEES_REQUIRED",
+    "MSG_BAD_POSITION",
+    "MSG_MENTOR_NOT_COLLEAGUE",
+    "MSG_NOT_ENROLLED",
+    "MSG_NOT_PUBLISHED",
+    "MSG_NO_VIDEO",
+    "MSG_PLAN_CLOSED",
+    "MSG_SCORE_RANGE",
+    "MSG_TOPIC_REQUIRED",
+    "EnrolmentSyncResult",
+    "GuidanceResult",
+    "HeartbeatResult",
+    "NotificationDraft",
+    "ReminderResult",
+    "enrolment_on_roster_import",
+    "enrolment_sync",
+    "guidance_followup_record",
+    "guidance_followups_collect",
+    "guidance_generate",
+    "guidance_plan_set_mentor",
+    "heartbeat_seconds",
+    "lesson_heartbeat",
+    "lesson_mark_read",
+    "lesson_save",
+    "makeup_offer",
+    "manager_map",
+    "managers_of_unit",
+    "mentor_for",
+    "mentor_session_record",
+    "module_completion_refresh",
+    "module_exam_material_ensure",
+    "module_quiz_record",
+    "modules_publish_due",
+    "month_start",
+    "monthly_exam_create",
+    "notification_mark_read",
+    "notification_send",
+    "notifications_send_many",
+    "overdue_enrolments",
+    "programme_audience_ids",
+    "reminders_send",
+    "staff_can_study",
+    "track_audience",
+    "weak_points_of",
+    "weekly_quizzes_collect",
+]
