@@ -310,10 +310,25 @@ class CitySimulation:
             if lesson.has_video:
                 self._watch(member, lesson, person)
             else:
+                self._read_text(member, lesson, person)
                 services.lesson_mark_read(staff=member, lesson=lesson)
             report.lessons_read += 1
         except (PermissionDenied, ValidationError):
             pass
+
+    def _read_text(self, member: Staff, lesson, person: Person) -> None:
+        """Keep the page open for a few minutes (longer on a phone), with a reading
+        heartbeat every interval, as the page's script does."""
+        from .hours import reading_heartbeat
+        from .services import heartbeat_seconds
+
+        interval = heartbeat_seconds()
+        minutes = self.rng.randint(2, 8) + (2 if person.device == "phone" else 0)
+        start = self.clock.at
+        for elapsed in range(0, minutes * 60 + 1, interval):
+            self.clock.at = start + datetime.timedelta(seconds=elapsed)
+            reading_heartbeat(staff=member, lesson=lesson, visible=True, active=True)
+        self.clock.at = start
 
     def _watch(self, member: Staff, lesson, person: Person) -> None:
         """Play the video to the end with a heartbeat every interval, as the player does."""

@@ -23,7 +23,7 @@ def publish_modules_task() -> int:
 
 @task()
 def reminders_task() -> dict:
-    from .reminders import reminders_send
+    from .services.reminders import reminders_send
 
     result = reminders_send()
     return {"reminders": result.reminders, "digests": result.escalations}

@@ -3,6 +3,7 @@ weekly quiz): the blueprint is checked and papers are drawn ahead, as for a
 coordinator's session; a short bank keeps the session closed and tells the responsible
 coordinators which rules are short. Checks are drawn from what the bank has."""
 
+import datetime
 import io
 
 import pytest
@@ -96,3 +97,34 @@ def test_a_point_without_questions_is_reported(city):
 
     assert plan.rules == []
     assert plan.problems and "帮办代办" in plan.problems[0]
+
+
+def test_a_start_the_bank_can_no_longer_fill_is_a_clear_refusal_never_a_500(city, client):
+    from decimal import Decimal
+
+    from exams.models import Question, QuestionStatus
+    from exams.services import exam_session_create
+
+    user, staff = make_learner(city.township_a1)
+    point = KnowledgePoint.objects.create(name="政策法规")
+    fill_bank([point], single=5, multiple=0, true_false=0)
+    now = timezone.now()
+    session = exam_session_create(
+        title="月考",
+        kind="monthly",
+        department=city.city,
+        opens_at=now - datetime.timedelta(minutes=5),
+        closes_at=now + datetime.timedelta(hours=2),
+        staff_ids=[staff.pk],
+        rules=[{"type": "single", "count": 5, "points": Decimal(20)}],
+    )
+    Question.objects.filter(stem="政策法规单选0").update(status=QuestionStatus.RETIRED)
+    client.force_login(user)
+
+    page = client.post(f"/exams/sessions/{session.public_id}/start/", follow=True)
+    api = client.post(f"/api/exams/sessions/{session.public_id}/start/")
+
+    assert page.status_code == 200
+    assert "题库正在补充" in page.content.decode()
+    assert api.status_code == 409 and "题库正在补充" in api.json()["detail"]
+    assert not Attempt.objects.filter(session=session).exists()

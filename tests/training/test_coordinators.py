@@ -15,8 +15,8 @@ from openpyxl import load_workbook
 from organisation.models import Role
 from tests.factories import make_learner, make_user_with_role
 from training.models import Enrolment, ModuleCompletion, Notification, StudyHourCredit
-from training.reminders import reminders_send, week_tag
 from training.services import modules_publish_due
+from training.services.reminders import reminders_send, week_tag
 from training.simulation import SimulatedClock
 
 from .helpers import make_module, make_programme, make_track

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from training import reminders
+from training.services import reminders
 
 
 class Command(BaseCommand):
