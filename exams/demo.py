@@ -417,7 +417,10 @@ def _history(session: ExamSession, county: Department, rng: random.Random, skill
         drawn = drawer.items_for(attempt)
         for item in drawn:
             right = rng.random() < ability
-            item.answer = item.key if right else (["A"] if item.key != ["A"] else ["D"])
+            if item.type == F:  # one accepted text per blank, as a learner types them
+                item.answer = [str(a[0]) for a in item.key] if right else ["不清楚"]
+            else:
+                item.answer = item.key if right else (["A"] if item.key != ["A"] else ["D"])
             item.seq = 1
             item.awarded = item.points if right else Decimal(0)
         items.extend(drawn)
