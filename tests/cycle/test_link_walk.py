@@ -148,7 +148,11 @@ def press_start(client: Client, action: str, fields: dict, found_on: str) -> lis
     return []
 
 
-@pytest.mark.xfail(strict=True, reason="phase 2 of the cycle issue: services fixes")
+@pytest.mark.xfail(
+    strict=True,
+    reason="the exam result page prints answers and keys as Python lists "
+    "(templates/exams/result.html, owned by #16); remove this mark when it lands",
+)
 def test_every_role_walks_the_demo_city_without_errors():
     call_command("seed_demo", verbosity=0)
     for name in COMMANDS:
