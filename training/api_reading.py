@@ -7,7 +7,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from . import hours, services
+from . import services
 from .access import get_lesson_for_learner
 
 
@@ -35,7 +35,7 @@ class LessonReadingHeartbeatApi(APIView):
         staff, lesson = get_lesson_for_learner(request.user, pk)
         serializer = ReadingHeartbeatSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        result = hours.reading_heartbeat(staff=staff, lesson=lesson, **serializer.validated_data)
+        result = services.reading_heartbeat(staff=staff, lesson=lesson, **serializer.validated_data)
         return Response(
             {
                 "credited_seconds": round(result.credited_seconds, 1),

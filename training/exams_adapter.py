@@ -193,7 +193,7 @@ def _tell_coordinators(session, shortages: tuple[str, ...]) -> None:
     it) learn that it stays closed and which rules the bank cannot fill."""
     from organisation.models import Role, RoleAssignment
 
-    from .services import NotificationDraft, notifications_send_many
+    from .services.notifications import NotificationDraft, notifications_send_many
 
     unit = session.department
     above = [unit.path[:end] for end in range(len(unit.path), 0, -unit.steplen)]

@@ -514,9 +514,13 @@ class GuidancePlan(models.Model):
     @property
     def exam_title(self) -> str:
         """The title of the exam the plan was made from, as the learner saw it."""
-        from . import exams_adapter
+        from exams.models import ExamSession
 
-        return exams_adapter.session_title(session_id=self.monthly_exam.exam_session_id)
+        session_id = self.monthly_exam.exam_session_id
+        if not session_id:
+            return ""
+        title = ExamSession.objects.filter(pk=session_id).values_list("title", flat=True)
+        return title.first() or ""
 
     @property
     def mentor_label(self) -> str:

@@ -319,8 +319,7 @@ class CitySimulation:
     def _read_text(self, member: Staff, lesson, person: Person) -> None:
         """Keep the page open for a few minutes (longer on a phone), with a reading
         heartbeat every interval, as the page's script does."""
-        from .hours import reading_heartbeat
-        from .services import heartbeat_seconds
+        from .services import heartbeat_seconds, reading_heartbeat
 
         interval = heartbeat_seconds()
         minutes = self.rng.randint(2, 8) + (2 if person.device == "phone" else 0)

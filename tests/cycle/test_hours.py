@@ -10,8 +10,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from tests.training.helpers import make_lesson, make_module, make_programme, make_track
-from training.hours import reading_heartbeat
 from training.models import CompletionRule, Enrolment, LessonProgress, StudyHourCredit
+from training.services import reading_heartbeat
 
 pytestmark = pytest.mark.django_db
 
