@@ -1,6 +1,7 @@
-"""Benchmark: import a 50,000-row roster end to end on PostgreSQL.
+"""Benchmark: import a 50,000-row roster end to end on PostgreSQL or SQLite.
 
     .venv/bin/python bench/roster_import.py [--rows 50000] [--database-url postgres://postgres@127.0.0.1:5432/wc_bench_roster]
+    .venv/bin/python bench/roster_import.py --database-url sqlite:////tmp/bench_roster.sqlite3
 
 Creates (drops and re-creates) the database named in the URL, migrates it, builds a
 city of ~210 units and an administrator, writes the roster with openpyxl write_only,
@@ -41,9 +42,13 @@ def setup_django(url: str, media: str) -> None:
 
 
 def recreate_database(url: str) -> None:
+    parts = urlparse(url)
+    if parts.scheme == "sqlite":
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            Path(parts.path + suffix).unlink(missing_ok=True)
+        return
     import psycopg
 
-    parts = urlparse(url)
     name = parts.path.lstrip("/")
     with psycopg.connect(
         host=parts.hostname,

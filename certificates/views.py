@@ -12,6 +12,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core import imports
+from core.imports.workbook import XLSX_CONTENT_TYPE
 from organisation.access import (
     departments_managed_by,
     departments_visible_to,
@@ -373,20 +375,51 @@ def assessment_detail(request, public_id):
 
 @login_required
 def practical_import(request):
+    """Check a file, import it (all rows, or the valid rows only), or download its
+    rejected rows: each button posts the file again (nothing is kept between requests)."""
     require_coordinator(request.user)
     form = ImportForm(request.POST or None, request.FILES or None)
     result = None
     if request.method == "POST" and form.is_valid():
-        apply = request.POST.get("apply") == "1"
-        result = services.practical_scores_import(
-            file=form.cleaned_data["file"], acting_user=request.user, dry_run=not apply
-        )
-        if result.applied:
-            messages.success(
-                request, _("%(count)s practical scores imported.") % {"count": len(result.rows)}
+        action = request.POST.get("apply", "0")
+        upload = form.cleaned_data["file"]
+        if action == "rejected":
+            try:
+                data = imports.read_upload(upload)
+            except ValidationError:
+                data = b""  # refused: the check below says why
+            content = (
+                services.practical_scores_rejected_xlsx(data=data, acting_user=request.user)
+                if data
+                else b""
             )
-            return redirect("certificates:assessments")
-    return render(request, "certificates/import.html", {"form": form, "result": result})
+            if content:
+                response = HttpResponse(content, content_type=XLSX_CONTENT_TYPE)
+                response["Content-Disposition"] = 'attachment; filename="rejected-rows.xlsx"'
+                response["Cache-Control"] = "no-store"
+                return response
+        result = services.practical_scores_import(
+            file=upload,
+            acting_user=request.user,
+            dry_run=action not in ("1", "valid"),
+            skip_invalid=action == "valid",
+        )
+        if result.committed:
+            messages.success(
+                request,
+                _("%(count)s practical scores imported.")
+                % {"count": result.counts.get("written", 0)},
+            )
+            if not result.errors:
+                return redirect("certificates:assessments")
+    errors = (
+        [{**e, "message": services.PracticalRows().message(e)} for e in result.errors]
+        if result
+        else []
+    )
+    return render(
+        request, "certificates/import.html", {"form": form, "result": result, "errors": errors}
+    )
 
 
 @login_required

@@ -5,7 +5,7 @@ from django.contrib import admin
 from audit.services import audit_record
 from organisation.access import departments_visible_to, is_administrator
 
-from .models import BlueprintRule, ExamSession, KnowledgePoint, Question
+from .models import BankSettings, BlueprintRule, ExamSession, KnowledgePoint, Question
 
 
 class AdministratorOnly:
@@ -49,7 +49,20 @@ class QuestionAdmin(AdministratorOnly, admin.ModelAdmin):
     list_display = ["stem", "type", "knowledge_point", "difficulty", "status"]
     list_filter = ["type", "status", "difficulty", "knowledge_point"]
     search_fields = ["stem"]
-    readonly_fields = ["public_id"]
+    readonly_fields = ["public_id", "version", "created_by", "reviewed_by", "reviewed_at"]
+
+
+@admin.register(BankSettings)
+class BankSettingsAdmin(AdministratorOnly, admin.ModelAdmin):
+    """The city's question-bank rules: whether new questions need a review."""
+
+    list_display = ["__str__", "review_required"]
+
+    def has_add_permission(self, request):
+        return super().has_add_permission(request) and not BankSettings.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 class BlueprintRuleInline(admin.TabularInline):

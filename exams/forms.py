@@ -366,6 +366,16 @@ class QuestionForm(forms.Form):
             "points in brackets, e.g. 核验身份(5分)."
         ),
     )
+    reference_answer = forms.CharField(
+        label=_("Reference answer"),
+        required=False,
+        max_length=question_io.MAX_REFERENCE,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "Short answers and scenario tasks: what a good answer says; graders see it. "
+            "A scenario task needs a rubric or a reference answer."
+        ),
+    )
     explanation = forms.CharField(
         label=_("Explanation"),
         required=False,
@@ -373,6 +383,14 @@ class QuestionForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
     )
     knowledge_point = PointChoiceField(label=_("Knowledge point"))
+    points = forms.DecimalField(
+        label=_("Points"),
+        required=False,
+        min_value=Decimal("0.1"),
+        max_value=Decimal("999.9"),
+        decimal_places=1,
+        help_text=_("Leave empty to let the paper decide."),
+    )
     difficulty = forms.TypedChoiceField(
         label=_("Difficulty"), coerce=int, choices=DIFFICULTIES, initial=3
     )
@@ -391,6 +409,8 @@ class QuestionForm(forms.Form):
             "explanation": question.explanation,
             "knowledge_point": question.knowledge_point_id,
             "difficulty": question.difficulty,
+            "points": question.points,
+            "reference_answer": question.reference_answer,
             "status": question.status,
             "rubric": "\n".join(
                 question_io.format_rubric([item]) for item in question.rubric or []
@@ -415,6 +435,7 @@ class QuestionForm(forms.Form):
             options=options,
             answer=data.get("answer") or "",
             rubric=data.get("rubric") or "",
+            reference_answer=data.get("reference_answer") or "",
         )
         for name, code, params in problems:
             error = {"code": code, "params": params}
@@ -442,3 +463,5 @@ class ImportForm(forms.Form):
 
 class ConfirmImportForm(forms.Form):
     token = forms.CharField(widget=forms.HiddenInput, max_length=64)
+    # Import the valid rows and leave the rows with errors out.
+    skip_invalid = forms.BooleanField(required=False, widget=forms.HiddenInput)

@@ -42,15 +42,8 @@ MSG_KEY_OUTSIDE = _(
     "your units; ask an administrator to correct this key."
 )
 
-# --- the question bank's xlsx exchange (codes in exams.question_io) ---
-MSG_NOT_XLSX = _("Question banks are imported from Excel .xlsx workbooks only.")
-MSG_NO_HEADER = _(
-    "No header row was found in the first %(rows)s rows. The header needs the columns "
-    "题型, 题干, 答案 and 知识点."
-)
-MSG_MISSING_COLUMNS = _("Required columns are missing: %(columns)s.")
-MSG_NO_ROWS = _("The sheet has a header but no question rows.")
-MSG_TOO_MANY_ROWS = _("The sheet has %(rows)s rows; at most %(limit)s can be imported at once.")
+# --- the question bank's exchange (codes in exams.question_io; the file's refusals are
+# the import engine's, core.imports) ---
 MSG_TYPE_UNKNOWN = _(
     "“%(value)s” is not a question type. Use 单选, 多选, 判断, 填空, 简答 or 情景."
 )
@@ -67,6 +60,9 @@ MSG_RUBRIC = _(
 )
 MSG_DIFFICULTY = _("Difficulty is a whole number from 1 to 5, not “%(value)s”.")
 MSG_STATUS = _("Status is 草稿, 启用 or 停用, not “%(value)s”.")
+MSG_QUESTION_POINTS = _(
+    "Points are a number from 0.1 to 999.9 with at most one decimal, not “%(value)s”."
+)
 MSG_POINT_CONFLICT = _(
     "The knowledge point “%(name)s” already exists under “%(parent)s”; write its full path."
 )
@@ -75,3 +71,14 @@ MSG_DUPLICATE_FILE = _("The same question (type and text) is on row %(row)s; ski
 
 MSG_NOT_ALLOWED = _("Only training coordinators and administrators can change the question bank.")
 MSG_HAS_ERRORS = _("Some rows have errors; nothing was imported. Correct the file and upload it.")
+MSG_REVIEW_SELF = _(
+    "A question goes live after review by another coordinator or an administrator; "
+    "you wrote this one."
+)
+MSG_NOT_DRAFT = _("Only a draft question can be approved.")
+MSG_REVIEW_NEEDED = _(
+    "A new question goes live after review: ask another coordinator or an administrator "
+    "to approve it."
+)
+MSG_NO_VERSION = _("This version does not exist.")
+MSG_RESTORED = _("Restored from version %(number)s")

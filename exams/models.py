@@ -75,6 +75,12 @@ class Question(models.Model):
     answer = models.JSONField(_("answer"), default=list, blank=True)
     rubric = models.JSONField(_("rubric"), default=list, blank=True)
     explanation = models.TextField(_("explanation"), blank=True)
+    # Short answers and scenario tasks: what a good answer says, shown to graders (a
+    # rubric is optional).
+    reference_answer = models.TextField(_("reference answer"), blank=True)
+    # The question's own points (the 分值 column of an imported bank); empty: the paper
+    # (blueprint rule or fixed paper) decides.
+    points = models.DecimalField(_("points"), max_digits=5, decimal_places=1, null=True, blank=True)
     knowledge_point = models.ForeignKey(
         KnowledgePoint,
         verbose_name=_("knowledge point"),
@@ -85,6 +91,16 @@ class Question(models.Model):
     status = models.CharField(
         _("status"), max_length=8, choices=QuestionStatus.choices, default=QuestionStatus.ACTIVE
     )
+    # The current version's number (see QuestionVersion).
+    version = models.PositiveIntegerField(_("version"), default=1)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Who let a draft go live (review by a second coordinator or an administrator).
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -101,6 +117,55 @@ class Question(models.Model):
 
     def __str__(self) -> str:
         return self.stem[:40]
+
+
+class QuestionVersion(models.Model):
+    """One version of a question: what it said, who wrote it and when. A question's
+    history is its versions; restoring an old one makes a new version with its
+    content. Attempts keep their own frozen copy (AttemptItem), so a new version never
+    changes what someone was asked."""
+
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField(_("version"))
+    content = models.JSONField(default=dict)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("question version")
+        verbose_name_plural = _("question versions")
+        ordering = ["question_id", "-number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["question", "number"], name="question_version_number_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.question_id} v{self.number}"
+
+
+class BankSettings(models.Model):
+    """The city's question-bank rules (one row; without it, the defaults)."""
+
+    review_required = models.BooleanField(
+        _("new questions need review"),
+        default=True,
+        help_text=_(
+            "New and imported questions start as drafts and go live after a second "
+            "coordinator or an administrator has reviewed them."
+        ),
+    )
+
+    class Meta:
+        verbose_name = _("question bank settings")
+        verbose_name_plural = _("question bank settings")
+
+    def __str__(self) -> str:
+        return str(self._meta.verbose_name)
 
 
 class SessionKind(models.TextChoices):
@@ -313,6 +378,7 @@ class AttemptItem(models.Model):
     options = models.JSONField(default=list)  # [{"key": "A", "text": ...}] in shown order
     key = models.JSONField(default=list)
     rubric = models.JSONField(default=list)
+    reference_answer = models.TextField(blank=True)  # shown to graders
     explanation = models.TextField(blank=True)
     points = models.DecimalField(max_digits=5, decimal_places=1)
     knowledge_point_id = models.IntegerField(null=True)

@@ -56,6 +56,11 @@ class UploadSerializer(serializers.Serializer):
 
 class CommitSerializer(serializers.Serializer):
     confirm_transfers = serializers.BooleanField(required=False, default=False)
+    skip_invalid = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="import the valid rows and leave the rows with errors out",
+    )
 
 
 class RosterImportListView(APIView):
@@ -109,6 +114,7 @@ class RosterImportCommitView(APIView):
             roster_import=record,
             acting_user=request.user,
             confirm_transfers=serializer.validated_data["confirm_transfers"],
+            skip_invalid=serializer.validated_data["skip_invalid"],
             request=request,
         )
         return Response(RosterImportDetailSerializer(record).data)

@@ -2,7 +2,11 @@
 
 On PostgreSQL rows go in with COPY, their ids drawn first from the table's sequence
 (`nextval` over `generate_series`), so the caller gets the new pks back in order.
-Elsewhere (SQLite in development and tests) this falls back to `bulk_create`.
+On SQLite (the embedded default) they go in with one `executemany` INSERT, the ids
+following the table's largest: the caller's transaction holds SQLite's write lock
+(`transaction_mode` IMMEDIATE), so no other writer can take them in between; values
+are adapted per column type as Django would (UUIDs as hex, datetimes and dates through
+the backend's adapters). Elsewhere this falls back to `bulk_create`.
 Columns the caller does not give get the model field's default, as `Model()` would.
 """
 
@@ -16,7 +20,7 @@ def insert_rows(model: type[Model], rows: list[dict]) -> list[int]:
     """Insert rows given as {attname: value}; return the new primary keys in order."""
     if not rows:
         return []
-    if connection.vendor != "postgresql":
+    if connection.vendor not in ("postgresql", "sqlite"):
         return [obj.pk for obj in model.objects.bulk_create([model(**row) for row in rows])]
     meta = model._meta
     pk = meta.pk
@@ -29,6 +33,8 @@ def insert_rows(model: type[Model], rows: list[dict]) -> list[int]:
                 f.default if f.has_default() and callable(f.default) else (f.get_default())
             )
     attnames = [f.attname for f in fields]
+    if connection.vendor == "sqlite":
+        return _insert_sqlite(model, fields, rows, defaults)
     quote = connection.ops.quote_name
     columns = ", ".join(quote(c) for c in [pk.column, *(f.column for f in fields)])
     with connection.cursor() as cursor:
@@ -48,4 +54,52 @@ def insert_rows(model: type[Model], rows: list[dict]) -> list[int]:
                         default = defaults[name]
                         values.append(default() if callable(default) else default)
                 copy.write_row(values)
+    return ids
+
+
+def _sqlite_adapter(field):
+    """The function that turns a Python value into what Django stores on SQLite."""
+    ops = connection.ops
+    kind = field.get_internal_type()
+    if kind == "UUIDField":
+        return lambda value: value.hex if value is not None else None
+    if kind == "DateTimeField":
+        return ops.adapt_datetimefield_value
+    if kind == "DateField":
+        return ops.adapt_datefield_value
+    if kind == "DecimalField":
+        return lambda value: ops.adapt_decimalfield_value(
+            value, field.max_digits, field.decimal_places
+        )
+    if kind == "JSONField":
+        return lambda value: field.get_db_prep_save(value, connection)
+    return None
+
+
+def _insert_sqlite(model, fields, rows: list[dict], defaults: dict) -> list[int]:
+    meta = model._meta
+    quote = connection.ops.quote_name
+    adapters = [_sqlite_adapter(f) for f in fields]
+    attnames = [f.attname for f in fields]
+    columns = ", ".join(quote(c) for c in [meta.pk.column, *(f.column for f in fields)])
+    marks = ", ".join(["%s"] * (len(fields) + 1))
+    with connection.cursor() as cursor:
+        # Identifiers only, quoted, from the model's meta; every value is a parameter.
+        table, pk_column = quote(meta.db_table), quote(meta.pk.column)
+        cursor.execute(f"SELECT COALESCE(MAX({pk_column}), 0) FROM {table}")  # noqa: S608
+        first = cursor.fetchone()[0] + 1
+        ids = list(range(first, first + len(rows)))
+        values = []
+        for pk_value, row in zip(ids, rows, strict=True):
+            line = [pk_value]
+            for name, adapt in zip(attnames, adapters, strict=True):
+                if name in row:
+                    value = row[name]
+                else:
+                    default = defaults[name]
+                    value = default() if callable(default) else default
+                line.append(adapt(value) if adapt is not None and value is not None else value)
+            values.append(line)
+        statement = f"INSERT INTO {table} ({columns}) VALUES ({marks})"  # noqa: S608
+        cursor.executemany(statement, values)
     return ids

@@ -1,19 +1,15 @@
-"""Spreadsheets the roster app hands out, written with openpyxl: the error report (the
-uploaded sheet with the bad cells highlighted and commented), the blank template and
-the one-time initial password list. Every value goes through core.exports.safe_cell.
+"""Spreadsheets the roster app hands out, written with openpyxl: the blank template and
+the one-time initial password list (the error report is the import engine's, see
+`services.definition.RosterRows`). Every value goes through core.exports.safe_cell.
 """
 
 from __future__ import annotations
 
-import datetime
 import io
-from collections import defaultdict
 
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.comments import Comment
-from openpyxl.styles import Font, PatternFill
+from openpyxl.styles import Font
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from core.exports import safe_cell
@@ -29,11 +25,9 @@ from .reader import (
     FIELD_STAFF_NUMBER,
     FIELD_UNIT,
     FIELD_WINDOW,
-    Table,
 )
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-_BAD_FILL = PatternFill("solid", start_color="FFF4B6B6", end_color="FFF4B6B6")
 _HEAD_FONT = Font(bold=True)
 
 TEMPLATE_FIELDS = (
@@ -65,47 +59,6 @@ def _save(workbook: Workbook) -> bytes:
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
-
-
-def error_report_xlsx(*, table: Table, errors: list[dict]) -> bytes:
-    """The uploaded sheet re-written: bad cells filled and commented with the message,
-    and a last column that lists every message of the row."""
-    by_cell: dict[tuple[int, int], list[str]] = defaultdict(list)
-    by_row: dict[int, list[str]] = defaultdict(list)
-    for error in errors:
-        column = error.get("column_index")
-        if column is not None:
-            by_cell[(error["row"], column)].append(error["message"])
-        by_row[error["row"]].append(error["message"])
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title=(table.sheet or "Sheet1")[:31])
-    width = max((len(r) for r in table.grid), default=0)
-    for index, cells in enumerate(table.grid, start=1):
-        out = []
-        for column in range(width):
-            value = cells[column] if column < len(cells) else None
-            if isinstance(value, str) and value == "":
-                value = None
-            cell = WriteOnlyCell(sheet, value=safe_cell(_plain(value)))
-            messages = by_cell.get((index, column))
-            if messages:
-                cell.fill = _BAD_FILL
-                cell.comment = Comment("\n".join(messages), "roster")
-            out.append(cell)
-        if index == table.header_row:
-            head = WriteOnlyCell(sheet, value=_("Errors"))
-            head.font = _HEAD_FONT
-            out.append(head)
-        elif by_row.get(index):
-            out.append(WriteOnlyCell(sheet, value=safe_cell("；".join(by_row[index]))))
-        sheet.append(out)
-    return _save(workbook)
-
-
-def _plain(value):
-    if isinstance(value, datetime.timedelta | datetime.time):
-        return str(value)
-    return value
 
 
 def template_xlsx(*, units: list[Department]) -> bytes:

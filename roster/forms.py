@@ -28,3 +28,5 @@ class CommitForm(forms.Form):
         label=_("Move the people listed under transfers into the units given in the file"),
         required=False,
     )
+    # Import the valid rows and leave the rows with errors out.
+    skip_invalid = forms.BooleanField(required=False, widget=forms.HiddenInput)

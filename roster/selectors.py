@@ -7,10 +7,9 @@ from django.db.models import F, QuerySet
 from organisation.access import departments_managed_by
 from organisation.models import Department
 
-from . import exports
 from .access import imports_visible_to
 from .models import RosterImport
-from .services import error_message
+from .services.definition import RosterRows
 from .services.history import _load_table
 
 
@@ -28,8 +27,11 @@ def roster_units_for(*, user) -> list[Department]:
     return list(departments_managed_by(user).order_by("path").only("code", "name", "path"))
 
 
-def roster_error_report(*, roster_import: RosterImport) -> bytes:
-    """The uploaded sheet with the bad cells highlighted (errors of the latest check)."""
+def roster_error_report(*, roster_import: RosterImport, rejected_only: bool = False) -> bytes:
+    """The uploaded sheet with the bad cells highlighted and commented (errors of the
+    latest check); `rejected_only`: the header and the rows with errors only, to fix
+    and upload again. ID numbers are masked in both."""
     table = _load_table(roster_import)
-    errors = [{**e, "message": error_message(e)} for e in roster_import.report.get("errors", [])]
-    return exports.error_report_xlsx(table=table, errors=errors)
+    definition = RosterRows(acting_user=roster_import.created_by)
+    errors = roster_import.report.get("errors", [])
+    return definition.workbook(table, errors, rejected_only=rejected_only)

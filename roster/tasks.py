@@ -25,7 +25,9 @@ def roster_check_task(import_id: int) -> None:
 
 
 @task(queue_name="imports")
-def roster_commit_task(import_id: int, user_id: int, confirm_transfers: bool) -> None:
+def roster_commit_task(
+    import_id: int, user_id: int, confirm_transfers: bool, skip_invalid: bool = False
+) -> None:
     roster_import = RosterImport.objects.get(pk=import_id)
     if roster_import.status != ImportStatus.COMMITTING:
         return
@@ -34,5 +36,6 @@ def roster_commit_task(import_id: int, user_id: int, confirm_transfers: bool) ->
         roster_import=roster_import,
         acting_user=user,
         confirm_transfers=confirm_transfers,
+        skip_invalid=skip_invalid,
         claimed=True,
     )

@@ -12,5 +12,6 @@ urlpatterns = [
     path("<uuid:public_id>/status.json", views.status, name="status"),
     path("<uuid:public_id>/commit/", views.commit, name="commit"),
     path("<uuid:public_id>/errors.xlsx", views.error_report, name="error_report"),
+    path("<uuid:public_id>/rejected.xlsx", views.rejected_rows, name="rejected_rows"),
     path("<uuid:public_id>/passwords.xlsx", views.initial_passwords, name="initial_passwords"),
 ]

@@ -71,6 +71,17 @@ def upload(request):
     return render(request, "roster/upload.html", {"form": form})
 
 
+_COMMITTABLE = (ImportStatus.READY, ImportStatus.INVALID)
+
+
+def _valid_only(record, report: dict) -> int:
+    """Rows an "import the valid rows" commit would write (0: no such choice)."""
+    if record.status != ImportStatus.INVALID or not record.file:
+        return 0
+    counts = report.get("counts", {})
+    return counts.get("new", 0) + counts.get("updated", 0) + counts.get("transfers", 0)
+
+
 @login_required
 @require_GET
 def detail(request, public_id):
@@ -88,7 +99,8 @@ def detail(request, public_id):
         "updated": _labelled(report.get("updated", [])[:SHOWN]),
         "transfers": report.get("transfers", [])[:SHOWN],
         "leaving": report.get("leaving", [])[:SHOWN],
-        "commit_form": CommitForm() if record.status == ImportStatus.READY else None,
+        "commit_form": CommitForm() if record.status in _COMMITTABLE else None,
+        "valid_only": _valid_only(record, report),
         "status_url": reverse("roster:status", args=[record.public_id]),
     }
     response = render(request, "roster/detail.html", context)
@@ -119,10 +131,14 @@ def commit(request, public_id):
     require_importer(request.user)
     record = get_roster_import_for(request.user, public_id)
     form = CommitForm(request.POST)
-    confirm = form.is_valid() and form.cleaned_data["confirm_transfers"]
+    valid = form.is_valid()
     try:
         services.roster_commit_start(
-            roster_import=record, acting_user=request.user, confirm_transfers=confirm
+            roster_import=record,
+            acting_user=request.user,
+            confirm_transfers=valid and form.cleaned_data["confirm_transfers"],
+            skip_invalid=valid and form.cleaned_data["skip_invalid"],
+            request=request,
         )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
@@ -140,6 +156,18 @@ def error_report(request, public_id):
         raise Http404
     content = selectors.roster_error_report(roster_import=record)
     return _xlsx(content, f"errors-{record.public_id}.xlsx")
+
+
+@login_required
+@require_GET
+def rejected_rows(request, public_id):
+    """The rows with errors only (ID numbers masked): fix them and upload again."""
+    require_importer(request.user)
+    record = get_roster_import_for(request.user, public_id)
+    if not record.file or not record.report.get("errors"):
+        raise Http404
+    content = selectors.roster_error_report(roster_import=record, rejected_only=True)
+    return _xlsx(content, f"rejected-{record.public_id}.xlsx")
 
 
 @login_required

@@ -1,108 +1,25 @@
-"""Question-bank exchange as xlsx, in the common Chinese layout.
+"""Question-bank exchange: the bank as a row definition of the import engine
+(`rows`: columns, synonyms, cell parsing, checks), the import services, the rejected
+rows, export and template (`exchange`). See `rows` for the layout and what other
+exam systems' files may look like."""
 
-Columns (found by name in the first rows; a title row above, extra columns, spaces and
-full-width characters in the headings are all fine; a `*` or 必填 marker is ignored):
+from core.imports import read_upload  # re-exported: the pages read uploads through it
 
-    题型 | 题干 | 选项A … 选项F | 答案 | 解析 | 知识点 | 难度 | 状态
-
-Required columns: 题型, 题干, 答案, 知识点. The rest are optional.
-
-- 题型: 单选(题) / 多选(题) / 判断(题) / 填空(题) / 简答(题) / 情景(题), 情景操作题, 实操(题).
-- 答案, by type:
-  - single / multiple choice: option letters: "ABD", "A,B,D", "A、B", full-width letters;
-    a single choice has exactly one, a multiple choice at least two, each naming a
-    filled option (options are consecutive from 选项A);
-  - true / false: 对 / 错, 正确 / 错误, √ / ×, T / F (or A / B); stored as the options
-    正确 / 错误 with key A (true) or B (false);
-  - fill in the blank: one line per blank (Alt+Enter in Excel); on a line the accepted
-    answers separated by | or ; (half- or full-width), e.g. "一网通办|一网通辦";
-  - short answer and scenario task: the rubric, items separated by ; or line breaks,
-    each ending in its points in brackets: "核验身份(5分);一次性告知(5分)". A scenario
-    task needs at least one item; a short answer may leave 答案 empty.
-- 解析: explanation. 知识点: a path "政务服务规范/首问负责" (/ or > between levels);
-  missing points are created under their parents (knowledge point names are unique
-  in the bank). 难度: 1-5 (易/较易/中/较难/难 also accepted), default 3.
-  状态: 草稿 / 启用 / 停用 (draft / active / retired), default 启用.
-
-Only .xlsx workbooks are accepted, decided by content (roster.reader's checks: size,
-zip bomb, encrypted files); files are read with python-calamine.
-
-Import is a dry run first (`questions_preview`: every row checked, nothing written),
-then `questions_import` checks again against the current bank and writes everything in
-one transaction, or nothing when any row has an error. A row whose stem and type equal
-a question already in the bank (or an earlier row of the file) is reported as a
-duplicate and skipped: an import never changes existing questions (a changed answer
-key must go through `services.question_correct_key`, which re-scores attempts).
-
-Export writes the same layout (every text cell through `core.exports.safe_cell`); an
-exported file imports back to the same questions. A text that starts with a formula
-character is exported with a leading apostrophe, which the import removes again.
-"""
-
-from roster.services import read_upload  # re-exported: the pages read uploads through it
-
-from ..messages import (
-    MSG_ANSWER_EMPTY_OPTION,
-    MSG_ANSWER_LETTERS,
-    MSG_DIFFICULTY,
-    MSG_DUPLICATE_BANK,
-    MSG_DUPLICATE_FILE,
-    MSG_HAS_ERRORS,
-    MSG_MISSING_COLUMNS,
-    MSG_MULTIPLE_TWO,
-    MSG_NO_HEADER,
-    MSG_NO_ROWS,
-    MSG_NOT_ALLOWED,
-    MSG_NOT_XLSX,
-    MSG_OPTIONS_FEW,
-    MSG_OPTIONS_GAP,
-    MSG_POINT_CONFLICT,
-    MSG_RUBRIC,
-    MSG_SINGLE_ONE,
-    MSG_STATUS,
-    MSG_TOO_MANY_ROWS,
-    MSG_TRUE_FALSE,
-    MSG_TYPE_UNKNOWN,
-)
-from .cells import (
-    _ALTERNATIVES,
-    _HINT,
-    _LETTER_SEPARATORS,
-    _POINT_PATH,
-    _RUBRIC_ITEM,
-    _SPACES,
-    _unescape,
-    cell_multiline,
-    cell_text,
-    check_content,
-    format_answer,
-    format_blanks,
-    format_rubric,
-    free_text,
-    parse_blanks,
-    parse_difficulty,
-    parse_letters,
-    parse_rubric,
-    parse_true_false,
-    point_paths,
-)
 from .exchange import (
+    STATUS_EXPORT,
     TEMPLATE_NOTES,
-    _check_allowed,
-    _ensure_points,
-    _prepare,
-    _save,
-    _sheet_with_headings,
+    TYPE_EXPORT,
+    XLSX_CONTENT_TYPE,
+    format_answer,
     questions_export_xlsx,
     questions_import,
     questions_preview,
+    questions_rejected_xlsx,
+    refusal_report,
+    row_message,
     template_xlsx,
 )
-from .fields import (
-    _DIFFICULTY_WORDS,
-    _STATUS_BY_NAME,
-    _SYNONYM_TO_FIELD,
-    _TYPE_BY_NAME,
+from .rows import (
     CODE_ANSWER_EMPTY_OPTION,
     CODE_ANSWER_LETTERS,
     CODE_DIFFICULTY,
@@ -112,6 +29,7 @@ from .fields import (
     CODE_OPTIONS_FEW,
     CODE_OPTIONS_GAP,
     CODE_POINT_CONFLICT,
+    CODE_POINTS,
     CODE_REQUIRED,
     CODE_RUBRIC,
     CODE_SINGLE_ONE,
@@ -119,48 +37,47 @@ from .fields import (
     CODE_TOO_LONG,
     CODE_TRUE_FALSE,
     CODE_TYPE_UNKNOWN,
+    COLUMNS,
     F_ANSWER,
     F_DIFFICULTY,
     F_EXPLANATION,
     F_OPTIONS,
     F_POINT,
+    F_POINTS,
     F_STATUS,
     F_STEM,
     F_TYPE,
     FALSE_WORDS,
     FIELD_LABELS,
-    HEADER_SEARCH_ROWS,
     HEADINGS,
     MAX_EXPLANATION,
     MAX_OPTION,
     MAX_POINT_NAME,
+    MAX_REFERENCE,
     MAX_STEM,
     OPTION_LETTERS,
-    REFUSAL_NOT_XLSX,
     REQUIRED_FIELDS,
     ROW_MESSAGES,
-    STATUS_EXPORT,
     STATUS_NAMES,
     TRUE_FALSE_OPTIONS,
     TRUE_WORDS,
-    TYPE_EXPORT,
     TYPE_NAMES,
-    XLSX_CONTENT_TYPE,
-    max_rows,
-)
-from .sheet import (
+    QuestionRows,
     Report,
-    Sheet,
-    _analyse,
-    _column_letter,
-    _header_fields,
-    _Points,
-    _refusal,
-    _refuse,
-    _Row,
-    read_sheet,
-    refusal_report,
-    row_message,
+    cell_multiline,
+    cell_text,
+    check_content,
+    format_blanks,
+    format_rubric,
+    free_text,
+    max_rows,
+    parse_blanks,
+    parse_difficulty,
+    parse_letters,
+    parse_points,
+    parse_rubric,
+    parse_true_false,
+    point_paths,
 )
 
 __all__ = [
@@ -172,6 +89,7 @@ __all__ = [
     "CODE_MULTIPLE_TWO",
     "CODE_OPTIONS_FEW",
     "CODE_OPTIONS_GAP",
+    "CODE_POINTS",
     "CODE_POINT_CONFLICT",
     "CODE_REQUIRED",
     "CODE_RUBRIC",
@@ -180,6 +98,7 @@ __all__ = [
     "CODE_TOO_LONG",
     "CODE_TRUE_FALSE",
     "CODE_TYPE_UNKNOWN",
+    "COLUMNS",
     "FALSE_WORDS",
     "FIELD_LABELS",
     "F_ANSWER",
@@ -187,38 +106,17 @@ __all__ = [
     "F_EXPLANATION",
     "F_OPTIONS",
     "F_POINT",
+    "F_POINTS",
     "F_STATUS",
     "F_STEM",
     "F_TYPE",
-    "HEADER_SEARCH_ROWS",
     "HEADINGS",
     "MAX_EXPLANATION",
     "MAX_OPTION",
     "MAX_POINT_NAME",
+    "MAX_REFERENCE",
     "MAX_STEM",
-    "MSG_ANSWER_EMPTY_OPTION",
-    "MSG_ANSWER_LETTERS",
-    "MSG_DIFFICULTY",
-    "MSG_DUPLICATE_BANK",
-    "MSG_DUPLICATE_FILE",
-    "MSG_HAS_ERRORS",
-    "MSG_MISSING_COLUMNS",
-    "MSG_MULTIPLE_TWO",
-    "MSG_NOT_ALLOWED",
-    "MSG_NOT_XLSX",
-    "MSG_NO_HEADER",
-    "MSG_NO_ROWS",
-    "MSG_OPTIONS_FEW",
-    "MSG_OPTIONS_GAP",
-    "MSG_POINT_CONFLICT",
-    "MSG_RUBRIC",
-    "MSG_SINGLE_ONE",
-    "MSG_STATUS",
-    "MSG_TOO_MANY_ROWS",
-    "MSG_TRUE_FALSE",
-    "MSG_TYPE_UNKNOWN",
     "OPTION_LETTERS",
-    "REFUSAL_NOT_XLSX",
     "REQUIRED_FIELDS",
     "ROW_MESSAGES",
     "STATUS_EXPORT",
@@ -229,31 +127,8 @@ __all__ = [
     "TYPE_EXPORT",
     "TYPE_NAMES",
     "XLSX_CONTENT_TYPE",
-    "_ALTERNATIVES",
-    "_DIFFICULTY_WORDS",
-    "_HINT",
-    "_LETTER_SEPARATORS",
-    "_POINT_PATH",
-    "_RUBRIC_ITEM",
-    "_SPACES",
-    "_STATUS_BY_NAME",
-    "_SYNONYM_TO_FIELD",
-    "_TYPE_BY_NAME",
+    "QuestionRows",
     "Report",
-    "Sheet",
-    "_Points",
-    "_Row",
-    "_analyse",
-    "_check_allowed",
-    "_column_letter",
-    "_ensure_points",
-    "_header_fields",
-    "_prepare",
-    "_refusal",
-    "_refuse",
-    "_save",
-    "_sheet_with_headings",
-    "_unescape",
     "cell_multiline",
     "cell_text",
     "check_content",
@@ -265,13 +140,14 @@ __all__ = [
     "parse_blanks",
     "parse_difficulty",
     "parse_letters",
+    "parse_points",
     "parse_rubric",
     "parse_true_false",
     "point_paths",
     "questions_export_xlsx",
     "questions_import",
     "questions_preview",
-    "read_sheet",
+    "questions_rejected_xlsx",
     "read_upload",
     "refusal_report",
     "row_message",

@@ -5,7 +5,8 @@
 - `grading`: scoring and grading by a person;
 - `practice`: practice and the mistake book;
 - `sessions`: create, change and publish sessions;
-- `bank`: questions and answer-key corrections.
+- `bank`: questions, their restore to an earlier version, answer-key corrections;
+- `versions`: question versions (history, diff) and review of new questions.
 
 The public names are re-exported here (`from exams.services import attempt_start`).
 """
@@ -16,6 +17,7 @@ from .bank import (
     key_correction_check,
     question_correct_key,
     question_create,
+    question_restore,
     question_update,
 )
 from .grading import item_grade
@@ -51,6 +53,12 @@ from .taking import (
     attempt_submit,
     attempts_finalise_overdue,
 )
+from .versions import (
+    new_question_status,
+    question_approve,
+    question_history,
+    review_required,
+)
 
 __all__ = [
     "FIELDS_AFTER_OPENING",
@@ -78,11 +86,16 @@ __all__ = [
     "item_grade",
     "key_correction_check",
     "mistakes_from_attempt",
+    "new_question_status",
     "practice_answer",
     "practice_pick",
+    "question_approve",
     "question_correct_key",
     "question_create",
+    "question_history",
+    "question_restore",
     "question_update",
     "record_mistake",
+    "review_required",
     "staff_in_audience",
 ]

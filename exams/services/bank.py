@@ -3,16 +3,32 @@ re-scores the finished attempts that asked the question)."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
 
 from audit.services import audit_record
 from organisation.access import is_administrator
 
 from ..access import attempts_rescored_by, key_correction_outside
-from ..messages import MSG_KEY_NEEDS_CORRECTION, MSG_KEY_OUTSIDE
-from ..models import AttemptItem, Question
+from ..messages import (
+    MSG_KEY_NEEDS_CORRECTION,
+    MSG_KEY_OUTSIDE,
+    MSG_NO_VERSION,
+    MSG_RESTORED,
+    MSG_REVIEW_NEEDED,
+)
+from ..models import AttemptItem, Question, QuestionStatus, QuestionVersion
 from .grading import _score_items, _total
+from .versions import (
+    VERSIONED_FIELDS,
+    new_question_status,
+    question_content,
+    review_required,
+    version_next,
+    versions_first,
+)
 
 QUESTION_FIELDS = (
     "type",
@@ -20,19 +36,24 @@ QUESTION_FIELDS = (
     "options",
     "answer",
     "rubric",
+    "reference_answer",
     "explanation",
     "knowledge_point",
     "difficulty",
+    "points",
     "status",
 )
 
 
 def question_create(*, acting_user, request=None, **fields) -> Question:
-    """A new question of the bank (fields as in QUESTION_FIELDS), audited."""
+    """A new question of the bank (fields as in QUESTION_FIELDS), audited, with its
+    first version. When the city wants a review, it starts as a draft."""
+    values = {k: v for k, v in fields.items() if k in QUESTION_FIELDS}
+    if values.get("status") != QuestionStatus.RETIRED:
+        values["status"] = new_question_status(values.get("status"))
     with transaction.atomic():
-        question = Question.objects.create(
-            **{k: v for k, v in fields.items() if k in QUESTION_FIELDS}
-        )
+        question = Question.objects.create(created_by=acting_user, **values)
+        versions_first(questions=[question], acting_user=acting_user)
         audit_record(
             action="exam.question_created",
             actor=acting_user,
@@ -43,23 +64,43 @@ def question_create(*, acting_user, request=None, **fields) -> Question:
     return question
 
 
-def question_update(*, question: Question, acting_user, request=None, **fields) -> Question:
-    """Change a question's fields, audited. Past attempts keep their own frozen copy,
-    so nothing here changes them; the answer key of a question that has been asked
-    changes only through `question_correct_key` (which re-scores)."""
+def question_update(
+    *, question: Question, acting_user, request=None, note: str = "", **fields
+) -> Question:
+    """Change a question's fields, audited. A change of content makes a new version
+    (`versions`); past attempts keep their own frozen copy, so nothing here changes
+    them; the answer key of a question that has been asked changes only through
+    `question_correct_key` (which re-scores). A draft goes live only through review
+    (`question_approve`) when the city wants one."""
+    if "knowledge_point_id" in fields:
+        fields["knowledge_point"] = fields.pop("knowledge_point_id")
     changed = [
         name
         for name in QUESTION_FIELDS
-        if name in fields and getattr(question, name) != fields[name]
+        if name in fields and _current(question, name) != _comparable(name, fields[name])
     ]
     if "answer" in changed and AttemptItem.objects.filter(question=question).exists():
         raise ValidationError(MSG_KEY_NEEDS_CORRECTION, code="key_needs_correction")
+    if (
+        "status" in changed
+        and question.status == QuestionStatus.DRAFT
+        and fields["status"] == QuestionStatus.ACTIVE
+        and question.reviewed_by_id is None
+        and review_required()
+    ):
+        raise ValidationError({"status": ValidationError(MSG_REVIEW_NEEDED, code="review")})
     if not changed:
         return question
+    before = question_content(question)
     with transaction.atomic():
         for name in changed:
-            setattr(question, name, fields[name])
+            if name == "knowledge_point" and not isinstance(fields[name], models.Model):
+                question.knowledge_point_id = fields[name]
+            else:
+                setattr(question, name, fields[name])
         question.save(update_fields=[*changed, "updated_at"])
+        if any(name in VERSIONED_FIELDS for name in changed):
+            version_next(question=question, before=before, acting_user=acting_user, note=note)
         audit_record(
             action="exam.question_changed",
             actor=acting_user,
@@ -68,6 +109,37 @@ def question_update(*, question: Question, acting_user, request=None, **fields) 
             data={"fields": changed},
         )
     return question
+
+
+def _current(question: Question, name: str):
+    return question.knowledge_point_id if name == "knowledge_point" else getattr(question, name)
+
+
+def _comparable(name: str, value):
+    """A new value as stored: a knowledge point by its pk, points as a Decimal."""
+    if name == "knowledge_point":
+        return value.pk if isinstance(value, models.Model) else value
+    if name == "points" and value is not None and not isinstance(value, Decimal):
+        return Decimal(str(value))
+    return value
+
+
+def question_restore(*, question: Question, number: int, acting_user, request=None) -> Question:
+    """Make version `number`'s content current again, as a new version (the rules of
+    an edit apply: an asked question's key changes only through a key correction)."""
+    version = QuestionVersion.objects.filter(question=question, number=number).first()
+    if version is None:
+        raise ValidationError(MSG_NO_VERSION, code="no_version")
+    fields = {k: v for k, v in version.content.items() if k in VERSIONED_FIELDS}
+    if fields.get("points") is not None:
+        fields["points"] = Decimal(str(fields["points"]))
+    return question_update(
+        question=question,
+        acting_user=acting_user,
+        request=request,
+        note=str(MSG_RESTORED % {"number": number}),
+        **fields,
+    )
 
 
 def key_correction_check(*, question: Question, acting_user) -> int:
@@ -99,6 +171,8 @@ def question_correct_key(*, question: Question, answer: list, acting_user, reque
         question.answer = answer
         question.save(update_fields=["answer", "updated_at"])
         AttemptItem.objects.filter(question=question).update(key=answer)
+        before = {**question_content(question), "answer": old}
+        version_next(question=question, before=before, acting_user=acting_user, note="key")
         attempts = list(attempts_rescored_by(question).select_related("session"))
         for attempt in attempts:
             items = list(attempt.items.all())

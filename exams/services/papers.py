@@ -120,6 +120,7 @@ class PaperDrawer:
                     options=options,
                     key=question.answer,
                     rubric=question.rubric,
+                    reference_answer=question.reference_answer,
                     explanation=question.explanation,
                     points=points,
                     knowledge_point_id=question.knowledge_point_id,

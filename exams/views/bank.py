@@ -1,7 +1,9 @@
 """The question bank for coordinators (and administrators): list with filters, create
 and edit (a key correction re-scores attempts, after a confirmation that says how
-many), xlsx import (upload → dry-run report → confirm) and export. Everyone else gets
-404. Thin: parse, fetch through exams.access, call services / question_io, render."""
+many), each question's history of versions (restore an earlier one) and the review
+that lets a draft go live, xlsx import (upload → dry-run report → confirm, or import
+the valid rows and download the rejected ones) and export. Everyone else gets 404.
+Thin: parse, fetch through exams.access, call services / question_io, render."""
 
 import datetime
 import secrets
@@ -15,6 +17,7 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -157,7 +160,7 @@ def import_upload(request):
             acting_user=request.user, filename=upload.name, data=data
         )
     confirm = None
-    if data is not None and report.ok and report.counts.get("new"):
+    if data is not None and report.refused is None and report.counts.get("new"):
         _discard_pending(request)
         _purge_stale()
         token = secrets.token_hex(16)
@@ -168,11 +171,11 @@ def import_upload(request):
             "sha256": report.sha256,
             "at": timezone.now().isoformat(),
         }
-        confirm = ConfirmImportForm(initial={"token": token})
+        confirm = ConfirmImportForm(initial={"token": token, "skip_invalid": not report.ok})
     return render(request, "exams/bank/import_report.html", _report_context(report, confirm))
 
 
-def _report_context(report, confirm=None) -> dict:
+def _report_context(report, confirm=None, *, pending: bool = False) -> dict:
     errors = [{**e, "message": question_io.row_message(e)} for e in report.errors]
     duplicates = [{**e, "message": question_io.row_message(e)} for e in report.duplicates]
     return {
@@ -183,6 +186,10 @@ def _report_context(report, confirm=None) -> dict:
         "duplicates": duplicates[:SHOWN],
         "new": report.new[:SHOWN],
         "confirm": confirm,
+        "rejected_url": reverse("exams_bank:import_rejected")
+        if report.errors and (confirm is not None or pending)
+        else "",
+        "review_required": services.review_required(),
     }
 
 
@@ -227,20 +234,99 @@ def import_confirm(request):
         data = handle.read()
     try:
         report = question_io.questions_import(
-            acting_user=request.user, filename=pending["filename"], data=data, request=request
+            acting_user=request.user,
+            filename=pending["filename"],
+            data=data,
+            skip_invalid=form.cleaned_data["skip_invalid"],
+            request=request,
         )
     except PermissionDenied:
         raise Http404 from None
-    _discard_pending(request)
     if not report.committed:
         # The bank changed since the dry run: show the new report.
+        _discard_pending(request)
         return render(request, "exams/bank/import_report.html", _report_context(report))
     messages.success(
         request,
         _("%(new)s questions were imported; %(duplicates)s duplicates were skipped.")
         % {"new": report.counts["new"], "duplicates": report.counts["duplicates"]},
     )
+    if report.skipped_invalid:
+        # The rejected rows stay downloadable (from the kept file) until the next upload.
+        return render(
+            request, "exams/bank/import_report.html", _report_context(report, pending=True)
+        )
+    _discard_pending(request)
     return redirect("exams_bank:list")
+
+
+@login_required
+@require_GET
+def import_rejected(request):
+    """The rows of the pending (or just imported) file that have errors: to fix and
+    upload again."""
+    require_bank_editor(request.user)
+    pending = _pending(request)
+    name = f"{PENDING_DIR}/{pending.get('token', '')}.xlsx"
+    if not pending.get("token") or not default_storage.exists(name):
+        raise Http404
+    with default_storage.open(name, "rb") as handle:
+        content = question_io.questions_rejected_xlsx(data=handle.read())
+    if not content:
+        raise Http404
+    return _xlsx(content, "rejected-questions.xlsx")
+
+
+# --- versions and review -------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def question_history(request, public_id):
+    require_bank_editor(request.user)
+    question = get_question_for(request.user, public_id)
+    return render(
+        request,
+        "exams/bank/history.html",
+        {"question": question, "versions": services.question_history(question=question)},
+    )
+
+
+@login_required
+@require_POST
+def question_restore(request, public_id):
+    """Restore the version whose number is posted (a version of this question only)."""
+    require_bank_editor(request.user)
+    question = get_question_for(request.user, public_id)
+    try:
+        number = int(request.POST.get("number", ""))
+    except ValueError:
+        raise Http404 from None
+    try:
+        services.question_restore(
+            question=question, number=number, acting_user=request.user, request=request
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request, _("Version %(number)s was restored as a new version.") % {"number": number}
+        )
+    return redirect("exams_bank:history", public_id=question.public_id)
+
+
+@login_required
+@require_POST
+def question_approve(request, public_id):
+    require_bank_editor(request.user)
+    question = get_question_for(request.user, public_id)
+    try:
+        services.question_approve(question=question, acting_user=request.user, request=request)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("The question is live."))
+    return redirect("exams_bank:edit", public_id=question.public_id)
 
 
 # --- export and template -------------------------------------------------------------------------

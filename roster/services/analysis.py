@@ -13,6 +13,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 
+from core import imports
 from organisation.access import departments_managed_by
 from organisation.crypto import hash_id_number
 from organisation.idnumbers import validate_id_number
@@ -67,7 +68,7 @@ from .messages import (
     MSG_UNIT_UNKNOWN,
     MSG_WINDOW_VALUE,
 )
-from .report import Report, _column_letter, _zero_counts, detail_limit
+from .report import Report, _zero_counts, detail_limit
 
 MAX_LENGTHS = {FIELD_NAME: 64, FIELD_STAFF_NUMBER: 32, FIELD_POST: 64}
 _SCIENTIFIC = re.compile(r"^\d+(\.\d+)?E[+]?\d+$")
@@ -167,41 +168,28 @@ def _chunks(items: list, size: int = _CHUNK):
 
 
 class _Errors:
-    """The row errors found so far, each placed at the cell it is about."""
+    """The row errors found so far, through the import engine's `RowErrors` (each
+    placed at the cell it is about); adding one marks the row bad."""
 
-    def __init__(self, table: Table):
-        self.table = table
-        self.items: list[dict] = []
+    def __init__(self, errors: imports.RowErrors):
+        self.engine = errors
 
     def add(self, row: _Row, field_name: str, code: str, message, params: dict | None = None):
         row.bad = True
-        columns = self.table.columns
-        column = columns.get(field_name, columns.get(FIELD_ID_NUMBER))
-        self.items.append(
-            {
-                "row": row.number,
-                "column": _column_letter(column) if column is not None else "",
-                "column_index": column,
-                "header": self.table.headers[column] if column is not None else "",
-                "field": field_name,
-                "code": code,
-                "message": str(message % params) if params else str(message),
-                # Kept so that the message can be shown again in the reader's language.
-                "params": {
-                    k: field_name if k == "field" else (v if isinstance(v, int) else str(v))
-                    for k, v in (params or {}).items()
-                },
-            }
-        )
-
-    def sorted(self) -> list[dict]:
-        return sorted(
-            self.items,
-            key=lambda e: (e["row"], e["column_index"] if e["column_index"] is not None else -1),
-        )
+        # Kept with the field's name, so the message can be shown in the reader's language.
+        params = {k: field_name if k == "field" else v for k, v in (params or {}).items()}
+        self.engine.add(row.number, field_name, code, params, message=message)
 
 
-def _analyse(table: Table, *, acting_user, sync: bool, report: Report, progress=None) -> _Plan:
+def _analyse(
+    table: Table,
+    *,
+    acting_user,
+    sync: bool,
+    report: Report,
+    errors: imports.RowErrors,
+    progress=None,
+) -> _Plan:
     """Check every row against the file and the database. Reads only.
 
     Steps: read and check each row's cells; mark duplicates within the file; compare
@@ -210,7 +198,7 @@ def _analyse(table: Table, *, acting_user, sync: bool, report: Report, progress=
     """
     plan = _Plan(report=report)
     units = _Units(acting_user)
-    errors = _Errors(table)
+    errors = _Errors(errors)
     rows = _read_rows(table, units, errors, progress)
     _mark_duplicates(rows, errors)
     counts = _zero_counts()
@@ -220,10 +208,7 @@ def _analyse(table: Table, *, acting_user, sync: bool, report: Report, progress=
     )
     if sync and covered_units:
         _find_leavers(plan, covered_units, matched_ids, units=units, counts=counts)
-    report.errors = errors.sorted()
-    counts["errors"] = len(report.errors)
-    counts["error_rows"] = len({e["row"] for e in report.errors})
-    report.counts = counts
+    report.counts = counts  # the engine adds the error counts
     if progress:
         progress(len(rows))
     return plan

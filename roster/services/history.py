@@ -15,6 +15,8 @@ from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 
 from audit.services import audit_record
+from core import imports
+from core.imports import read_upload  # re-exported by roster.services
 from organisation.access import WRITE_ROLES
 from organisation.models import Department, RoleAssignment
 
@@ -26,35 +28,14 @@ from ..reader import (
     Table,
     clean_text,
 )
-from .analysis import _analyse
+from .definition import RosterRows
 from .messages import MSG_FAILED, MSG_HAS_ERRORS, MSG_NOT_ALLOWED, MSG_NOT_READY
 from .report import Report, _refusal_report, background_rows
-from .write import _write
 
 logger = logging.getLogger("roster.services")
 
 
 # --- preview ----------------------------------------------------------------------------
-
-
-def read_upload(file) -> bytes:
-    size = getattr(file, "size", None)
-    if size is not None and size > reader.max_bytes():
-        raise ValidationError(
-            reader.MSG_TOO_BIG,
-            code=reader.REFUSAL_TOO_BIG,
-            params={"limit": reader.max_bytes() // (1024 * 1024)},
-        )
-    if hasattr(file, "seek"):
-        file.seek(0)
-    data = file.read(reader.max_bytes() + 1)
-    if len(data) > reader.max_bytes():
-        raise ValidationError(
-            reader.MSG_TOO_BIG,
-            code=reader.REFUSAL_TOO_BIG,
-            params={"limit": reader.max_bytes() // (1024 * 1024)},
-        )
-    return data
 
 
 def _check_allowed(acting_user) -> None:
@@ -78,7 +59,7 @@ def roster_preview(
     except ValidationError as exc:
         return _refusal_report(exc, filename=filename, sha256=sha256, sync=sync)
     report = _new_report(table, filename=filename, sha256=sha256, sync=sync)
-    _analyse(table, acting_user=acting_user, sync=sync, report=report)
+    imports.check(RosterRows(acting_user=acting_user, sync=sync), table, report)
     return report
 
 
@@ -209,13 +190,12 @@ def roster_check(*, roster_import: RosterImport, table: Table | None = None) -> 
         sha256=roster_import.sha256,
         sync=roster_import.sync_mode,
     )
-    _analyse(
-        table,
+    definition = RosterRows(
         acting_user=roster_import.created_by,
         sync=roster_import.sync_mode,
-        report=report,
         progress=_progress_updater(roster_import),
     )
+    imports.check(definition, table, report)
     roster_import.report = report.to_dict()
     roster_import.status = ImportStatus.READY if report.ok else ImportStatus.INVALID
     roster_import.message = "" if report.ok else str(MSG_HAS_ERRORS)
@@ -226,30 +206,40 @@ def roster_check(*, roster_import: RosterImport, table: Table | None = None) -> 
 
 
 def roster_commit_start(
-    *, roster_import: RosterImport, acting_user, confirm_transfers: bool = False, request=None
+    *,
+    roster_import: RosterImport,
+    acting_user,
+    confirm_transfers: bool = False,
+    skip_invalid: bool = False,
+    request=None,
 ) -> RosterImport:
     """Commit now (small files) or as a background task (large files)."""
-    _claim_for_commit(roster_import, acting_user, confirm_transfers)
+    _claim_for_commit(roster_import, acting_user, confirm_transfers, skip_invalid)
     if roster_import.rows_total > background_rows():
         from ..tasks import roster_commit_task
 
-        args = (roster_import.pk, acting_user.pk, confirm_transfers)
+        args = (roster_import.pk, acting_user.pk, confirm_transfers, skip_invalid)
         transaction.on_commit(lambda: roster_commit_task.enqueue(*args))
     else:
         roster_commit(
             roster_import=roster_import,
             acting_user=acting_user,
             confirm_transfers=confirm_transfers,
+            skip_invalid=skip_invalid,
             claimed=True,
         )
         roster_import.refresh_from_db()
     return roster_import
 
 
-def _claim_for_commit(roster_import: RosterImport, acting_user, confirm_transfers: bool) -> None:
-    """READY -> COMMITTING, exactly once (a second click or request is refused)."""
+def _claim_for_commit(
+    roster_import: RosterImport, acting_user, confirm_transfers: bool, skip_invalid: bool = False
+) -> None:
+    """READY (or, to import the valid rows, INVALID) -> COMMITTING, exactly once (a
+    second click or request is refused)."""
     _check_allowed(acting_user)
-    claimed = RosterImport.objects.filter(pk=roster_import.pk, status=ImportStatus.READY).update(
+    states = [ImportStatus.READY, ImportStatus.INVALID] if skip_invalid else [ImportStatus.READY]
+    claimed = RosterImport.objects.filter(pk=roster_import.pk, status__in=states).update(
         status=ImportStatus.COMMITTING, rows_done=0, confirm_transfers=confirm_transfers
     )
     if not claimed:
@@ -264,15 +254,19 @@ def roster_commit(
     roster_import: RosterImport,
     acting_user,
     confirm_transfers: bool = False,
+    skip_invalid: bool = False,
     claimed: bool = False,
 ) -> Report:
-    """Check the file again against the current database and write it, all or nothing.
+    """Check the file again against the current database and write it in one
+    transaction: everything, or nothing when a row has an error - unless
+    `skip_invalid`, which writes the valid rows and leaves the rejected ones out (they
+    stay in the report and the rejected-rows workbook, to fix and upload again).
 
     Transfers (people now in units outside the uploader's subtree) are applied only
     with `confirm_transfers`; otherwise they stay where they are.
     """
     if not claimed:
-        _claim_for_commit(roster_import, acting_user, confirm_transfers)
+        _claim_for_commit(roster_import, acting_user, confirm_transfers, skip_invalid)
     table = _load_table(roster_import)
     report = _new_report(
         table,
@@ -280,26 +274,24 @@ def roster_commit(
         sha256=roster_import.sha256,
         sync=roster_import.sync_mode,
     )
+    definition = RosterRows(
+        acting_user=acting_user,
+        sync=roster_import.sync_mode,
+        progress=_progress_updater(roster_import),
+        confirm_transfers=confirm_transfers,
+    )
     try:
-        plan = _analyse(
-            table,
-            acting_user=acting_user,
-            sync=roster_import.sync_mode,
-            report=report,
-            progress=_progress_updater(roster_import),
-        )
+        plan = imports.check(definition, table, report)
         del table  # the plan holds what is needed; free the sheet before writing
-        if not report.ok:
+        if not imports.may_write(definition, plan, report, skip_invalid):
             roster_import.report = report.to_dict()
-            roster_import.status = ImportStatus.INVALID
-            roster_import.message = str(MSG_HAS_ERRORS)
+            roster_import.status = ImportStatus.READY if report.ok else ImportStatus.INVALID
+            roster_import.message = "" if report.ok else str(MSG_HAS_ERRORS)
             roster_import.save(update_fields=["report", "status", "message"])
             return report
         with transaction.atomic():
-            result = _write(plan, acting_user=acting_user, confirm_transfers=confirm_transfers)
-            report.committed = True
-            report.transfers_applied = bool(result["transferred"])
-            report.counts["applied_transfers"] = len(result["transferred"])
+            imports.commit(definition, plan, report, skip_invalid=skip_invalid)
+            result = definition.result
             roster_import.report = report.to_dict()
             roster_import.status = ImportStatus.COMMITTED
             roster_import.message = ""
@@ -330,6 +322,7 @@ def roster_commit(
                     "sheet": roster_import.sheet,
                     "sync": roster_import.sync_mode,
                     "transfers_confirmed": confirm_transfers,
+                    "valid_rows_only": report.skipped_invalid,
                     "counts": report.counts,
                 },
             )

@@ -4,14 +4,20 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
+from core import imports
+
 from ..reader import (
     FIELD_LABELS,
 )
 
 # --- row messages (codes are stable; tests and the API use them) ------------------------
 
-MSG_REQUIRED = _("%(field)s is required.")
-MSG_TOO_LONG = _("%(field)s is too long (at most %(limit)s characters).")
+MSG_REQUIRED = imports.MSG_REQUIRED
+MSG_TOO_LONG = imports.MSG_TOO_LONG
+MSG_ID_HIDDEN = _(
+    "ID numbers are never handed out in full; write this person's full ID number again "
+    "before uploading the row."
+)
 MSG_ID_AS_NUMBER = _(
     "The ID number was stored as a number, so Excel has lost its last digits. "
     "Format the column as text and re-enter the ID number."
@@ -34,8 +40,8 @@ MSG_NOT_READY = _("This import cannot be committed in its current state.")
 MSG_HAS_ERRORS = _("Some rows have errors; nothing was imported. Correct the file and upload it.")
 MSG_FAILED = _("The import failed and nothing was written. Please try again.")
 
-CODE_REQUIRED = "required"
-CODE_TOO_LONG = "too_long"
+CODE_REQUIRED = imports.CODE_REQUIRED
+CODE_TOO_LONG = imports.CODE_TOO_LONG
 CODE_ID_AS_NUMBER = "id_stored_as_number"
 CODE_UNIT_UNKNOWN = "unit_unknown"
 CODE_UNIT_AMBIGUOUS = "unit_ambiguous"

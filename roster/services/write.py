@@ -24,7 +24,7 @@ def _write(plan: _Plan, *, acting_user, confirm_transfers: bool) -> dict:
     passwords: list[list[str]] = []
     created: list[int] = []
     # New people: accounts first, then their staff records (COPY on PostgreSQL).
-    for chunk in _chunks(plan.new_rows, 10_000):
+    for chunk in _chunks(plan.new_rows, 5_000):
         users = []
         for row in chunk:
             code = initial_code_generate()

@@ -168,16 +168,22 @@ def test_practical_import_is_a_dry_run_first_with_errors_by_row(city, coordinato
         ]
     )
     result = practical_scores_import(file=file, acting_user=coordinator_a, dry_run=True)
-    assert result.errors == [
-        (4, str(MSG_IMPORT_UNKNOWN_STAFF)),
-        (5, str(MSG_IMPORT_NAME_MISMATCH)),
-        (6, str(MSG_SCORE_RANGE)),
+    assert [(e["row"], e["column"], e["message"]) for e in result.errors] == [
+        (4, "A", str(MSG_IMPORT_UNKNOWN_STAFF)),
+        (5, "B", str(MSG_IMPORT_NAME_MISMATCH)),
+        (6, "D", str(MSG_SCORE_RANGE)),
     ]
-    assert not result.applied
+    assert not result.committed
     # Even asked to write, a file with errors changes nothing.
     result = practical_scores_import(file=file, acting_user=coordinator_a, dry_run=False)
-    assert not result.applied
+    assert not result.committed
     assert not Assessment.objects.filter(candidate=a).exists()
+    # Unless the valid rows alone are asked for: row 3 is written, and only row 3.
+    result = practical_scores_import(
+        file=file, acting_user=coordinator_a, dry_run=False, skip_invalid=True
+    )
+    assert result.committed and result.skipped_invalid
+    assert [x.practical_score for x in Assessment.objects.filter(candidate=a)] == [82]
 
 
 def test_practical_import_writes_scores_in_one_go(city, levels, coordinator_a):
@@ -189,7 +195,7 @@ def test_practical_import_writes_scores_in_one_go(city, levels, coordinator_a):
         [["工号", "姓名", "等级", "实操成绩"], ["S1", "张三", 5, 82], ["S3", "王五", 4, 55]]
     )
     result = practical_scores_import(file=file, acting_user=coordinator_a, dry_run=False)
-    assert result.ok and result.applied
+    assert result.ok and result.committed
     existing.refresh_from_db()
     assert existing.practical_score == 82
     assert existing.status == AssessmentStatus.PASSED
@@ -199,9 +205,9 @@ def test_practical_import_writes_scores_in_one_go(city, levels, coordinator_a):
 
 def test_practical_import_reports_a_file_without_header(city, coordinator_a):
     result = practical_scores_import(file=_xlsx([["a", "b"]]), acting_user=coordinator_a)
-    assert result.errors and result.errors[0][0] == 0
-    result = practical_scores_import(file=io.BytesIO(b"not a spreadsheet"))
-    assert result.errors and result.errors[0][0] == 0
+    assert result.refused["code"] == "file_no_header"
+    result = practical_scores_import(file=io.BytesIO(b"PK\x03\x04 not a spreadsheet"))
+    assert result.refused["code"] == "file_not_spreadsheet"
 
 
 def test_the_import_template_lists_open_assessments_and_reimports(city, levels, coordinator_a):
@@ -220,5 +226,5 @@ def test_the_import_template_lists_open_assessments_and_reimports(city, levels, 
     ws.parent.save(buffer)
     buffer.seek(0)
     result = practical_scores_import(file=buffer, acting_user=coordinator_a, dry_run=False)
-    assert result.applied
+    assert result.committed
     assert Assessment.objects.get(candidate=mine).practical_score == 88

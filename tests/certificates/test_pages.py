@@ -328,3 +328,33 @@ def test_an_administrator_records_a_paper_certificate_through_the_page(
     certificate = Certificate.objects.get()
     assert good.url == reverse("certificates:detail", args=[certificate.public_id])
     assert certificate.source == "external"
+
+
+def test_practical_import_page_imports_the_valid_rows_and_returns_the_rejected_ones(
+    client, city, levels, coordinator_a
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    staff = StaffFactory(department=city.township_a1, name="张三", staff_number="S1")
+    wb = openpyxl.Workbook()
+    wb.active.append(["工号", "姓名", "等级", "实操成绩"])
+    wb.active.append(["S1", "张三", 5, 91])
+    wb.active.append(["S9", "无此人", 5, 80])
+    buffer = io.BytesIO()
+    wb.save(buffer)
+
+    def upload():
+        return SimpleUploadedFile("scores.xlsx", buffer.getvalue())
+
+    client.force_login(coordinator_a)
+    url = reverse("certificates:import")
+    response = client.post(url, {"file": upload(), "apply": "1"})
+    assert response.status_code == 200 and [e["row"] for e in response.context["errors"]] == [3]
+    assert not Assessment.objects.exists()
+    rejected = client.post(url, {"file": upload(), "apply": "rejected"})
+    sheet = openpyxl.load_workbook(io.BytesIO(rejected.content)).active
+    assert [r[0] for r in sheet.iter_rows(min_row=2, values_only=True)] == ["S9"]
+    assert sheet["A2"].comment is not None
+    response = client.post(url, {"file": upload(), "apply": "valid"})
+    assert response.status_code == 200 and response.context["result"].committed
+    assert Assessment.objects.get(candidate=staff).practical_score == 91

@@ -246,22 +246,41 @@ def test_import_dry_run_writes_nothing_then_confirm_imports(client, coordinator_
     assert Question.objects.count() == 6
 
 
-def test_import_errors_are_listed_by_row_without_a_confirm_button(client, coordinator_a, db):
+def test_import_errors_are_listed_by_row_and_the_valid_rows_can_be_imported(
+    client, coordinator_a, db
+):
     client.force_login(coordinator_a)
     upload = io.BytesIO(xlsx([GOOD[0], q("单选", "坏题", ["甲", "乙"], "C")]))
     upload.name = "bad.xlsx"
     response = client.post(f"{BANK}import/", {"file": upload})
-    assert response.status_code == 200 and response.context["confirm"] is None
+    assert response.status_code == 200
     assert [(e["row"], e["column"]) for e in response.context["errors"]] == [(3, "I")]
     assert Question.objects.count() == 0
+    # Only the choice "import the valid rows" is offered, and it writes the good row.
+    confirm = response.context["confirm"]
+    assert confirm.initial["skip_invalid"] is True
+    assert "导入 1 道有效试题" in response.content.decode() or "valid question" in (
+        response.content.decode()
+    )
+    rejected = client.get(response.context["rejected_url"])
+    sheet = load_workbook(io.BytesIO(rejected.content)).active
+    assert [row[1] for row in sheet.iter_rows(min_row=2, values_only=True)] == ["坏题"]
+    response = client.post(
+        f"{BANK}import/confirm/", {"token": confirm.initial["token"], "skip_invalid": "on"}
+    )
+    assert response.status_code == 200 and response.context["report"].skipped_invalid
+    assert list(Question.objects.values_list("stem", flat=True)) == [GOOD[0][1]]
+    # The rejected rows stay downloadable after the import.
+    assert client.get(response.context["rejected_url"]).status_code == 200
 
 
-def test_a_csv_renamed_to_xlsx_is_refused_on_the_page(client, coordinator_a, db):
+def test_a_csv_named_xlsx_is_read_by_its_content(client, coordinator_a, db):
     client.force_login(coordinator_a)
-    upload = io.BytesIO("题型,题干,答案,知识点\n单选,题,A,点\n".encode())
+    upload = io.BytesIO("题型,题干,选项A,选项B,答案,知识点\n单选,题,是,否,A,点\n".encode("gbk"))
     upload.name = "bank.xlsx"
     response = client.post(f"{BANK}import/", {"file": upload})
-    assert response.context["report"].refused["code"] == "file_not_xlsx"
+    report = response.context["report"]
+    assert report.refused is None and report.format == "csv" and report.counts["new"] == 1
     assert Question.objects.count() == 0
 
 

@@ -35,7 +35,7 @@ BAD_FILES = {
 def test_a_bad_file_is_refused_in_chinese_and_nothing_is_written(
     kind, city, coordinator_a, snapshot, settings
 ):
-    settings.ROSTER_MAX_UNCOMPRESSED_BYTES = 50 * 1024 * 1024
+    settings.IMPORT_MAX_UNCOMPRESSED_BYTES = 50 * 1024 * 1024
     make, code, chinese = BAD_FILES[kind]
     before = snapshot()
     with translation.override("zh-hans"):

@@ -176,7 +176,7 @@ def test_a_file_over_the_size_limit_is_refused(settings):
 
 
 def test_a_zip_bomb_is_refused_from_its_directory_before_decompressing(settings):
-    settings.ROSTER_MAX_UNCOMPRESSED_BYTES = 50 * 1024 * 1024
+    settings.IMPORT_MAX_UNCOMPRESSED_BYTES = 50 * 1024 * 1024
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("[Content_Types].xml", "<Types/>")

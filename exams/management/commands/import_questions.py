@@ -1,7 +1,9 @@
-"""Import a question-bank workbook (.xlsx) from the command line.
+"""Import a question bank (.xlsx, .xls, .ods or .csv) from the command line.
 
-Imports unless --dry-run. Exit status: 0 done (or the dry run found no errors), 1 rows
-have errors (nothing written), 2 the file itself was refused.
+Imports unless --dry-run; with --skip-invalid the valid rows are imported and the rows
+with errors left out (the page's "import the valid rows"). Exit status: 0 done (or the
+dry run found no errors), 1 rows have errors (nothing written, or with --skip-invalid
+only the valid rows), 2 the file itself was refused.
 """
 
 import json
@@ -21,8 +23,13 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("file", help="an .xlsx workbook")
+        parser.add_argument("file", help="an .xlsx, .xls, .ods or .csv file")
         parser.add_argument("--dry-run", action="store_true", help="check only, write nothing")
+        parser.add_argument(
+            "--skip-invalid",
+            action="store_true",
+            help="import the valid rows and leave the rows with errors out",
+        )
         parser.add_argument(
             "--user",
             default=None,
@@ -40,12 +47,19 @@ class Command(BaseCommand):
         path = Path(options["file"])
         if not path.is_file():
             raise CommandError(f"No such file: {path}")
-        service = (
-            question_io.questions_preview if options["dry_run"] else question_io.questions_import
-        )
         try:
             with path.open("rb") as handle:
-                report = service(acting_user=user, filename=path.name, file=handle)
+                if options["dry_run"]:
+                    report = question_io.questions_preview(
+                        acting_user=user, filename=path.name, file=handle
+                    )
+                else:
+                    report = question_io.questions_import(
+                        acting_user=user,
+                        filename=path.name,
+                        file=handle,
+                        skip_invalid=options["skip_invalid"],
+                    )
         except PermissionDenied as exc:
             self.stderr.write(str(exc))
             sys.exit(2)

@@ -1,7 +1,9 @@
 """Import a roster file from the command line, with a given user's rights.
 
-A dry run unless --commit. Exit status: 0 no errors, 1 rows have errors (nothing
-written), 2 the file itself was refused (or the user may not import).
+A dry run unless --commit. With --skip-invalid, --commit imports the valid rows and
+leaves the rows with errors out (the page's "import the valid rows"). Exit status: 0
+no errors, 1 rows have errors (nothing written, or with --skip-invalid only the valid
+rows), 2 the file itself was refused (or the user may not import).
 """
 
 import json
@@ -37,6 +39,11 @@ class Command(BaseCommand):
             action="store_true",
             help="with --commit: also move people from units outside the user's subtree",
         )
+        parser.add_argument(
+            "--skip-invalid",
+            action="store_true",
+            help="with --commit: import the valid rows and leave the rows with errors out",
+        )
         parser.add_argument("--json", action="store_true", help="print the report as JSON")
 
     def handle(self, *args, **options):
@@ -61,11 +68,12 @@ class Command(BaseCommand):
                         background=False,
                     )
                     report = services.Report.from_dict(record.report)
-                    if report.ok:
+                    if report.refused is None and (report.ok or options["skip_invalid"]):
                         report = services.roster_commit(
                             roster_import=record,
                             acting_user=user,
                             confirm_transfers=options["confirm_transfers"],
+                            skip_invalid=options["skip_invalid"],
                         )
                 else:
                     report = services.roster_preview(

@@ -1,0 +1,1 @@
+from tests.certificates.conftest import levels  # noqa: F401 (a fixture)
