@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from organisation.models import Department, Staff, StaffStatus
 
+from .demo_bank import FACTS, POINTS
 from .models import (
     Attempt,
     AttemptItem,
@@ -101,7 +102,7 @@ BANK = {
             "差评整改一般在15个工作日内完成。",
         ),
     ],
-    "一网通办平台操作": [
+    "政务服务平台操作": [
         (
             S,
             "在一网通办平台受理事项时，材料不齐全应当：",
@@ -133,7 +134,7 @@ BANK = {
         (F, "群众可通过政务服务平台“____码”查询办件进度。", [], [["办件", "查询"]], ""),
         (A, "描述在平台上办理一件跨部门联办事项的受理、流转和出件流程。", [], [], ""),
     ],
-    "各部门业务知识": [
+    "部门业务知识": [
         (
             S,
             "办理个体工商户设立登记的主管部门是：",
@@ -212,25 +213,129 @@ BANK = {
 }
 
 
+LETTERS = "ABCD"
+
+
+def _statement(stem: str, answer: str) -> str:
+    return f"{stem}{answer}。"
+
+
+def generated_questions() -> list[dict]:
+    """Questions made from the facts of `demo_bank`: per fact one single choice and
+    two true/false (one right, one wrong statement); per fact and the next one a
+    multiple choice with both right answers and a wrong one of each."""
+    rows: list[dict] = []
+    for point in POINTS:
+        facts = FACTS[point]
+        for i, (stem, right, wrong) in enumerate(facts):
+            options = [*wrong]
+            at = i % 4
+            options.insert(at, right)
+            rows.append(
+                {
+                    "type": S,
+                    "stem": f"{stem}（　）。",
+                    "options": options,
+                    "answer": [LETTERS[at]],
+                    "explanation": _statement(stem, right),
+                    "point": point,
+                    "difficulty": 1 + i % 5,
+                }
+            )
+            rows.append(
+                {
+                    "type": T,
+                    "stem": _statement(stem, right),
+                    "options": TF,
+                    "answer": ["A"],
+                    "explanation": "",
+                    "point": point,
+                    "difficulty": 1 + i % 3,
+                }
+            )
+            rows.append(
+                {
+                    "type": T,
+                    "stem": _statement(stem, wrong[i % 3]),
+                    "options": TF,
+                    "answer": ["B"],
+                    "explanation": _statement(stem, right),
+                    "point": point,
+                    "difficulty": 2 + i % 3,
+                }
+            )
+            nstem, nright, nwrong = facts[(i + 1) % len(facts)]
+            statements = [
+                (_statement(stem, right), True),
+                (_statement(nstem, nwrong[(i + 1) % 3]), False),
+                (_statement(nstem, nright), True),
+                (_statement(stem, wrong[(i + 2) % 3]), False),
+            ]
+            shift = i % 4
+            statements = statements[shift:] + statements[:shift]
+            rows.append(
+                {
+                    "type": M,
+                    "stem": f"关于{point}，下列表述正确的有（第{i + 1}组）：",
+                    "options": [text for text, _ok in statements],
+                    "answer": [LETTERS[k] for k, (_t, ok) in enumerate(statements) if ok],
+                    "explanation": "",
+                    "point": point,
+                    "difficulty": 2 + i % 4,
+                }
+            )
+    return rows
+
+
+def bank_rows() -> list[dict]:
+    """Every demo question: the generated ones, then the hand-written ones whose type
+    and stem are not already there (fill in the blank, short answers and a few more)."""
+    rows = generated_questions()
+    seen = {(r["type"], r["stem"]) for r in rows}
+    for name, items in BANK.items():
+        for i, (qtype, stem, options, answer, explanation) in enumerate(items):
+            if (qtype, stem) in seen:
+                continue
+            seen.add((qtype, stem))
+            rows.append(
+                {
+                    "type": qtype,
+                    "stem": stem,
+                    "options": options,
+                    "answer": answer,
+                    "explanation": explanation,
+                    "point": name,
+                    "difficulty": 2 + (i % 3),
+                }
+            )
+    return rows
+
+
+def seed_bank() -> dict[str, KnowledgePoint]:
+    """The knowledge points (in the canonical order) and the active question bank."""
+    points = {name: KnowledgePoint.objects.get_or_create(name=name)[0] for name in POINTS}
+    Question.objects.bulk_create(
+        [
+            Question(
+                type=row["type"],
+                stem=row["stem"],
+                options=row["options"],
+                answer=row["answer"],
+                explanation=row["explanation"],
+                knowledge_point=points[row["point"]],
+                difficulty=row["difficulty"],
+            )
+            for row in bank_rows()
+        ],
+        batch_size=1000,
+    )
+    return points
+
+
 def seed_exams(*, rng: random.Random) -> dict:
     """The bank, two past monthly exams for the demo county, one open exam city-wide."""
-    points = {name: KnowledgePoint.objects.get_or_create(name=name)[0] for name in BANK}
-    questions = []
-    for name, rows in BANK.items():
-        for i, (qtype, stem, options, answer, explanation) in enumerate(rows):
-            questions.append(
-                Question(
-                    type=qtype,
-                    stem=stem,
-                    options=options,
-                    answer=answer,
-                    explanation=explanation,
-                    knowledge_point=points[name],
-                    difficulty=2 + (i % 3),
-                )
-            )
-    Question.objects.bulk_create(questions)
-
+    seed_bank()
+    questions = Question.objects.all()
     city = Department.objects.filter(depth=1).order_by("path").first()
     county = Department.objects.filter(code="360102").first() or city
     rules = [(S, 8, 5), (M, 4, 7.5), (T, 4, 5), (F, 2, 5)]
@@ -272,7 +377,7 @@ def seed_exams(*, rng: random.Random) -> dict:
         BlueprintRule.objects.create(
             session=open_session, type=qtype, count=count, points=Decimal(str(pts)), order=order
         )
-    return {"questions": len(questions), "sessions": len(sessions) + 1}
+    return {"questions": questions.count(), "sessions": len(sessions) + 1}
 
 
 def _history(session: ExamSession, county: Department, rng: random.Random, skill: float):
@@ -312,7 +417,10 @@ def _history(session: ExamSession, county: Department, rng: random.Random, skill
         drawn = drawer.items_for(attempt)
         for item in drawn:
             right = rng.random() < ability
-            item.answer = item.key if right else (["A"] if item.key != ["A"] else ["D"])
+            if item.type == F:  # one accepted text per blank, as a learner types them
+                item.answer = [str(a[0]) for a in item.key] if right else ["不清楚"]
+            else:
+                item.answer = item.key if right else (["A"] if item.key != ["A"] else ["D"])
             item.seq = 1
             item.awarded = item.points if right else Decimal(0)
         items.extend(drawn)

@@ -6,6 +6,10 @@ from django.utils.translation import gettext_lazy as _
 
 # --- taking an exam ---
 MSG_NOT_OPEN = _("This exam is not open now.")
+MSG_PAPER_UNAVAILABLE = _(
+    "This exam cannot be started now: its question bank is being completed. Please try "
+    "again later or ask your training coordinator."
+)
 MSG_NOT_IN_AUDIENCE = _("You are not on the list for this exam.")
 MSG_NO_ATTEMPTS_LEFT = _("You have used all your attempts for this exam.")
 MSG_TIME_OVER = _("The time for this exam is over; the answer was not saved.")

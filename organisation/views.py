@@ -12,7 +12,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from . import selectors, services
-from .access import get_department_for, get_staff_for, require_unit_reader, user_roles
+from .access import (
+    departments_visible_to,
+    get_department_for,
+    get_staff_for,
+    require_unit_reader,
+    user_roles,
+)
 from .forms import StaffCreateForm, StaffFilterForm
 from .models import Department
 
@@ -39,9 +45,16 @@ def unit_detail(request, department_id: int):
         window_only=filters.get("window_only", False),
     )
     page = Paginator(staff, 50).get_page(request.GET.get("page"))
+    ancestors = list(Department.objects.get_ancestors(department))
     context = {
         "department": department,
-        "ancestors": Department.objects.get_ancestors(department),
+        "ancestors": ancestors,
+        # Units above the user's own are named but not linked (their pages are not theirs).
+        "linked_ancestors": set(
+            departments_visible_to(request.user)
+            .filter(pk__in=[a.pk for a in ancestors])
+            .values_list("pk", flat=True)
+        ),
         "children": selectors.department_children(user=request.user, parent=department),
         "counts": selectors.department_subtree_counts(department=department),
         "page": page,

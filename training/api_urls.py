@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import api
+from . import api, api_reading
 
 urlpatterns = [
     path("training/home/", api.LearnerHomeApi.as_view(), name="training-api-home"),
@@ -10,6 +10,11 @@ urlpatterns = [
         "training/lessons/<int:pk>/heartbeat/",
         api.LessonHeartbeatApi.as_view(),
         name="training-api-heartbeat",
+    ),
+    path(
+        "training/lessons/<int:pk>/reading/",
+        api_reading.LessonReadingHeartbeatApi.as_view(),
+        name="training-api-reading",
     ),
     path(
         "training/tracks/<int:pk>/matrix/",

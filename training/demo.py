@@ -14,7 +14,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from organisation.models import Department, Role, RoleAssignment, Staff
+from organisation.models import Department, Role, RoleAssignment
 
 from .content import sanitise_html
 from .models import (
@@ -22,11 +22,8 @@ from .models import (
     CreditSource,
     Enrolment,
     EnrolmentStatus,
-    GuidancePlan,
-    GuidanceStatus,
     LessonProgress,
     LevelHeld,
-    MentorSession,
     ModuleCompletion,
     MonthlyExam,
     Programme,
@@ -38,24 +35,25 @@ from .models import (
 from .models import Lesson as LessonModel
 from .services import enrolment_sync, module_exam_material_ensure
 
-# Knowledge points (知识点) of the work type; ids are local to the demo until the exam
-# engine's question bank is present (see exams_adapter).
+# Knowledge points (知识点) of the work type, the same names as the demo question bank
+# (exams.demo_bank.POINTS); ids are local to the demo until the exam engine is present.
 KNOWLEDGE_POINTS = {
     1: "政策法规",
-    2: "服务礼仪与规范",
+    2: "服务礼仪规范",
     3: "政务服务平台操作",
     4: "一件事一次办",
     5: "数据安全与个人信息保护",
     6: "帮办代办",
     7: "好差评与投诉处理",
-    8: "跨部门业务知识",
+    8: "部门业务知识",
+    9: "综合窗口受理流程",
 }
 
 # (title, knowledge point ids, [(lesson title, paragraphs)])
 WEEKS = [
     (
         "综合窗口的职责与“一窗受理”流程",
-        [1, 4],
+        [9, 1],
         [
             (
                 "什么是“前台综合受理、后台分类审批、统一窗口出件”",
@@ -408,29 +406,39 @@ def _seed_progress(*, rng, programme, today, now, result) -> None:
                     ModuleCompletion(staff_id=staff_id, module=module, completed_at=at)
                 )
                 for lesson_id in lesson_ids:
+                    # Time really spent reading (a few minutes to half an hour), and the
+                    # hours the programme's credit table gives for it.
+                    seconds = float(rng.randint(3, 35) * 60)
                     progress.append(
                         LessonProgress(
                             staff_id=staff_id,
                             lesson_id=lesson_id,
                             watched_seconds=0,
+                            read_seconds=seconds,
                             read_at=at,
                             completed_at=at,
                         )
                     )
-                credits.append(
-                    StudyHourCredit(
-                        staff_id=staff_id,
-                        year=programme.year,
-                        source=CreditSource.LESSON,
-                        source_key=f"demo:{module.pk}",
-                        hours=Decimal("1.5") * len(lesson_ids),
-                        credited_at=at,
-                    )
-                )
+                    hours = programme.credit_for_seconds(seconds)
+                    if hours:
+                        credits.append(
+                            StudyHourCredit(
+                                staff_id=staff_id,
+                                year=programme.year,
+                                source=CreditSource.LESSON,
+                                source_key=f"lesson:{lesson_id}",
+                                hours=hours,
+                                credited_at=at,
+                            )
+                        )
             elif lesson_ids and rng.random() < 0.3:
                 progress.append(
                     LessonProgress(
-                        staff_id=staff_id, lesson_id=lesson_ids[0], read_at=now, completed_at=now
+                        staff_id=staff_id,
+                        lesson_id=lesson_ids[0],
+                        read_seconds=float(rng.randint(1, 5) * 60),
+                        read_at=now,
+                        completed_at=now,
                     )
                 )
     ModuleCompletion.objects.bulk_create(completions, batch_size=2000)
@@ -440,101 +448,121 @@ def _seed_progress(*, rng, programme, today, now, result) -> None:
 
 
 def _seed_guidance(*, rng, programme, today, result, bank_ids) -> None:
-    """Last month's exam: about one person in twelve gets a plan; a third closed."""
-    last_month = (today.replace(day=1) - datetime.timedelta(days=1)).replace(day=1)
+    """Guidance after last month's exam, made by the real service from the recorded
+    attempts of the demo county's last monthly sitting (so every plan shows the score
+    and weak points of the attempt its learner sees); a coordinator records a mentor
+    session for about half of the plans."""
+    from exams.models import ExamSession, SessionKind
+
+    from .services import guidance_generate, mentor_session_record
+
+    last = (
+        ExamSession.objects.filter(kind=SessionKind.MONTHLY, closes_at__lt=timezone.now())
+        .order_by("-opens_at")
+        .first()
+    )
+    if last is None:
+        return
     exam = MonthlyExam.objects.create(
-        programme=programme, month=last_month, guidance_generated_at=timezone.now()
+        programme=programme,
+        month=timezone.localtime(last.opens_at).date().replace(day=1),
+        exam_session_id=last.pk,
     )
-    staff = list(
-        Staff.objects.filter(
-            enrolments__track__programme=programme,
-            enrolments__status=EnrolmentStatus.ACTIVE,
-        )
-        .distinct()
-        .order_by("pk")
-        .values_list("pk", "department_id")
-    )
-    coordinators = {
-        a.department.path: a.user_id
-        for a in RoleAssignment.objects.filter(role=Role.COORDINATOR).select_related("department")
-    }
-    paths = dict(Department.objects.values_list("pk", "path"))
-    peers: dict[int, list[int]] = {}
-    for staff_id, department_id in staff:
-        peers.setdefault(department_id, []).append(staff_id)
-    plans = []
-    for staff_id, department_id in staff:
-        if rng.random() >= 1 / 12:
-            continue
-        points = rng.sample(sorted(KNOWLEDGE_POINTS), rng.choice([1, 1, 2, 3]))
-        weak = sorted(
-            (
-                {
-                    "id": bank_ids[p],
-                    "name": KNOWLEDGE_POINTS[p],
-                    "score": float(rng.randint(20, 58)),
-                }
-                for p in points
-            ),
-            key=lambda w: w["score"],
-        )
-        score = Decimal(rng.randint(38, 78))
-        colleagues = [s for s in peers[department_id] if s != staff_id]
-        mentor_id = rng.choice(colleagues) if colleagues and rng.random() < 0.7 else None
-        mentor_user_id = None
-        if mentor_id is None:
-            path = paths[department_id]
-            for prefix, user_id in sorted(coordinators.items(), key=lambda i: -len(i[0])):
-                if path.startswith(prefix):
-                    mentor_user_id = user_id
-                    break
-        closed = rng.random() < 0.35
-        plans.append(
-            GuidancePlan(
-                staff_id=staff_id,
-                monthly_exam=exam,
-                failed_exam=score < programme.monthly_exam_pass_score,
-                exam_score=score,
-                weak_points=weak,
-                mentor_id=mentor_id,
-                mentor_user_id=mentor_user_id,
-                status=GuidanceStatus.CLOSED if closed else GuidanceStatus.OPEN,
-                followup_score=Decimal(rng.randint(65, 95)) if closed else None,
-                closed_at=timezone.now() if closed else None,
-            )
-        )
-    GuidancePlan.objects.bulk_create(plans, batch_size=1000)
+    plans = guidance_generate(monthly_exam=exam).created
     result.plans = len(plans)
-    saved = list(GuidancePlan.objects.filter(monthly_exam=exam).order_by("pk"))
-    sessions = [
-        MentorSession(
+    for plan in plans:
+        if rng.random() >= 0.5:
+            continue
+        recorder = plan.mentor_user or _coordinator_over(plan.staff.department)
+        if recorder is None:
+            continue
+        mentor_session_record(
             plan=plan,
-            held_on=today - datetime.timedelta(days=rng.randint(1, 15)),
-            topic=f"{plan.weak_points[0]['name']}专项辅导",
+            held_on=today - datetime.timedelta(days=rng.randint(1, 10)),
+            topic=f"{plan.weak_points[0]['name']}专项辅导" if plan.weak_points else "专项辅导",
+            attendees=[plan.staff] + ([plan.mentor] if plan.mentor_id else []),
             notes="结合真实办件逐项讲解，现场演示平台操作，布置针对性练习。",
+            actor=recorder,
         )
-        for plan in saved
-        if rng.random() < 0.5
+
+
+def _coordinator_over(department: Department):
+    above = [department.path[:end] for end in range(len(department.path), 0, -department.steplen)]
+    assignment = (
+        RoleAssignment.objects.filter(role=Role.COORDINATOR, department__path__in=above)
+        .select_related("user")
+        .order_by("-department__depth")
+        .first()
+    )
+    return assignment.user if assignment else None
+
+
+def seed_programme(*, start: datetime.date, end: datetime.date) -> Programme:
+    """The city's programme with a weekly module for every week from the Monday on or
+    before `start` until `end`, none published yet (the scheduled `training_publish`
+    publishes each on its Monday). The twelve weeks of lessons repeat; every third week
+    also has a quiz. Tracks: in service, new staff, certified refresher."""
+    city = Department.objects.filter(depth=1).order_by("path").first()
+    bank_ids = _bank_point_ids()
+    programme = Programme.objects.create(
+        name=f"综窗人员岗位能力提升 {start.year}",
+        year=start.year,
+        department=city,
+        annual_hours_target=Decimal("40"),
+    )
+    tracks = [
+        Track.objects.create(
+            programme=programme,
+            name="在岗综窗人员（五级/初级）",
+            tier=Tier.IN_SERVICE,
+            target_level=5,
+            level_held=LevelHeld.ANY,
+        ),
+        Track.objects.create(
+            programme=programme,
+            name="新入职人员岗前培训",
+            tier=Tier.NEW_STAFF,
+            target_level=5,
+            hired_within_days=180,
+        ),
+        Track.objects.create(
+            programme=programme,
+            name="持证人员复训（四级/中级）",
+            tier=Tier.REFRESHER,
+            target_level=4,
+            level_held=LevelHeld.CERTIFIED,
+        ),
     ]
-    MentorSession.objects.bulk_create(sessions)
-    through = MentorSession.attendees.through
-    through.objects.bulk_create(
-        [through(mentorsession_id=s.pk, staff_id=s.plan.staff_id) for s in sessions]
-    )
-    lesson_ids: dict[int, list[int]] = {}
-    for lesson_id, point_ids in LessonModel.objects.filter(
-        module__track__programme=programme, module__track__tier=Tier.IN_SERVICE
-    ).values_list("pk", "module__knowledge_point_ids"):
-        for p in point_ids:
-            lesson_ids.setdefault(p, []).append(lesson_id)
-    plan_lessons = GuidancePlan.lessons.through
-    plan_lessons.objects.bulk_create(
-        [
-            plan_lessons(guidanceplan_id=plan.pk, lesson_id=lesson_id)
-            for plan in saved
-            for lesson_id in sorted(
-                {i for w in plan.weak_points for i in lesson_ids.get(w["id"], [])}
+    monday = start - datetime.timedelta(days=start.weekday())
+    modules = []
+    week = 0
+    while monday < end:
+        week += 1
+        title, points, _lessons = WEEKS[(week - 1) % len(WEEKS)]
+        for track in tracks:
+            modules.append(
+                WeeklyModule(
+                    track=track,
+                    week=week,
+                    title=title,
+                    summary=f"本周学习：{title}。",
+                    starts_on=monday,
+                    due_on=monday + datetime.timedelta(days=6),
+                    knowledge_points=[KNOWLEDGE_POINTS[p] for p in points],
+                    knowledge_point_ids=[bank_ids[p] for p in points],
+                    completion_rule=CompletionRule.LESSONS_AND_QUIZ
+                    if week % 3 == 0
+                    else CompletionRule.LESSONS,
+                )
             )
-        ],
-        ignore_conflicts=True,
-    )
+        monday += datetime.timedelta(weeks=1)
+    WeeklyModule.objects.bulk_create(modules)
+    lessons = []
+    for module in WeeklyModule.objects.filter(track__programme=programme).order_by("pk"):
+        source = WEEKS[(module.week - 1) % len(WEEKS)][2]
+        for order, (title, paragraphs) in enumerate(source, start=1):
+            lessons.append(
+                LessonModel(module=module, order=order, title=title, body_html=_body(paragraphs))
+            )
+    LessonModel.objects.bulk_create(lessons)
+    return programme

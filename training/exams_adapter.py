@@ -20,6 +20,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 
 
 @dataclass(frozen=True)
@@ -156,6 +157,217 @@ def _local(day: datetime.date, hour: int) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour, 0)))
 
 
+@dataclass(frozen=True)
+class Published:
+    """A session made by the cycle and what its publication met: `shortages` lists one
+    message per blueprint rule the bank cannot fill (the session then stays closed)."""
+
+    session_id: int
+    shortages: tuple[str, ...] = ()
+
+    @property
+    def published(self) -> bool:
+        return not self.shortages
+
+
+def _create_and_publish(*, created_by=None, **fields) -> Published:
+    """The one publish path: the session is created unpublished and then published the
+    way a coordinator publishes one (blueprint check, papers drawn ahead in the
+    background). A short bank leaves it closed and says which rules are short."""
+    from django.core.exceptions import ValidationError
+
+    from exams.services import exam_session_create, exam_session_publish
+
+    session = exam_session_create(created_by=created_by, publish=False, **fields)
+    try:
+        exam_session_publish(session=session, acting_user=created_by)
+    except ValidationError as error:
+        shortages = tuple(str(m) for m in error.messages)
+        _tell_coordinators(session, shortages)
+        return Published(session.pk, shortages)
+    return Published(session.pk)
+
+
+def _tell_coordinators(session, shortages: tuple[str, ...]) -> None:
+    """The coordinators responsible for the session's unit (bound to it or a unit above
+    it) learn that it stays closed and which rules the bank cannot fill."""
+    from organisation.models import Role, RoleAssignment
+
+    from .services.notifications import NotificationDraft, notifications_send_many
+
+    unit = session.department
+    above = [unit.path[:end] for end in range(len(unit.path), 0, -unit.steplen)]
+    users = {
+        a.user.pk: a.user
+        for a in RoleAssignment.objects.filter(
+            role=Role.COORDINATOR, department__path__in=above, user__is_active=True
+        ).select_related("user")
+    }
+    title = gettext("Not opened, the question bank is short: %(title)s") % {"title": session.title}
+    notifications_send_many(
+        drafts=[
+            NotificationDraft(
+                user=user,
+                key=f"bank-short:{session.pk}",
+                title=title[:200],
+                body="\n".join(shortages),
+                url=_url(("exams_bank:list",)),
+            )
+            for user in users.values()
+        ]
+    )
+
+
+def session_shortages(*, session_id: int) -> list[str]:
+    """What keeps an unpublished session closed (empty when it is published)."""
+    from exams.services import blueprint_check
+
+    session = _models().ExamSession.objects.filter(pk=session_id).first()
+    if session is None or session.published:
+        return []
+    return [s.message() for s in blueprint_check(session=session)]
+
+
+def session_publish_retry(*, session_id: int, acting_user=None) -> Published:
+    """Publish a session held back by a short bank, once the bank has been filled."""
+    from django.core.exceptions import ValidationError
+
+    from exams.services import exam_session_publish
+
+    session = _models().ExamSession.objects.get(pk=session_id)
+    try:
+        exam_session_publish(session=session, acting_user=acting_user)
+    except ValidationError as error:
+        return Published(session.pk, tuple(str(m) for m in error.messages))
+    return Published(session.pk)
+
+
+# Objective question types a check may be drawn from, in order of preference.
+OBJECTIVE_TYPES = ("single", "true_false", "multiple")
+
+
+@dataclass(frozen=True)
+class CheckPlan:
+    """Blueprint rules for a short check over some knowledge points, drawn from what the
+    bank has. `problems` says, per point, why it could not be covered as asked."""
+
+    rules: list[dict]
+    problems: list[str]
+
+
+def _objective_counts() -> dict[int, dict[str, int]]:
+    """Active objective questions per knowledge point and type (the point alone)."""
+    from django.db.models import Count
+
+    models = _models()
+    counts: dict[int, dict[str, int]] = {}
+    rows = (
+        models.Question.objects.filter(
+            status=models.QuestionStatus.ACTIVE,
+            type__in=OBJECTIVE_TYPES,
+            knowledge_point__isnull=False,
+        )
+        .values_list("knowledge_point_id", "type")
+        .annotate(n=Count("pk"))
+    )
+    for point_id, qtype, n in rows:
+        counts.setdefault(point_id, {})[qtype] = n
+    return counts
+
+
+def check_rules(*, knowledge_point_ids: Iterable[int], per_point: int) -> CheckPlan:
+    """Rules for `per_point` questions on each knowledge point, drawn from any objective
+    type the bank has for it (and the points below it); when the point has too few, its
+    parent point is used instead (and so on up). Points sharing a fallback are asked
+    together, so no question can be drawn twice. A point nothing can cover is reported."""
+    models = _models()
+    parents = dict(models.KnowledgePoint.objects.values_list("pk", "parent_id"))
+    names = dict(models.KnowledgePoint.objects.values_list("pk", "name"))
+    alone = _objective_counts()
+    children: dict[int, list[int]] = {}
+    for pk, parent in parents.items():
+        if parent is not None:
+            children.setdefault(parent, []).append(pk)
+
+    def below(point: int) -> dict[str, int]:
+        total: dict[str, int] = {}
+        stack = [point]
+        while stack:
+            current = stack.pop()
+            for qtype, n in alone.get(current, {}).items():
+                total[qtype] = total.get(qtype, 0) + n
+            stack.extend(children.get(current, ()))
+        return total
+
+    def ancestors(point: int) -> list[int]:
+        chain = []
+        while point is not None and point not in chain:
+            chain.append(point)
+            point = parents.get(point)
+        return chain
+
+    wanted: dict[int, int] = {}
+    problems: list[str] = []
+    for point in dict.fromkeys(int(p) for p in knowledge_point_ids):
+        if point not in parents:
+            continue
+        target = None
+        for candidate in ancestors(point):
+            if sum(below(candidate).values()) >= per_point:
+                target = candidate
+                break
+        if target is None:  # not even the top point has enough: ask what there is
+            top = ancestors(point)[-1]
+            if sum(below(top).values()):
+                target = top
+            else:
+                problems.append(
+                    gettext("“%(point)s” has no active objective questions in the bank.")
+                    % {"point": names[point]}
+                )
+                continue
+        if target != point:
+            problems.append(
+                gettext("“%(point)s” has too few questions; the check uses “%(parent)s”.")
+                % {"point": names[point], "parent": names[target]}
+            )
+        wanted[target] = wanted.get(target, 0) + per_point
+    # A point asked together with one of its ancestors is asked through the ancestor.
+    for point in list(wanted):
+        for ancestor in ancestors(point)[1:]:
+            if ancestor in wanted:
+                wanted[ancestor] += wanted.pop(point)
+                break
+    rules: list[dict] = []
+    for point, count in wanted.items():
+        have = below(point)
+        count = min(count, sum(have.values()))
+        # Share the count between the types the bank has, most plentiful first, never
+        # asking a type for more than it holds.
+        plan = dict.fromkeys(OBJECTIVE_TYPES, 0)
+        left = count
+        while left:
+            open_types = [t for t in OBJECTIVE_TYPES if plan[t] < have.get(t, 0)]
+            share = max(1, left // len(open_types))
+            for qtype in open_types:
+                take = min(share, have.get(qtype, 0) - plan[qtype], left)
+                plan[qtype] += take
+                left -= take
+                if not left:
+                    break
+        rules.extend(
+            {"type": qtype, "count": n, "knowledge_point_id": point}
+            for qtype, n in plan.items()
+            if n
+        )
+    total = sum(r["count"] for r in rules)
+    if total:
+        each = (Decimal(100) / total).quantize(Decimal("0.1"))
+        for rule in rules:
+            rule["points"] = each
+    return CheckPlan(rules, problems)
+
+
 def monthly_session_create(
     *,
     title: str,
@@ -167,10 +379,8 @@ def monthly_session_create(
     """One sitting for the month: open from the 20th 09:00 to the month's last day 18:00."""
     if department is None:
         return None
-    from exams.services import exam_session_create
-
     next_month = (month.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
-    session = exam_session_create(
+    made = _create_and_publish(
         title=title[:200],
         kind=_models().SessionKind.MONTHLY,
         department=department,
@@ -182,15 +392,13 @@ def monthly_session_create(
         created_by=created_by,
         window_staff_only=False,
     )
-    return session.pk
+    return made.session_id
 
 
 def makeup_session_create(
     *, title: str, original_session_id: int, staff_ids: Iterable[int], created_by=None
 ) -> int | None:
     """The same blueprint for those who missed it, open for the next seven days."""
-    from exams.services import exam_session_create
-
     original = _models().ExamSession.objects.get(pk=original_session_id)
     rules = [
         {
@@ -203,7 +411,7 @@ def makeup_session_create(
         for r in original.rules.all()
     ]
     today = timezone.localdate()
-    session = exam_session_create(
+    made = _create_and_publish(
         title=title[:200],
         kind=original.kind,
         department=original.department,
@@ -216,7 +424,7 @@ def makeup_session_create(
         created_by=created_by,
         window_staff_only=False,
     )
-    return session.pk
+    return made.session_id
 
 
 def followup_session_create(
@@ -227,17 +435,16 @@ def followup_session_create(
     department=None,
     created_by=None,
 ) -> int | None:
-    """A short quiz (5 single-choice questions per weak point), open for 21 days."""
+    """A short check (5 objective questions per weak point, whatever objective types the
+    bank has; see `check_rules`), open for 21 days. None when nothing can be drawn
+    (`check_rules(...).problems` says why)."""
     if department is None:
         return None
-    points = _point_ids(knowledge_point_ids)
-    if not points:
+    plan = check_rules(knowledge_point_ids=knowledge_point_ids, per_point=FOLLOWUP_PER_POINT)
+    if not plan.rules:
         return None
-    from exams.services import exam_session_create
-
-    each = (Decimal(100) / (5 * len(points))).quantize(Decimal("0.1"))
     today = timezone.localdate()
-    session = exam_session_create(
+    made = _create_and_publish(
         title=title[:200],
         kind=_models().SessionKind.WEEKLY_QUIZ,
         department=department,
@@ -245,14 +452,14 @@ def followup_session_create(
         closes_at=_local(today + datetime.timedelta(days=21), 23),
         duration_minutes=30,
         staff_ids=list(staff_ids),
-        rules=[
-            {"type": "single", "count": 5, "points": each, "knowledge_point_id": point}
-            for point in points
-        ],
+        rules=plan.rules,
         created_by=created_by,
         window_staff_only=False,
     )
-    return session.pk
+    return made.session_id
+
+
+FOLLOWUP_PER_POINT = 5
 
 
 def weekly_quiz_create(
@@ -265,28 +472,18 @@ def weekly_quiz_create(
     department=None,
     size: int = 10,
 ) -> int | None:
-    """The module's weekly quiz: `size` single-choice questions over its knowledge points,
-    open during the module's week, as many attempts as wanted (the best counts)."""
+    """The module's weekly quiz: about `size` objective questions over its knowledge
+    points (see `check_rules`), open during the module's week, as many attempts as
+    wanted (the best counts)."""
     if department is None:
         return None
     points = _point_ids(knowledge_point_ids)
     if not points:
         return None
-    from exams.services import exam_session_create
-
-    per_point, extra = divmod(size, len(points))
-    each = (Decimal(100) / size).quantize(Decimal("0.1"))
-    rules = [
-        {
-            "type": "single",
-            "count": per_point + (1 if i < extra else 0),
-            "points": each,
-            "knowledge_point_id": point,
-        }
-        for i, point in enumerate(points)
-        if per_point + (1 if i < extra else 0)
-    ]
-    session = exam_session_create(
+    plan = check_rules(knowledge_point_ids=points, per_point=max(1, size // len(points)))
+    if not plan.rules:
+        return None
+    made = _create_and_publish(
         title=title[:200],
         kind=_models().SessionKind.WEEKLY_QUIZ,
         department=department,
@@ -294,11 +491,20 @@ def weekly_quiz_create(
         closes_at=_local(closes_on, 23),
         duration_minutes=20,
         staff_ids=list(staff_ids),
-        rules=rules,
+        rules=plan.rules,
         window_staff_only=False,
+        options={"attempts_allowed": 5},
     )
-    _models().ExamSession.objects.filter(pk=session.pk).update(attempts_allowed=5)
-    return session.pk
+    return made.session_id
+
+
+def session_title(*, session_id: int | None) -> str:
+    if not session_id:
+        return ""
+    return (
+        _models().ExamSession.objects.filter(pk=session_id).values_list("title", flat=True).first()
+        or ""
+    )
 
 
 def quiz_url(*, session_id: int | None) -> str:

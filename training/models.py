@@ -10,6 +10,7 @@ import uuid
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -31,14 +32,38 @@ class Programme(models.Model):
     annual_hours_target = models.DecimalField(
         _("annual study-hour target"), max_digits=6, decimal_places=1, default=Decimal("40")
     )
-    # Study-hour rules (学时): every full `lesson_minutes_per_credit` minutes actually
-    # watched in one lesson earn `lesson_credit_hours`; a passed weekly quiz earns
-    # `quiz_credit_hours`.
+    # Study-hour credit table (学时), as cadre online-learning platforms do: the time
+    # really spent on one lesson (video watched, or text read with the page visible)
+    # earns the hours of the highest tier it reaches: `lesson_minutes_per_credit` (30)
+    # minutes or more `lesson_credit_hours` (1), `lesson_short_minutes` (15) or more
+    # `lesson_short_hours` (0.5), `lesson_brief_minutes` (1) or more
+    # `lesson_brief_hours` (0.25); a passed weekly quiz earns `quiz_credit_hours`.
     lesson_minutes_per_credit = models.PositiveSmallIntegerField(
-        _("minutes of a lesson per credit"), default=30, validators=[MinValueValidator(1)]
+        _("minutes of a lesson for the full credit"), default=30, validators=[MinValueValidator(1)]
     )
     lesson_credit_hours = models.DecimalField(
-        _("study hours per lesson credit"), max_digits=4, decimal_places=1, default=Decimal("1")
+        _("study hours of the full lesson credit"),
+        max_digits=4,
+        decimal_places=2,
+        default=Decimal("1"),
+    )
+    lesson_short_minutes = models.PositiveSmallIntegerField(
+        _("minutes of a lesson for the middle credit"), default=15
+    )
+    lesson_short_hours = models.DecimalField(
+        _("study hours of the middle lesson credit"),
+        max_digits=4,
+        decimal_places=2,
+        default=Decimal("0.5"),
+    )
+    lesson_brief_minutes = models.PositiveSmallIntegerField(
+        _("minutes of a lesson for the smallest credit"), default=1
+    )
+    lesson_brief_hours = models.DecimalField(
+        _("study hours of the smallest lesson credit"),
+        max_digits=4,
+        decimal_places=2,
+        default=Decimal("0.25"),
     )
     quiz_credit_hours = models.DecimalField(
         _("study hours per passed weekly quiz"),
@@ -68,6 +93,27 @@ class Programme(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self):
+        super().clean()
+        if not (
+            self.lesson_minutes_per_credit > self.lesson_short_minutes > self.lesson_brief_minutes
+        ) or not (self.lesson_credit_hours >= self.lesson_short_hours >= self.lesson_brief_hours):
+            raise ValidationError(
+                _("The credit tiers must rise: more minutes for each tier, never fewer hours.")
+            )
+
+    def credit_for_seconds(self, seconds: float) -> Decimal:
+        """The study hours the credit table gives for this much time on one lesson."""
+        minutes = (seconds or 0) / 60
+        for tier_minutes, hours in (
+            (self.lesson_minutes_per_credit, self.lesson_credit_hours),
+            (self.lesson_short_minutes, self.lesson_short_hours),
+            (self.lesson_brief_minutes, self.lesson_brief_hours),
+        ):
+            if tier_minutes and minutes >= tier_minutes:
+                return Decimal(hours)
+        return Decimal(0)
 
 
 class Tier(models.TextChoices):
@@ -289,6 +335,10 @@ class LessonProgress(models.Model):
     watched_seconds = models.FloatField(default=0)
     last_position = models.FloatField(default=0)
     last_heartbeat_at = models.DateTimeField(null=True, blank=True)
+    # Time really spent reading a text lesson (page visible, user active), from the
+    # reading heartbeats; one lesson at a time per person.
+    read_seconds = models.FloatField(default=0)
+    last_read_at = models.DateTimeField(null=True, blank=True)
     read_at = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
 
@@ -419,6 +469,8 @@ class GuidancePlan(models.Model):
     lessons = models.ManyToManyField(Lesson, blank=True, related_name="+")
     practice_set_id = models.PositiveBigIntegerField(null=True, blank=True)
     followup_session_id = models.PositiveBigIntegerField(null=True, blank=True)
+    # Why the follow-up check could not be drawn as asked (told to the coordinator too).
+    followup_note = models.TextField(_("about the follow-up check"), blank=True)
     mentor = models.ForeignKey(
         Staff,
         verbose_name=_("mentor"),
@@ -456,6 +508,31 @@ class GuidancePlan(models.Model):
     @property
     def weak_point_names(self) -> list[str]:
         return [p.get("name", "") for p in self.weak_points]
+
+    def open_lessons(self):
+        """The plan's lessons its learner can open: in published modules of tracks they
+        are actively enrolled in (a link to any other would be a dead end)."""
+        return (
+            self.lessons.filter(
+                module__published_at__isnull=False,
+                module__track__enrolments__staff_id=self.staff_id,
+                module__track__enrolments__status=EnrolmentStatus.ACTIVE,
+            )
+            .select_related("module")
+            .distinct()
+            .order_by("module__starts_on", "order")
+        )
+
+    @property
+    def exam_title(self) -> str:
+        """The title of the exam the plan was made from, as the learner saw it."""
+        from exams.models import ExamSession
+
+        session_id = self.monthly_exam.exam_session_id
+        if not session_id:
+            return ""
+        title = ExamSession.objects.filter(pk=session_id).values_list("title", flat=True)
+        return title.first() or ""
 
     @property
     def mentor_label(self) -> str:

@@ -23,8 +23,10 @@ def publish_modules_task() -> int:
 
 @task()
 def reminders_task() -> dict:
-    result = services.reminders_send()
-    return {"reminders": result.reminders, "escalations": result.escalations}
+    from .services.reminders import reminders_send
+
+    result = reminders_send()
+    return {"reminders": result.reminders, "digests": result.escalations}
 
 
 def monthly_exams_create(*, month=None) -> int:

@@ -6,10 +6,12 @@ conditional UPDATE."""
 from __future__ import annotations
 
 import datetime
+import logging
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -19,11 +21,24 @@ from core.exceptions import Conflict
 from organisation.models import Staff
 
 from ..audience import staff_in_audience, start_facts
-from ..messages import MSG_NO_ATTEMPTS_LEFT, MSG_NOT_IN_AUDIENCE, MSG_NOT_OPEN
-from ..models import CLOSED_STATUSES, Attempt, AttemptItem, AttemptStatus, ExamSession
+from ..messages import (
+    MSG_NO_ATTEMPTS_LEFT,
+    MSG_NOT_IN_AUDIENCE,
+    MSG_NOT_OPEN,
+    MSG_PAPER_UNAVAILABLE,
+)
+from ..models import (
+    CLOSED_STATUSES,
+    Attempt,
+    AttemptItem,
+    AttemptStatus,
+    ExamSession,
+)
 from .grading import _finish, _score_many
 from .papers import PaperDrawer, _new_seed
 from .practice import mistakes_from_attempt
+
+logger = logging.getLogger(__name__)
 
 
 def attempt_deadline(
@@ -86,7 +101,13 @@ def attempt_start(*, session: ExamSession, staff: Staff, now=None) -> Attempt:
                 started_at=now,
                 deadline=deadline,
             )
-            items = PaperDrawer(session).items_for(attempt)
+            try:
+                items = PaperDrawer(session).items_for(attempt)
+            except ValidationError as error:
+                # The bank no longer fills the blueprint (questions retired since it was
+                # published): a clear refusal, never a server error.
+                logger.warning("session %s: paper cannot be drawn: %s", session.pk, error)
+                raise Conflict(MSG_PAPER_UNAVAILABLE) from None
             AttemptItem.objects.bulk_create(items)
             attempt.max_score = sum((i.points for i in items), Decimal(0))
             attempt.save(update_fields=["max_score"])

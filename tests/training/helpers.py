@@ -51,3 +51,43 @@ def make_lesson(module, *, video_seconds=2400, order=1, **kwargs) -> Lesson:
         video_seconds=video_seconds,
         **kwargs,
     )
+
+
+def fill_bank(points, *, single=12, multiple=4, true_false=8) -> None:
+    """Active objective questions for each knowledge point (enough for the default
+    monthly blueprint over two points, a weekly quiz and a follow-up check)."""
+    from exams.models import Question, QuestionType
+
+    rows = []
+    for point in points:
+        for i in range(single):
+            rows.append(
+                Question(
+                    type=QuestionType.SINGLE,
+                    stem=f"{point.name}单选{i}",
+                    options=["甲", "乙", "丙", "丁"],
+                    answer=["A"],
+                    knowledge_point=point,
+                )
+            )
+        for i in range(multiple):
+            rows.append(
+                Question(
+                    type=QuestionType.MULTIPLE,
+                    stem=f"{point.name}多选{i}",
+                    options=["甲", "乙", "丙", "丁"],
+                    answer=["A", "B"],
+                    knowledge_point=point,
+                )
+            )
+        for i in range(true_false):
+            rows.append(
+                Question(
+                    type=QuestionType.TRUE_FALSE,
+                    stem=f"{point.name}判断{i}",
+                    options=["正确", "错误"],
+                    answer=["A"],
+                    knowledge_point=point,
+                )
+            )
+    Question.objects.bulk_create(rows)

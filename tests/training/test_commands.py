@@ -1,17 +1,19 @@
 """Every scheduled job has a command that is safe to run twice."""
 
-from unittest import mock
+import datetime
 
 import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
+from exams.models import ExamSession, KnowledgePoint
+from exams.services import attempt_save, attempt_start, attempt_submit
 from tests.factories import make_learner
-from training import exams_adapter, tasks
-from training.exams_adapter import ExamResult
+from training import tasks
 from training.models import Enrolment, GuidancePlan, MonthlyExam, WeeklyModule
+from training.simulation import SimulatedClock
 
-from .helpers import make_module, make_programme, make_track
+from .helpers import fill_bank, make_module, make_programme, make_track
 
 pytestmark = pytest.mark.django_db
 
@@ -43,21 +45,43 @@ def test_publish_command_publishes_once(programme):
 
 
 def test_month_exam_and_guidance_commands_with_the_engine(programme):
+    """The real engine, no stub: the command creates and publishes the month's exam, the
+    learner sits it (badly) through the exam services, and after it closes the guidance
+    command makes the plan from that attempt."""
     _programme, staff = programme
-    failing = {staff.pk: ExamResult(staff.pk, 40, False, {9: ("政务服务平台", 30.0)})}
-    with (
-        mock.patch.object(exams_adapter, "monthly_session_create", return_value=42),
-        mock.patch.object(exams_adapter, "session_is_over", return_value=True),
-        mock.patch.object(exams_adapter, "session_results", return_value=failing),
-    ):
+    point = KnowledgePoint.objects.create(name="政务服务平台")
+    fill_bank([point], single=35, multiple=12, true_false=22)
+    month = timezone.localdate().replace(day=1)
+    next_month = (month + datetime.timedelta(days=32)).replace(day=2)
+
+    with SimulatedClock(at(month, 2)).running():
         call_command("training_monthly_exams")
         call_command("training_monthly_exams")
+    session = ExamSession.objects.get(pk=MonthlyExam.objects.get().exam_session_id)
+    assert session.published
+    with SimulatedClock(at(month.replace(day=21), 10)).running():
+        attempt = attempt_start(session=session, staff=staff)
+        for item in attempt.items.all():
+            attempt_save(
+                attempt_id=attempt.public_id,
+                user_id=staff.user_id,
+                position=item.position,
+                answer=["Z"],
+                seq=1,
+            )
+        attempt = attempt_submit(attempt=attempt)
+    with SimulatedClock(at(next_month, 3)).running():
         call_command("training_guidance")
         call_command("training_guidance")
 
-    assert MonthlyExam.objects.get().exam_session_id == 42
     plan = GuidancePlan.objects.get()
     assert plan.staff == staff and plan.failed_exam
+    assert plan.exam_score == attempt.percent
+    assert plan.weak_point_names == ["政务服务平台"] and plan.followup_session_id
+
+
+def at(day, hour):
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour)))
 
 
 def test_tasks_enqueue_and_run(programme):

@@ -15,7 +15,9 @@ from openpyxl import load_workbook
 from organisation.models import Role
 from tests.factories import make_learner, make_user_with_role
 from training.models import Enrolment, ModuleCompletion, Notification, StudyHourCredit
-from training.services import modules_publish_due, reminders_send
+from training.services import modules_publish_due
+from training.services.reminders import reminders_send, week_tag
+from training.simulation import SimulatedClock
 
 from .helpers import make_module, make_programme, make_track
 
@@ -48,33 +50,46 @@ def cohort(city):
     return track, people, week1, week2
 
 
-def test_reminders_go_to_overdue_learners_once(cohort):
+def test_reminders_go_to_overdue_learners_once_a_week(cohort):
     _track, people, week1, _week2 = cohort
 
+    sunday = days(6 - timezone.localdate().weekday())  # the last day of this week
+
     first = reminders_send()
-    second = reminders_send()
+    second = reminders_send(today=sunday)
+    with SimulatedClock(timezone.now() + datetime.timedelta(days=7)).running():
+        next_week = reminders_send()
 
     assert first.reminders == 3  # people[1..3] are overdue on week 1
-    assert second.reminders == 0
-    keys = Notification.objects.filter(key=f"overdue:{week1.pk}")
+    assert second.reminders == 0  # the same week: nothing new
+    # A week later: week 1 again for the same three, and week 2 (due in 3 days) for all.
+    assert next_week.reminders == 3 + 4
+    keys = Notification.objects.filter(key=f"overdue:{week1.pk}:{week_tag(days(0))}")
     assert {n.user_id for n in keys} == {p.user_id for p in people[1:]}
-    assert len([m for m in mail.outbox if "逾期" in m.subject or "Overdue" in m.subject]) == 3
+    assert Notification.objects.filter(key__startswith=f"overdue:{week1.pk}:").count() == 6
+    assert len([m for m in mail.outbox if "逾期" in m.subject or "Overdue" in m.subject]) == 10
 
 
-def test_escalation_goes_to_the_units_manager_once_after_n_days(cohort, city):
-    _track, _people, _week1, _week2 = cohort
+def test_a_manager_gets_one_weekly_digest_after_n_days(cohort, city):
+    _track, people, week1, _week2 = cohort
     manager_a = make_user_with_role(Role.MANAGER, city.county_a)
     manager_b = make_user_with_role(Role.MANAGER, city.county_b)
     city_manager = make_user_with_role(Role.MANAGER, city.city)
+    week0 = make_module(week1.track, week=5, starts_on=days(-20), due_on=days(-14))
 
     first = reminders_send()
     second = reminders_send()
 
-    assert first.escalations == 3  # two in county A to manager A, one in B to manager B
+    assert first.escalations == 2  # one digest for manager A, one for manager B
     assert second.escalations == 0
-    assert Notification.objects.filter(user=manager_a, key__startswith="escalation:").count() == 2
-    assert Notification.objects.filter(user=manager_b, key__startswith="escalation:").count() == 1
+    digest_a = Notification.objects.get(user=manager_a, key__startswith="digest:")
+    # Manager A: three people (one of them overdue on two modules) in two townships.
+    assert "3" in digest_a.title and "2" in digest_a.title
+    assert city.township_a1.name in digest_a.body and week0.title in digest_a.body
+    assert digest_a.url == reverse("training:overdue")
+    assert Notification.objects.filter(user=manager_b, key__startswith="digest:").count() == 1
     assert not Notification.objects.filter(user=city_manager).exists()
+    assert people  # the cohort's learners got their own reminders, not the managers'
 
 
 def test_no_escalation_before_the_configured_number_of_days(cohort, city):
@@ -234,3 +249,25 @@ def test_annual_records_export_one_row_per_person(client, cohort, manager_a):
     first = next(r for r in rows if r[1] == people[0].staff_number)
     assert first[6] == 1  # modules completed
     assert first[7] == 1  # modules due so far (week 2 is not due yet)
+
+
+def test_no_second_reminder_or_digest_within_seven_days_across_a_week_boundary(cohort, city):
+    _track, people, week1, _week2 = cohort
+    manager_a = make_user_with_role(Role.MANAGER, city.county_a)
+    start = timezone.now()
+    # Sunday evening, then Monday morning: a new calendar week, but one day later.
+    sunday = start + datetime.timedelta(days=6 - timezone.localdate().weekday())
+    with SimulatedClock(sunday).running():
+        reminders_send()
+    with SimulatedClock(sunday + datetime.timedelta(hours=14)).running():
+        monday = reminders_send()
+
+    assert monday.escalations == 0
+    assert Notification.objects.filter(user=manager_a, key__startswith="digest:").count() == 1
+    for person in people[1:]:
+        assert (
+            Notification.objects.filter(
+                user_id=person.user_id, key__startswith=f"overdue:{week1.pk}:"
+            ).count()
+            == 1
+        )

@@ -20,7 +20,7 @@ from training.services import (
     monthly_exam_create,
 )
 
-from .helpers import make_lesson, make_module, make_programme, make_track
+from .helpers import fill_bank, make_lesson, make_module, make_programme, make_track
 
 pytestmark = pytest.mark.django_db
 
@@ -36,6 +36,7 @@ def cycle(city):
         people.append(staff)
     platform = KnowledgePoint.objects.create(name="政务服务平台操作")
     policy = KnowledgePoint.objects.create(name="政策法规")
+    fill_bank([platform, policy], single=15, multiple=5, true_false=10)
     module = make_module(track, week=1, knowledge_point_ids=[platform.pk])
     make_lesson(module, title="一网通办平台操作")
     return programme, people, platform, policy

@@ -38,6 +38,7 @@ from .lessons import (
     lesson_save,
     module_completion_refresh,
     module_quiz_record,
+    reading_heartbeat,
     staff_can_study,
 )
 from .monthly import makeup_offer, month_start, monthly_exam_create, programme_audience_ids
@@ -100,6 +101,7 @@ __all__ = [
     "notifications_send_many",
     "overdue_enrolments",
     "programme_audience_ids",
+    "reading_heartbeat",
     "reminders_send",
     "staff_can_study",
     "track_audience",

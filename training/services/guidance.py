@@ -152,8 +152,13 @@ def guidance_generate(
                 key=lambda p: p["score"],
             )[:3]
         weak_ids = {p["id"] for p in weak}
+        # What the bank can draw for the check; what it cannot is said on the plan.
+        check = exams_adapter.check_rules(
+            knowledge_point_ids=sorted(weak_ids), per_point=exams_adapter.FOLLOWUP_PER_POINT
+        )
         with transaction.atomic():
             plan = GuidancePlan.objects.create(
+                followup_note="\n".join(check.problems),
                 staff=staff,
                 monthly_exam=monthly_exam,
                 previous=previous,
@@ -185,6 +190,8 @@ def guidance_generate(
                 )
                 outcome.continued += 1
         outcome.created.append(plan)
+        if plan.followup_note:
+            _tell_coordinator_about_check(plan, coordinators(staff.department))
         if staff.user_id:
             notification_send(
                 user=staff.user,
@@ -203,6 +210,25 @@ def guidance_generate(
             data={"plans": len(outcome.created), "continued": outcome.continued},
         )
     return outcome
+
+
+def _tell_coordinator_about_check(plan: GuidancePlan, coordinator) -> None:
+    """The coordinator of a plan whose follow-up check could not be drawn as asked
+    learns why (and can fill the bank or record the follow-up by hand)."""
+    if coordinator is None:
+        return
+    if plan.followup_session_id:
+        title = gettext("The follow-up check of %(name)s was drawn from other questions")
+    else:
+        title = gettext("No follow-up check could be drawn for %(name)s")
+    notification_send(
+        user=coordinator,
+        key=f"plan-check:{plan.pk}",
+        title=(title % {"name": plan.staff.name})[:200],
+        body=plan.followup_note,
+        url=reverse("training:plan", args=[plan.public_id]),
+        email=False,
+    )
 
 
 def _lessons_by_knowledge_point(*, programme: Programme) -> dict[int, list[int]]:

@@ -11,10 +11,12 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from organisation.models import Staff
 
 from ..content import sanitise_html
+from ..hours import ReadingResult, lesson_credit, other_lesson_active
 from ..models import (
     CreditSource,
     Enrolment,
@@ -91,11 +93,15 @@ def lesson_heartbeat(
     now = now or timezone.now()
     interval = heartbeat_seconds()
     with transaction.atomic():
+        # One person's heartbeats are taken one at a time (their row is the lock): one
+        # lesson at a time earns, whatever number of tabs plays.
+        Staff.objects.select_for_update().filter(pk=staff.pk).first()
         progress, _created = LessonProgress.objects.select_for_update().get_or_create(
             staff=staff, lesson=lesson
         )
         credit = 0.0
         reason = "baseline"
+        parallel = False
         if progress.last_heartbeat_at is not None:
             elapsed = (now - progress.last_heartbeat_at).total_seconds()
             advanced = position - progress.last_position
@@ -110,6 +116,8 @@ def lesson_heartbeat(
                 reason = "no progress"
             elif advanced > elapsed + tolerance:
                 reason = "seek"
+            elif other_lesson_active(staff=staff, lesson=lesson, now=now, interval=interval):
+                reason, parallel = "parallel", True
             else:
                 credit = min(elapsed, float(interval), advanced + tolerance)
                 reason = "credited"
@@ -117,7 +125,9 @@ def lesson_heartbeat(
             progress.watched_seconds + credit, float(lesson.video_seconds)
         )
         progress.last_position = position
-        progress.last_heartbeat_at = now
+        # After a parallel heartbeat the next one only sets a new baseline, so that the
+        # other tab's lesson earns meanwhile and the two never both count.
+        progress.last_heartbeat_at = None if parallel else now
         fields = ["watched_seconds", "last_position", "last_heartbeat_at"]
         newly_completed = False
         if progress.completed_at is None and progress.watched_seconds >= lesson.required_seconds:
@@ -184,23 +194,10 @@ def _credit(
 
 def _credit_lesson_hours(
     *, staff: Staff, lesson: Lesson, progress: LessonProgress, now: datetime.datetime
-) -> int:
-    """Every full `lesson_minutes_per_credit` minutes watched in a lesson earn one
-    credit of `lesson_credit_hours`; each block has its own key, so it counts once."""
-    programme = lesson.module.track.programme
-    block = programme.lesson_minutes_per_credit * 60
-    blocks = int(progress.watched_seconds // block)
-    credited = 0
-    for n in range(1, blocks + 1):
-        credited += _credit(
-            staff_id=staff.pk,
-            year=programme.year,
-            source=CreditSource.LESSON,
-            key=f"lesson:{lesson.pk}:{n}",
-            hours=programme.lesson_credit_hours,
-            now=now,
-        )
-    return credited
+) -> Decimal:
+    """The lesson's hours by the programme's credit table for the time spent on it
+    (see training.hours.lesson_credit)."""
+    return lesson_credit(staff=staff, lesson=lesson, progress=progress, now=now)
 
 
 def module_completion_refresh(
@@ -266,3 +263,54 @@ def lesson_save(*, lesson: Lesson, body_html: str | None = None) -> Lesson:
     lesson.body_html = sanitise_html(lesson.body_html)
     lesson.save()
     return lesson
+
+
+MSG_VIDEO_LESSON = _("This lesson is studied by watching its video.")
+
+
+def reading_heartbeat(
+    *,
+    staff: Staff,
+    lesson: Lesson,
+    visible: bool,
+    active: bool,
+    now: datetime.datetime | None = None,
+) -> ReadingResult:
+    """Account one heartbeat of a text lesson's page (see the module docstring)."""
+    staff_can_study(staff=staff, module=lesson.module)
+    if lesson.has_video:
+        raise PermissionDenied(MSG_VIDEO_LESSON)
+    now = now or timezone.now()
+    interval = heartbeat_seconds()
+    with transaction.atomic():
+        # One person's heartbeats are taken one at a time (their row is the lock), so
+        # two tabs cannot both see "no other lesson" and both earn.
+        Staff.objects.select_for_update().filter(pk=staff.pk).first()
+        progress, _created = LessonProgress.objects.select_for_update().get_or_create(
+            staff=staff, lesson=lesson
+        )
+        credit = 0.0
+        if progress.last_read_at is None:
+            reason = "baseline"
+        elif not (visible and active):
+            reason = "inactive"
+        else:
+            elapsed = (now - progress.last_read_at).total_seconds()
+            if elapsed <= 0:
+                reason = "no time"
+            elif elapsed > interval * 2 + 5:
+                reason = "gap"  # the page was closed or asleep: start again from here
+            elif other_lesson_active(staff=staff, lesson=lesson, now=now, interval=interval):
+                reason = "parallel"
+            else:
+                credit = min(elapsed, float(interval))
+                reason = "credited"
+        if reason == "parallel":
+            # Not this lesson's time: keep the baseline so that it does not count later.
+            progress.last_read_at = None
+        else:
+            progress.last_read_at = now if (visible and active) else None
+        progress.read_seconds = float(progress.read_seconds or 0) + credit
+        progress.save(update_fields=["read_seconds", "last_read_at"])
+        hours = lesson_credit(staff=staff, lesson=lesson, progress=progress, now=now)
+    return ReadingResult(credit, progress.read_seconds, hours, reason)

@@ -1,18 +1,28 @@
-"""Reminders to learners behind schedule and escalation to their managers."""
+"""Reminders people can act on.
+
+- A learner gets at most one reminder per overdue module per week (ISO week): the key
+  names the module and the week, so a daily run sends nothing new until next week.
+- A manager gets one weekly digest instead of one notice per person and module: how
+  many people in how many units are overdue (on modules overdue for the programme's
+  `escalate_after_days` or more), the units with the most, the modules concerned, and a
+  link to the overdue list (scoped to the manager's subtree by that page).
+"""
 
 from __future__ import annotations
 
 import datetime
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 
 from audit.services import audit_record
 from organisation.models import Department, Role, RoleAssignment, Staff
 
+from ..models import Notification
 from ..selectors import overdue_rows
 from .notifications import NotificationDraft, notifications_send_many
 
@@ -52,58 +62,99 @@ def overdue_enrolments(*, today: datetime.date):
     return overdue_rows(staff_queryset=Staff.objects.all(), today=today)
 
 
+DIGEST_UNITS_SHOWN = 5
+DIGEST_MODULES_SHOWN = 3
+
+
+def week_tag(day: datetime.date) -> str:
+    year, week, _weekday = day.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
 def reminders_send(*, today: datetime.date | None = None) -> ReminderResult:
-    """Remind overdue learners; escalate to the unit's manager when overdue for
-    `escalate_after_days` or more. Each reminder and escalation is sent once."""
+    """Remind overdue learners (once per module and week) and send each manager with
+    people overdue long enough one digest for the week. Safe to run daily."""
     today = today or timezone.localdate()
+    tag = week_tag(today)
     result = ReminderResult()
-    managers_cache: dict[int, list] = {}
+    # A rolling week as well as the calendar week: nobody hears about the same module
+    # (or gets a digest) twice within seven days, whatever day the command runs.
+    since = timezone.now() - datetime.timedelta(days=7) + datetime.timedelta(minutes=1)
+    recent = set(
+        Notification.objects.filter(created_at__gt=since)
+        .filter(Q(key__startswith="overdue:") | Q(key__startswith="digest:"))
+        .values_list("user_id", "key")
+    )
+    reminded = {(u, k.split(":")[1]) for u, k in recent if k.startswith("overdue:")}
+    digested = {u for u, k in recent if k.startswith("digest:")}
     by_path = manager_map()
+    managers_cache: dict[int, list] = {}
     reminders: list[NotificationDraft] = []
-    escalations: list[NotificationDraft] = []
-    overdue_url = reverse("training:overdue")
+    # manager id -> (manager, {staff id}, Counter(unit name), Counter(module title))
+    digests: dict[int, tuple] = {}
     for row in overdue_enrolments(today=today):
         staff, module = row.staff, row.module
-        if staff.user_id and staff.user.is_active:
+        if (
+            staff.user_id
+            and staff.user.is_active
+            and (staff.user_id, str(module.pk)) not in reminded
+        ):
             reminders.append(
                 NotificationDraft(
                     user=staff.user,
-                    key=f"overdue:{module.pk}",
+                    key=f"overdue:{module.pk}:{tag}",
                     title=gettext("Overdue: %(title)s") % {"title": module.title},
                     body=gettext("This weekly module was due on %(date)s. Please complete it.")
                     % {"date": module.due_on.isoformat()},
                     url=reverse("training:module", args=[module.pk]),
                 )
             )
-        if row.days_overdue >= module.track.programme.escalate_after_days:
-            if staff.department_id not in managers_cache:
-                managers_cache[staff.department_id] = managers_of_unit(
-                    staff.department, by_path=by_path
-                )
-            for manager in managers_cache[staff.department_id]:
-                escalations.append(
-                    NotificationDraft(
-                        user=manager,
-                        key=f"escalation:{module.pk}:{staff.pk}",
-                        title=gettext("%(name)s is %(days)s days overdue")
-                        % {"name": staff.name, "days": row.days_overdue},
-                        body=gettext(
-                            "%(name)s (%(unit)s) has not completed “%(title)s”, due %(date)s."
-                        )
-                        % {
-                            "name": staff.name,
-                            "unit": staff.department.name,
-                            "title": module.title,
-                            "date": module.due_on.isoformat(),
-                        },
-                        url=overdue_url,
-                    )
-                )
+        if row.days_overdue < module.track.programme.escalate_after_days:
+            continue
+        if staff.department_id not in managers_cache:
+            managers_cache[staff.department_id] = managers_of_unit(
+                staff.department, by_path=by_path
+            )
+        for manager in managers_cache[staff.department_id]:
+            if manager.pk in digested:
+                continue
+            entry = digests.setdefault(manager.pk, (manager, set(), Counter(), Counter()))
+            if staff.pk not in entry[1]:
+                entry[1].add(staff.pk)
+                entry[2][staff.department.name] += 1
+            entry[3][module.title] += 1
     result.reminders = notifications_send_many(drafts=reminders)
-    result.escalations = notifications_send_many(drafts=escalations)
+    result.escalations = notifications_send_many(
+        drafts=[_digest(*entry, tag=tag) for entry in digests.values()]
+    )
     if result.reminders or result.escalations:
         audit_record(
             action="training.reminders_sent",
-            data={"reminders": result.reminders, "escalations": result.escalations},
+            data={"reminders": result.reminders, "digests": result.escalations, "week": tag},
         )
     return result
+
+
+def _digest(manager, people: set, units: Counter, modules: Counter, *, tag: str):
+    title = ngettext(
+        "Weekly digest: %(people)s person overdue in %(units)s unit(s)",
+        "Weekly digest: %(people)s people overdue in %(units)s unit(s)",
+        len(people),
+    ) % {"people": len(people), "units": len(units)}
+    lines = [
+        gettext("%(unit)s: %(count)s") % {"unit": unit, "count": count}
+        for unit, count in units.most_common(DIGEST_UNITS_SHOWN)
+    ]
+    if len(units) > DIGEST_UNITS_SHOWN:
+        lines.append(
+            gettext("and %(count)s more units") % {"count": len(units) - DIGEST_UNITS_SHOWN}
+        )
+    overdue = "、".join(title for title, _n in modules.most_common(DIGEST_MODULES_SHOWN))
+    lines.append(gettext("Most overdue modules: %(modules)s") % {"modules": overdue})
+    return NotificationDraft(
+        user=manager,
+        key=f"digest:{tag}",
+        title=title,
+        body="\n".join(lines),
+        url=reverse("training:overdue"),
+    )

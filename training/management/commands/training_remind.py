@@ -1,13 +1,19 @@
 from django.core.management.base import BaseCommand
 
-from training import services, tasks  # noqa: F401
+from training.services import reminders
 
 
 class Command(BaseCommand):
-    help = "Remind overdue learners and escalate to managers; each notice is sent once."
+    help = (
+        "Remind overdue learners (once per module and week) and send each manager one "
+        "weekly digest; safe to run daily."
+    )
 
     def handle(self, *args, **options):
-        result = (lambda r: {"reminders": r.reminders, "escalations": r.escalations})(
-            services.reminders_send()
+        result = reminders.reminders_send()
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"training_remind: reminders {result.reminders}, "
+                f"manager digests {result.escalations}"
+            )
         )
-        self.stdout.write(self.style.SUCCESS(f"training_remind: {result}"))

@@ -1,0 +1,79 @@
+"""Study hours (学时) by the programme's credit table, from time really spent.
+
+- `lesson_credit(...)`: a lesson's hours follow the credit table
+  (`Programme.credit_for_seconds`) applied to the time spent on it (video watched plus
+  text read); one credit row per person and lesson (key `lesson:<id>`) that only ever
+  grows as the time reaches a higher tier.
+- `services.reading_heartbeat(...)` (in services/lessons.py): the reading page posts a
+  heartbeat every interval while it is open. The time since the previous heartbeat
+  counts (capped at the interval) when the page was visible and the user active, and
+  only for one lesson at a time per person: a heartbeat within the interval of another
+  lesson's heartbeat (a second tab) earns nothing. Video heartbeats take part in the
+  same rule (`other_lesson_active`).
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+
+from organisation.models import Staff
+
+from .models import CreditSource, Lesson, LessonProgress, StudyHourCredit
+
+
+@dataclass
+class ReadingResult:
+    credited_seconds: float
+    read_seconds: float
+    hours: Decimal
+    reason: str
+
+
+def other_lesson_active(
+    *, staff: Staff, lesson: Lesson, now: datetime.datetime, interval: int
+) -> bool:
+    """Whether the person studied another lesson within the last interval."""
+    since = now - datetime.timedelta(seconds=interval)
+    return (
+        LessonProgress.objects.filter(staff=staff)
+        .exclude(lesson=lesson)
+        .filter(Q(last_read_at__gt=since) | Q(last_heartbeat_at__gt=since))
+        .exists()
+    )
+
+
+def lesson_credit(*, staff: Staff, lesson: Lesson, progress: LessonProgress, now) -> Decimal:
+    """Credit (or raise) the lesson's hours to what the table gives for the time spent.
+    Returns the hours the lesson now holds."""
+    programme = lesson.module.track.programme
+    spent = float(progress.watched_seconds or 0) + float(progress.read_seconds or 0)
+    hours = programme.credit_for_seconds(spent)
+    if not hours:
+        return Decimal(0)
+    key = f"lesson:{lesson.pk}"
+    credit = StudyHourCredit.objects.filter(staff=staff, source_key=key).first()
+    if credit is None:
+        try:
+            with transaction.atomic():
+                StudyHourCredit.objects.create(
+                    staff=staff,
+                    year=programme.year,
+                    source=CreditSource.LESSON,
+                    source_key=key,
+                    hours=hours,
+                    credited_at=now,
+                )
+            return hours
+        except IntegrityError:  # a concurrent heartbeat credited it a moment ago
+            credit = StudyHourCredit.objects.get(staff=staff, source_key=key)
+    if hours > credit.hours:
+        StudyHourCredit.objects.filter(pk=credit.pk, hours__lt=hours).update(
+            hours=hours, credited_at=now
+        )
+        return hours
+    return credit.hours
