@@ -404,6 +404,10 @@ class CitySimulation:
                     continue
                 if self.rng.random() > max(chance, 0.15):
                     continue
+                if not session.is_open_for_start(self.clock.at):
+                    # The day's sittings have run past the closing time: the page no
+                    # longer offers a start, so nobody presses one.
+                    continue
                 plan = followups.get(session.pk)
                 if plan is not None and plan.staff_id == member.pk:
                     for point in _weak_ids(plan):
