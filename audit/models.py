@@ -86,6 +86,22 @@ class AuditEntry(models.Model):
         )
         return audit_mac(payload)
 
+    @property
+    def data_text(self) -> str:
+        """The details as people read them: `key: value` pairs, lists joined with 、,
+        never a Python dict or list."""
+        return _details_text(self.data or {})
+
+
+def _details_text(value) -> str:
+    if isinstance(value, dict):
+        return "; ".join(f"{key}: {_details_text(item)}" for key, item in value.items())
+    if isinstance(value, (list, tuple)):
+        return "、".join(_details_text(item) for item in value)
+    if value is None:
+        return "—"
+    return str(value)
+
 
 class AuditCheckpoint(models.Model):
     """The head of the chain and the number of entries up to it, at one moment.

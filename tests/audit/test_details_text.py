@@ -1,0 +1,19 @@
+"""The audit browse page shows an entry's details as people read them."""
+
+import pytest
+
+from audit.services import audit_record
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_audit_page_shows_details_as_pairs_never_a_python_dict(client, city, administrator):
+    audit_record(
+        action="training.digest_sent",
+        data={"recipients": ["HZ000001", "HZ001292"], "people": 12, "unit": None},
+    )
+    client.force_login(administrator)
+    page = client.get("/audit/?action=training")
+    assert page.status_code == 200
+    assert "recipients: HZ000001、HZ001292; people: 12; unit: —" in page.text
+    assert "{&#x27;recipients&#x27;" not in page.text
