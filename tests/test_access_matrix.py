@@ -504,6 +504,7 @@ INTEGER_ID_ROUTES = {
     "training/lessons/<int:pk>/",
     "training/lessons/<int:pk>/read/",
     "api/training/lessons/<int:pk>/heartbeat/",
+    "api/training/lessons/<int:pk>/reading/",
     "api/training/tracks/<int:pk>/matrix/",
     # A question of the bank, under the session's UUID (graders never see names).
     "exams/manage/<uuid:public_id>/grade/<int:question_id>/",

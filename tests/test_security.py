@@ -85,10 +85,12 @@ def _deploy_check_ids(**changes):
         ({"TRUSTED_PROXY_COUNT": 0}, "core.W005"),
     ],
 )
+@pytest.mark.django_db  # the model checks ask SQLite whether it supports JSON fields
 def test_deploy_checks_refuse_unusable_keys_and_addresses(changes, expected):
     assert _deploy_check_ids(**changes) == {expected}
 
 
+@pytest.mark.django_db
 def test_deploy_checks_accept_good_values():
     assert _deploy_check_ids() == set()
 

@@ -154,7 +154,7 @@ def _xlsx(rows) -> io.BytesIO:
     return buffer
 
 
-def test_practical_import_is_a_dry_run_first_with_errors_by_row(city, coordinator_a):
+def test_practical_import_is_a_dry_run_first_with_errors_by_row(city, levels, coordinator_a):
     a = StaffFactory(department=city.township_a1, name="张三", staff_number="S1")
     StaffFactory(department=city.township_b1, name="李四", staff_number="S2")
     file = _xlsx(

@@ -70,6 +70,8 @@ def test_month_exam_and_guidance_commands_with_the_engine(programme):
                 seq=1,
             )
         attempt = attempt_submit(attempt=attempt)
+        call_command("finalise_attempts")  # exam day's finaliser scores the hand-in
+        attempt.refresh_from_db()
     with SimulatedClock(at(next_month, 3)).running():
         call_command("training_guidance")
         call_command("training_guidance")
