@@ -33,7 +33,7 @@ from django.utils import timezone
 from organisation.models import Department, Staff, StaffStatus
 
 from .models import Certificate, CertificationSettings, RateSnapshot
-from .services import certification_settings_get
+from .services.common import certification_settings_get
 
 FORECAST_WINDOW_MONTHS = 3
 

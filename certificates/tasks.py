@@ -12,7 +12,8 @@ from django.tasks import task
 from django.utils import timezone
 
 from .rates import last_completed_month_end, rate_snapshots_take
-from .services import bundle_build, certificate_send_expiry_reminders
+from .services.bundles import bundle_build
+from .services.reminders import certificate_send_expiry_reminders
 
 
 @task(queue_name="reports")

@@ -3,7 +3,8 @@
 from django.tasks import task
 
 from .models import ExamSession
-from .services import attempts_finalise_overdue, exam_session_prepare_papers
+from .services.papers import exam_session_prepare_papers
+from .services.taking import attempts_finalise_overdue
 
 
 @task(queue_name="default")

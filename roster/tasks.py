@@ -1,7 +1,7 @@
 """Background tasks for large roster files (Django's tasks framework).
 
-They are enqueued inside `transaction.on_commit` by roster.services (which imports
-this module late, inside the function that enqueues; this module imports services) and report
+They are enqueued inside `transaction.on_commit` by `roster.services.intake`; this
+module imports only the workers of `roster.services.history`, so there is no circle. They report
 progress on the RosterImport row (rows_done / rows_total), which the page polls.
 """
 
@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from django.tasks import task
 
 from .models import ImportStatus, RosterImport
-from .services import roster_check, roster_commit
+from .services.history import roster_check, roster_commit
 
 
 @task(queue_name="imports")

@@ -22,7 +22,8 @@ from .assessments import (
     assessment_record_theory,
     assessment_record_theory_from_attempt,
 )
-from .bundles import bundle_build, bundle_request
+from .bundle_request import bundle_request
+from .bundles import bundle_build
 from .common import (
     CODE_ALPHABET,
     CODE_LENGTH,

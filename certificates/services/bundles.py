@@ -1,13 +1,10 @@
-"""ZIP bundles of a unit's certificates, built in the background."""
+"""ZIP bundles of a unit's certificates: the build that the background task runs
+(`bundle_request` asks for one and enqueues it)."""
 
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.utils import timezone
-
-from audit.services import audit_record
-from organisation.models import Department
 
 from ..models import (
     BundleStatus,
@@ -16,24 +13,6 @@ from ..models import (
     CertificateSource,
 )
 from .common import logger
-
-# --- bulk download -------------------------------------------------------------------
-
-
-def bundle_request(*, department: Department, acting_user) -> CertificateBundle:
-    """Ask for a ZIP of the unit's (subtree's) certificates; built in the background."""
-    from ..tasks import build_certificate_bundle
-
-    with transaction.atomic():
-        bundle = CertificateBundle.objects.create(department=department, requested_by=acting_user)
-        audit_record(
-            action="certificate.bundle_requested",
-            actor=acting_user,
-            target=bundle,
-            data={"department": department.code},
-        )
-        transaction.on_commit(lambda: build_certificate_bundle.enqueue(bundle_id=bundle.pk))
-    return bundle
 
 
 def bundle_build(*, bundle_id: int) -> CertificateBundle:

@@ -31,11 +31,10 @@ from .history import (
     read_upload,
     roster_check,
     roster_commit,
-    roster_commit_start,
     roster_initial_passwords_take,
     roster_preview,
-    roster_upload,
 )
+from .intake import roster_commit_start, roster_upload
 from .messages import (
     CODE_ACCOUNT_TAKEN,
     CODE_DATE_VALUE,

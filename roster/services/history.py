@@ -8,7 +8,6 @@ import logging
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
@@ -30,7 +29,7 @@ from ..reader import (
 )
 from .definition import RosterRows
 from .messages import MSG_FAILED, MSG_HAS_ERRORS, MSG_NOT_ALLOWED, MSG_NOT_READY
-from .report import Report, _refusal_report, background_rows
+from .report import Report, _refusal_report
 
 logger = logging.getLogger("roster.services")
 
@@ -93,78 +92,6 @@ def _home_unit(acting_user) -> Department:
     return root
 
 
-def roster_upload(
-    *,
-    file,
-    filename: str,
-    acting_user,
-    sheet: str | None = None,
-    sync: bool = False,
-    background: bool | None = None,
-    request=None,
-) -> RosterImport:
-    """Keep the upload in the history and check it (a dry run).
-
-    Refused files are recorded (without keeping their content). Files with more than
-    `ROSTER_BACKGROUND_ROWS` rows are checked by a background task unless
-    `background=False`.
-    """
-    _check_allowed(acting_user)
-    filename = clean_text(filename)[:255] or "roster"
-    record = RosterImport(
-        created_by=acting_user,
-        department=_home_unit(acting_user),
-        filename=filename,
-        sheet=clean_text(sheet or "")[:100],
-        sync_mode=sync,
-    )
-    try:
-        data = read_upload(file)
-        record.size = len(data)
-        record.sha256 = hashlib.sha256(data).hexdigest()
-        table = reader.read_table(data, sheet=sheet)
-    except ValidationError as exc:
-        report = _refusal_report(exc, filename=filename, sha256=record.sha256, sync=sync)
-        record.status = ImportStatus.REFUSED
-        record.error_code = report.refused["code"]
-        record.message = report.refused["message"]
-        record.report = report.to_dict()
-        record.checked_at = timezone.now()
-        with transaction.atomic():
-            record.save()
-            audit_record(
-                action="roster.refused",
-                actor=acting_user,
-                target=record,
-                request=request,
-                data={"filename": filename, "sha256": record.sha256, "code": record.error_code},
-            )
-        return record
-    record.sheet = table.sheet
-    record.rows_total = len(table.rows)
-    record.file.save(f"{record.public_id}.bin", ContentFile(encrypt_bytes(data)), save=False)
-    if background is None:
-        background = record.rows_total > background_rows()
-    with transaction.atomic():
-        record.status = ImportStatus.QUEUED if background else ImportStatus.CHECKING
-        record.save()
-        audit_record(
-            action="roster.uploaded",
-            actor=acting_user,
-            target=record,
-            request=request,
-            data={"filename": filename, "sha256": record.sha256, "rows": record.rows_total},
-        )
-        if background:
-            from ..tasks import roster_check_task
-
-            import_id = record.pk
-            transaction.on_commit(lambda: roster_check_task.enqueue(import_id))
-    if not background:
-        roster_check(roster_import=record, table=table)
-    return record
-
-
 def _progress_updater(roster_import: RosterImport):
     def update(done: int) -> None:
         RosterImport.objects.filter(pk=roster_import.pk).update(rows_done=done)
@@ -203,33 +130,6 @@ def roster_check(*, roster_import: RosterImport, table: Table | None = None) -> 
     roster_import.checked_at = timezone.now()
     roster_import.save(update_fields=["report", "status", "message", "rows_done", "checked_at"])
     return report
-
-
-def roster_commit_start(
-    *,
-    roster_import: RosterImport,
-    acting_user,
-    confirm_transfers: bool = False,
-    skip_invalid: bool = False,
-    request=None,
-) -> RosterImport:
-    """Commit now (small files) or as a background task (large files)."""
-    _claim_for_commit(roster_import, acting_user, confirm_transfers, skip_invalid)
-    if roster_import.rows_total > background_rows():
-        from ..tasks import roster_commit_task
-
-        args = (roster_import.pk, acting_user.pk, confirm_transfers, skip_invalid)
-        transaction.on_commit(lambda: roster_commit_task.enqueue(*args))
-    else:
-        roster_commit(
-            roster_import=roster_import,
-            acting_user=acting_user,
-            confirm_transfers=confirm_transfers,
-            skip_invalid=skip_invalid,
-            claimed=True,
-        )
-        roster_import.refresh_from_db()
-    return roster_import
 
 
 def _claim_for_commit(
