@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
@@ -44,7 +45,7 @@ from .common import (
     validate_upload,
 )
 
-EVIDENCE_MAX_BYTES = 10 * 1024 * 1024
+EVIDENCE_MAX_BYTES = 10 * 1024 * 1024  # default of settings.CERTIFICATE_EVIDENCE_MAX_BYTES
 PHOTO_MAX_BYTES = 2 * 1024 * 1024
 
 
@@ -168,7 +169,9 @@ def certificate_record_external(
     else:
         try:
             kind = validate_upload(
-                evidence, kinds=("pdf", "jpeg", "png"), max_bytes=EVIDENCE_MAX_BYTES
+                evidence,
+                kinds=("pdf", "jpeg", "png"),
+                max_bytes=getattr(settings, "CERTIFICATE_EVIDENCE_MAX_BYTES", EVIDENCE_MAX_BYTES),
             )
         except ValidationError as exc:
             errors.setdefault("evidence", []).append(exc)

@@ -216,9 +216,9 @@ def test_evidence_is_checked_by_content(city, levels, administrator, name, conte
     assert not Certificate.objects.exists()
 
 
-def test_png_evidence_is_accepted_and_size_is_limited(city, levels, administrator, monkeypatch):
+def test_png_evidence_is_accepted_and_size_is_limited(city, levels, administrator, settings):
     staff = StaffFactory(department=city.township_b1)
-    monkeypatch.setattr("certificates.services.issuance.EVIDENCE_MAX_BYTES", 20)
+    settings.CERTIFICATE_EVIDENCE_MAX_BYTES = 20
     with pytest.raises(ValidationError) as exc:
         certificate_record_external(
             staff=staff,
@@ -230,7 +230,7 @@ def test_png_evidence_is_accepted_and_size_is_limited(city, levels, administrato
             acting_user=administrator,
         )
     assert "evidence" in exc.value.message_dict
-    monkeypatch.setattr("certificates.services.issuance.EVIDENCE_MAX_BYTES", 1000)
+    settings.CERTIFICATE_EVIDENCE_MAX_BYTES = 1000
     certificate_record_external(
         staff=staff,
         level=levels[4],

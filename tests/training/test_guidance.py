@@ -2,16 +2,19 @@
 
 import datetime
 from decimal import Decimal
-from unittest import mock
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
+from certificates.models import SkillLevel
+from certificates.services import certificate_record_external
+from exams.models import ExamSession, KnowledgePoint
+from exams.services import attempt_start, attempt_submit, attempts_score_handed_in, audience_staff
 from organisation.models import Role
 from tests.factories import make_learner, make_user_with_role
-from training import exams_adapter
 from training.exams_adapter import ExamResult
 from training.models import (
     Enrolment,
@@ -28,8 +31,9 @@ from training.services import (
     mentor_session_record,
     monthly_exam_create,
 )
+from training.simulation import SimulatedClock
 
-from .helpers import make_lesson, make_module, make_programme, make_track
+from .helpers import fill_bank, make_lesson, make_module, make_programme, make_track
 
 pytestmark = pytest.mark.django_db
 
@@ -142,9 +146,8 @@ def test_the_mentor_is_a_certified_colleague_or_else_the_coordinator(cycle, city
         people[0].pk: result(people[0], 50, platform=30),
         people[2].pk: result(people[2], 50, platform=30),
     }
-    certified = {people[1].pk}  # people[1] works in A1 with people[0]
-    with mock.patch("training.certificates_adapter.certified_staff_ids", return_value=certified):
-        guidance_generate(monthly_exam=exam, results=results)
+    certify(people[1], city)  # people[1] works in A1 with people[0]
+    guidance_generate(monthly_exam=exam, results=results)
 
     assert GuidancePlan.objects.get(staff=people[0]).mentor == people[1]
     plan_a2 = GuidancePlan.objects.get(staff=people[2])
@@ -190,47 +193,86 @@ def test_a_failed_followup_continues_into_the_next_cycle(cycle):
 
 def test_monthly_exam_is_created_once_per_month_for_the_audience(cycle):
     programme, people, _exam, _lesson = cycle
+    fill_bank(
+        [KnowledgePoint.objects.create(name="政务服务平台")], single=35, multiple=12, true_false=22
+    )
     month = (timezone.localdate().replace(day=1) + datetime.timedelta(days=40)).replace(day=1)
-    with mock.patch.object(exams_adapter, "monthly_session_create", return_value=555) as create:
-        first = monthly_exam_create(programme=programme, month=month)
-        second = monthly_exam_create(programme=programme, month=month + datetime.timedelta(days=3))
-    assert first.pk == second.pk and first.exam_session_id == 555
-    create.assert_called_once()
-    assert sorted(create.call_args.kwargs["staff_ids"]) == sorted(p.pk for p in people)
+
+    first = monthly_exam_create(programme=programme, month=month)
+    second = monthly_exam_create(programme=programme, month=month + datetime.timedelta(days=3))
+
+    assert first.pk == second.pk and first.exam_session_id is not None
+    session = ExamSession.objects.get(pk=first.exam_session_id)
+    assert ExamSession.objects.filter(kind=session.kind, title=session.title).count() == 1
+    audience = set(audience_staff(session=session).values_list("pk", flat=True))
+    assert audience == {p.pk for p in people}
 
 
-def test_a_makeup_sitting_is_offered_once_to_whoever_missed_it(cycle):
-    _p, people, exam, _lesson = cycle
-    sat = {p.pk: result(p, 80) for p in people[:2]}
-    with (
-        mock.patch.object(exams_adapter, "session_is_over", return_value=True),
-        mock.patch.object(exams_adapter, "session_results", return_value=sat),
-        mock.patch.object(exams_adapter, "makeup_session_create", return_value=777) as create,
-    ):
+def _sat_and_closed(programme, people, on_commit):
+    """The month's exam on the real engine: the first two people sit it, then it closes."""
+    fill_bank(
+        [KnowledgePoint.objects.create(name="政务服务平台")], single=35, multiple=12, true_false=22
+    )
+    # Next month: the fixture's monthly exam of this month has no session in the engine.
+    month = (timezone.localdate().replace(day=1) + datetime.timedelta(days=40)).replace(day=1)
+    with SimulatedClock(_at(month, 2)).running(), on_commit(execute=True):
+        exam = monthly_exam_create(programme=programme, month=month)  # published, papers drawn
+    session = ExamSession.objects.get(pk=exam.exam_session_id)
+    assert session.published
+    with SimulatedClock(session.opens_at + datetime.timedelta(minutes=5)).running():
+        for staff in people[:2]:
+            attempt_submit(attempt=attempt_start(session=session, staff=staff))
+        attempts_score_handed_in()
+    return exam, session
+
+
+def test_a_makeup_sitting_is_offered_once_to_whoever_missed_it(
+    cycle, django_capture_on_commit_callbacks
+):
+    programme, people, _exam, _lesson = cycle
+    exam, session = _sat_and_closed(programme, people, django_capture_on_commit_callbacks)
+
+    with SimulatedClock(session.closes_at + datetime.timedelta(hours=1)).running():
         missed = makeup_offer(monthly_exam=exam)
         again = makeup_offer(monthly_exam=exam)
 
     assert missed == sorted([people[2].pk, people[3].pk])
     assert again == []
-    create.assert_called_once()
     exam.refresh_from_db()
-    assert exam.makeup_session_id == 777
+    makeup = ExamSession.objects.get(pk=exam.makeup_session_id)
+    assert set(audience_staff(session=makeup).values_list("pk", flat=True)) == set(missed)
 
 
-def test_no_makeup_before_the_sitting_is_over(cycle):
-    _p, _people, exam, _lesson = cycle
-    with mock.patch.object(exams_adapter, "session_is_over", return_value=False):
+def test_no_makeup_before_the_sitting_is_over(cycle, django_capture_on_commit_callbacks):
+    programme, people, _exam, _lesson = cycle
+    exam, session = _sat_and_closed(programme, people, django_capture_on_commit_callbacks)
+    with SimulatedClock(session.closes_at - datetime.timedelta(hours=1)).running():
         assert makeup_offer(monthly_exam=exam) == []
+
+
+def _at(day, hour):
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour)))
+
+
+def certify(staff, city):
+    """A real certificate, recorded the way an administrator records one."""
+    certificate_record_external(
+        staff=staff,
+        level=SkillLevel.objects.order_by("-code").first(),
+        number=f"C-{staff.pk}",
+        issue_date=timezone.localdate() - datetime.timedelta(days=30),
+        assessment_body="省职业技能鉴定中心",
+        evidence=SimpleUploadedFile("scan.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 32),
+        acting_user=make_user_with_role(Role.ADMINISTRATOR, city.city),
+    )
 
 
 def test_the_mentor_records_a_session(client, cycle, city):
     _p, people, exam, _lesson = cycle
-    with mock.patch(
-        "training.certificates_adapter.certified_staff_ids", return_value={people[1].pk}
-    ):
-        plan = guidance_generate(
-            monthly_exam=exam, results={people[0].pk: result(people[0], 50, platform=30)}
-        ).created[0]
+    certify(people[1], city)
+    plan = guidance_generate(
+        monthly_exam=exam, results={people[0].pk: result(people[0], 50, platform=30)}
+    ).created[0]
     mentor_user, _ = people[1].user, None
     client.force_login(mentor_user)
 

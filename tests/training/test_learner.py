@@ -1,14 +1,15 @@
 """The learner's home page: the next step in each situation, pages, the heartbeat API."""
 
 import datetime
-from unittest import mock
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from exams.models import Question
+from exams.services import record_mistake
+from tests.exams.helpers import make_bank, open_session
 from tests.factories import make_learner
-from training import exams_adapter
 from training.models import (
     CompletionRule,
     Enrolment,
@@ -84,24 +85,29 @@ def test_next_step_is_the_guidance_plan_when_one_is_open(learner):
 def test_next_step_is_an_open_exam_before_anything_else(learner):
     _user, staff, track = learner
     make_module(track, week=2)
-    link = exams_adapter.ExamLink("11月月考", "/exams/sessions/1/")
-    with mock.patch.object(exams_adapter, "open_exams", return_value=[link]):
-        home = learner_home(staff=staff)
+    make_bank()
+    session = open_session(staff.department, staff=[staff])  # the engine's, published
+
+    home = learner_home(staff=staff)
+
+    assert session.published
     assert home.next_step.kind == StepKind.EXAM
-    assert home.next_step.url == "/exams/sessions/1/"
+    assert home.next_step.url == reverse("exams:list")
+    assert session.title in home.next_step.detail + home.next_step.title
 
 
 def test_next_step_is_the_mistakes_when_the_modules_are_done(learner):
     _user, staff, track = learner
     module = make_module(track, week=2)
     ModuleCompletion.objects.create(staff=staff, module=module, completed_at=timezone.now())
-    with (
-        mock.patch.object(exams_adapter, "mistakes_to_review", return_value=4),
-        mock.patch.object(exams_adapter, "mistakes_url", return_value="/exams/mistakes/"),
-    ):
-        home = learner_home(staff=staff)
+    make_bank()
+    for question in Question.objects.all()[:4]:
+        record_mistake(staff=staff, question=question, correct=False)
+
+    home = learner_home(staff=staff)
+
     assert home.next_step.kind == StepKind.MISTAKES
-    assert home.next_step.url == "/exams/mistakes/"
+    assert home.next_step.url == reverse("exams:mistakes")
 
 
 def test_next_step_is_all_caught_up_when_nothing_is_left(learner):
