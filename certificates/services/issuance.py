@@ -199,7 +199,11 @@ def certificate_record_external(
         try:
             with transaction.atomic():
                 certificate.save()
-        except IntegrityError:  # the same number recorded twice at the same moment
+        except IntegrityError:
+            # Only the same number recorded twice at the same moment is the user's
+            # mistake; any other broken constraint is a bug and must not read as one.
+            if not Certificate.objects.filter(number=number).exists():
+                raise
             raise ValidationError(
                 {"number": ValidationError(MSG_NUMBER_TAKEN, code="taken")}
             ) from None

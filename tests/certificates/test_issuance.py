@@ -257,6 +257,21 @@ def test_only_administrators_record_external_certificates(city, levels, coordina
     assert not Certificate.objects.exists()
 
 
+def test_a_broken_record_is_not_reported_as_a_taken_number(city, administrator):
+    """Only a duplicate number reads as "该证书编号已存在"; a missing level is a bug and
+    surfaces as one instead of blaming the number the administrator typed."""
+    with pytest.raises(IntegrityError):
+        certificate_record_external(
+            staff=StaffFactory(department=city.township_a1),
+            level=None,
+            number="P-NEW-1",
+            issue_date=datetime.date(2019, 5, 1),
+            assessment_body="x",
+            evidence=SimpleUploadedFile("a.pdf", PDF),
+            acting_user=administrator,
+        )
+
+
 def test_revocation_needs_a_reason_and_an_administrator(city, levels, administrator, coordinator_a):
     certificate = certificate_issue(
         assessment=passed_assessment(StaffFactory(department=city.township_a1), levels[5])

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from certificates.models import SkillLevel
-from certificates.services import certificate_record_external
+from certificates.services import certificate_record_external, certification_settings_get
 from exams.models import ExamSession, KnowledgePoint
 from exams.services import attempt_start, attempt_submit, attempts_score_handed_in, audience_staff
 from organisation.models import Role
@@ -256,6 +256,7 @@ def _at(day, hour):
 
 def certify(staff, city):
     """A real certificate, recorded the way an administrator records one."""
+    certification_settings_get()  # the skill levels (a flushing test may have emptied them)
     certificate_record_external(
         staff=staff,
         level=SkillLevel.objects.order_by("-code").first(),
