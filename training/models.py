@@ -386,7 +386,7 @@ class StudyHourCredit(models.Model):
     year = models.PositiveSmallIntegerField()
     source = models.CharField(max_length=16, choices=CreditSource.choices)
     source_key = models.CharField(max_length=64)
-    hours = models.DecimalField(max_digits=5, decimal_places=1)
+    hours = models.DecimalField(max_digits=6, decimal_places=2)  # the credit table has 0.25
     credited_at = models.DateTimeField()
 
     class Meta:

@@ -81,6 +81,17 @@ def test_reading_time_is_credited_by_the_table(reading):
     assert StudyHourCredit.objects.filter(staff=staff).count() == 1  # raised, not added
 
 
+def test_a_quarter_hour_is_stored_as_a_quarter_hour(reading):
+    """The table's smallest credit is 0.25 h: it is stored as 0.25, not rounded to 0.3
+    (PostgreSQL rounds to the column's scale; SQLite would not have shown it)."""
+    staff, lesson, _second, _programme = reading
+    for second in range(0, 2 * 60 + 1, 15):  # two minutes of reading
+        read(staff, lesson, second)
+    credit = StudyHourCredit.objects.get(staff=staff)
+    credit.refresh_from_db()
+    assert credit.hours == Decimal("0.25")
+
+
 def test_a_background_tab_or_an_idle_reader_earns_nothing(reading):
     staff, lesson, _second, _programme = reading
     read(staff, lesson, 0)

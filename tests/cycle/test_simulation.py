@@ -5,7 +5,6 @@ invariants of `training.simulation.city_invariants`. Nothing of the product is s
 import datetime
 
 import pytest
-from django.db import connection
 
 from exams.demo import seed_bank
 from organisation.models import DepartmentKind, Role, StaffStatus
@@ -42,12 +41,6 @@ def small_city():
     return city
 
 
-@pytest.mark.xfail(
-    connection.vendor == "postgresql",
-    strict=True,
-    reason="known bug, issue 14 open: on PostgreSQL lesson hours are credited 1.2x the "
-    "time spent (e.g. 0.6 h for 0.5 h earned); SQLite holds",
-)
 def test_a_small_city_keeps_its_invariants_every_month(settings):
     # Reading heartbeats every two minutes keep the simulated reading cheap; the rules
     # are the same at any interval.
