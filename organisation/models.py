@@ -49,7 +49,9 @@ class Staff(models.Model):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     name = models.CharField(_("name"), max_length=64)
     id_number_encrypted = models.TextField(_("ID number (encrypted)"))
-    id_number_hash = models.CharField(max_length=64, unique=True, editable=False)
+    # Empty (NULL) once the person's personal data has been erased after they left
+    # (roster.services.retention); the name and certificates stay.
+    id_number_hash = models.CharField(max_length=64, unique=True, null=True, editable=False)
     id_number_masked = models.CharField(_("ID number"), max_length=18)
     staff_number = models.CharField(_("staff number"), max_length=32, unique=True)
     mobile = models.CharField(_("mobile"), max_length=11, blank=True)
@@ -63,6 +65,9 @@ class Staff(models.Model):
     )
     hire_date = models.DateField(_("hire date"), null=True, blank=True)
     left_on = models.DateField(_("left on"), null=True, blank=True)
+    personal_data_erased_at = models.DateTimeField(
+        _("personal data erased at"), null=True, blank=True, editable=False
+    )
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
         verbose_name=_("account"),
@@ -94,7 +99,9 @@ class Staff(models.Model):
 
     def reveal_id_number(self) -> str:
         """The full number. Callers must be allowed to see it and must audit it
-        (see organisation.services.staff_reveal_id_number)."""
+        (see organisation.services.staff_reveal_id_number). Empty once erased."""
+        if not self.id_number_encrypted:
+            return ""
         return decrypt_id_number(self.id_number_encrypted)
 
 

@@ -23,6 +23,10 @@ MSG_MOBILE = _("A mobile number has 11 digits and starts with 1.")
 MSG_ID_TAKEN = _("A staff member with this ID number already exists.")
 MSG_STAFF_NUMBER_TAKEN = _("This staff number is already in use.")
 MSG_MOBILE_TAKEN = _("This mobile number is already used by another staff member.")
+MSG_PERSONAL_DATA_ERASED = _(
+    "This person left long ago and their personal data has been erased; "
+    "they cannot be given a sign-in account again."
+)
 MSG_UNIT_NOT_YOURS = _("You can only manage staff of your own unit and the units below it.")
 MSG_ONLY_ADMINISTRATORS = _("Only administrators can do this.")
 MSG_NAME_REQUIRED = _("The name is required.")
@@ -206,6 +210,15 @@ def staff_create_account(*, staff: Staff, acting_user=None, request=None) -> str
     """
     if acting_user is not None:
         _check_can_manage(acting_user, staff.department)
+    if staff.personal_data_erased_at is not None:
+        audit_record(
+            action="account.initial_password_denied",
+            actor=acting_user,
+            target=staff,
+            data={"reason": "personal_data_erased"},
+            request=request,
+        )
+        raise ValidationError(MSG_PERSONAL_DATA_ERASED, code="erased")
     User = get_user_model()
     with transaction.atomic():
         user = staff.user

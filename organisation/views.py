@@ -112,7 +112,11 @@ def staff_reveal_id_number(request, public_id):
 @require_POST
 def staff_issue_password(request, public_id):
     staff = get_staff_for(request.user, public_id, write=True)
-    code = services.staff_create_account(staff=staff, acting_user=request.user, request=request)
+    try:
+        code = services.staff_create_account(staff=staff, acting_user=request.user, request=request)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("organisation:staff_detail", staff.public_id)
     response = render(request, "organisation/initial_password.html", {"staff": staff, "code": code})
     response["Cache-Control"] = "no-store"
     return response

@@ -345,6 +345,12 @@ ROSTER_ENCRYPTION_KEYS = env_list("ROSTER_ENCRYPTION_KEYS")
 # Dotted paths of callables run after a committed import, with keyword arguments
 # import_id, created_staff_ids, updated_staff_ids, left_staff_ids.
 ROSTER_IMPORT_COMMITTED_HOOKS: list[str] = ["training.services.enrolment_on_roster_import"]
+# Personal data kept no longer than needed (PIPL; roster.services.retention, run by
+# `manage.py personal_data_retention --apply`): a leaver's ID number, mobile and e-mail
+# are erased this many days after they left (name and certificates stay); uploaded
+# roster files and unclaimed initial-password lists are erased after UPLOAD_RETENTION_DAYS.
+PERSONAL_DATA_RETENTION_DAYS = int(env("PERSONAL_DATA_RETENTION_DAYS", "1095") or 1095)
+UPLOAD_RETENTION_DAYS = int(env("UPLOAD_RETENTION_DAYS", "180") or 180)
 # Training: seconds between two video heartbeats (also the most one heartbeat credits).
 TRAINING_HEARTBEAT_SECONDS = int(env("TRAINING_HEARTBEAT_SECONDS", "15") or 15)
 # Admission control (core/admission.py): a request that queued longer than this in the
