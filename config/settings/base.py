@@ -62,6 +62,8 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
     "treebeard",
     "django_tasks_db",
     # Project apps, bottom layer first.
@@ -200,6 +202,47 @@ SIGNIN_LIMITS = {
     "address": env("SIGNIN_LIMIT_ADDRESS", "30/60"),
 }
 ACCOUNT_USER_DISPLAY = "accounts.utils.user_display"
+
+# Sign-in with the government's unified identity system over OpenID Connect (optional;
+# organisation/identity.py): the first sign-in links the identity to the existing
+# account named by the staff-number (or else the mobile) claim; nobody unknown gets in.
+SOCIALACCOUNT_ADAPTER = "organisation.identity.IdentityAdapter"
+SOCIALACCOUNT_LOGIN_ON_GET = False
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
+SOCIALACCOUNT_STORE_TOKENS = False
+OIDC_STAFF_NUMBER_CLAIM = env("OIDC_STAFF_NUMBER_CLAIM", "staff_number")
+OIDC_MOBILE_CLAIM = env("OIDC_MOBILE_CLAIM", "phone_number")
+
+
+def oidc_providers(server_url: str, client_id: str, secret: str, name: str) -> dict:
+    """allauth's provider settings for one OpenID Connect identity system."""
+    if not server_url:
+        return {}
+    return {
+        "openid_connect": {
+            "APPS": [
+                {
+                    "provider_id": "gov",
+                    "name": name,
+                    "client_id": client_id,
+                    "secret": secret,
+                    "settings": {
+                        "server_url": server_url,
+                        "token_auth_method": "client_secret_basic",
+                        "oauth_pkce_enabled": True,
+                    },
+                }
+            ]
+        }
+    }
+
+
+SOCIALACCOUNT_PROVIDERS = oidc_providers(
+    env("OIDC_SERVER_URL", "") or "",
+    env("OIDC_CLIENT_ID", "") or "",
+    env("OIDC_CLIENT_SECRET", "") or "",
+    env("OIDC_NAME", "统一身份认证") or "统一身份认证",
+)
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "综窗人员培训认证"
 
