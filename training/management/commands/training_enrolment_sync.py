@@ -9,5 +9,10 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args, **options):
-        result = services.enrolment_sync().as_dict()
-        self.stdout.write(self.style.SUCCESS(f"training_enrolment_sync: {result}"))
+        result = services.enrolment_sync()
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"training_enrolment_sync: {result.enrolled} enrolled, "
+                f"{result.reactivated} enrolled again, {result.withdrawn} withdrawn."
+            )
+        )

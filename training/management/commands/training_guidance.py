@@ -8,4 +8,10 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         result = tasks.guidance_cycle()
-        self.stdout.write(self.style.SUCCESS(f"training_guidance: {result}"))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"training_guidance: {result['makeup_offered']} make-up sittings offered, "
+                f"{result['plans']} guidance plans made, {result['plans_closed']} closed, "
+                f"{result['weekly_quiz_results']} weekly quiz results collected."
+            )
+        )
