@@ -1,5 +1,5 @@
-"""Certificate facts the training cycle needs, read through the certificates app when it
-is installed (looked up by name, so this app never depends on its import path).
+"""Certificate facts the training cycle needs, read from the certificates app (one layer
+below training).
 
 Used for the "level held" audience rule, the learner's certificate status, mentor
 choice (an experienced certified colleague) and the annual training record.
@@ -11,9 +11,10 @@ import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.apps import apps
 from django.db.models import Q
 from django.utils import timezone
+
+from certificates.models import Certificate
 
 
 @dataclass(frozen=True)
@@ -24,33 +25,15 @@ class CertificateFact:
     expires_on: datetime.date | None
 
 
-def _certificate_model():
-    try:
-        model = apps.get_model("certificates", "Certificate")
-    except LookupError:
-        return None
-    field_names = {f.name for f in model._meta.get_fields()}
-    if not {"staff", "level", "number", "issue_date"} <= field_names:
-        return None
-    return model
-
-
 def _valid_q(day: datetime.date) -> Q:
     return (Q(revoked_on__isnull=True) | Q(revoked_on__gt=day)) & (
         Q(expires_on__isnull=True) | Q(expires_on__gte=day)
     )
 
 
-def certificates_available() -> bool:
-    return _certificate_model() is not None
-
-
 def certified_staff_ids(*, staff_ids: Iterable[int] | None = None) -> set[int]:
     """Staff holding a valid certificate today (any level)."""
-    model = _certificate_model()
-    if model is None:
-        return set()
-    queryset = model.objects.filter(_valid_q(timezone.localdate()))
+    queryset = Certificate.objects.filter(_valid_q(timezone.localdate()))
     if staff_ids is not None:
         queryset = queryset.filter(staff_id__in=list(staff_ids))
     return set(queryset.values_list("staff_id", flat=True))
@@ -58,11 +41,8 @@ def certified_staff_ids(*, staff_ids: Iterable[int] | None = None) -> set[int]:
 
 def valid_certificates_by_staff(*, staff_ids: Iterable[int]) -> dict[int, CertificateFact]:
     """The best (highest level = smallest code) valid certificate per person; one query."""
-    model = _certificate_model()
-    if model is None:
-        return {}
     rows = (
-        model.objects.filter(_valid_q(timezone.localdate()), staff_id__in=list(staff_ids))
+        Certificate.objects.filter(_valid_q(timezone.localdate()), staff_id__in=list(staff_ids))
         .order_by("staff_id", "level__code", "-issue_date")
         .values_list("staff_id", "number", "level__code", "issue_date", "expires_on")
     )

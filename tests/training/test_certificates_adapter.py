@@ -3,9 +3,9 @@
 import datetime
 
 import pytest
-from django.apps import apps
 from django.utils import timezone
 
+from certificates.models import Certificate, SkillLevel
 from tests.factories import StaffFactory
 from training import certificates_adapter
 from training.models import Enrolment, LevelHeld
@@ -17,10 +17,7 @@ pytestmark = pytest.mark.django_db
 
 
 def _models():
-    assert certificates_adapter.certificates_available()
-    return apps.get_model("certificates", "SkillLevel"), apps.get_model(
-        "certificates", "Certificate"
-    )
+    return SkillLevel, Certificate
 
 
 def _certify(staff, *, level_code=5, revoked=False):

@@ -77,7 +77,6 @@ class LearnerHome:
     mistakes: int
     mistakes_url: str
     certificate: certificates_adapter.CertificateFact | None
-    certificates_available: bool
     notifications: list[Notification] = field(default_factory=list)
 
     @property
@@ -236,7 +235,6 @@ def learner_home(*, staff: Staff, today: datetime.date | None = None) -> Learner
         mistakes=mistakes,
         mistakes_url=mistakes_url,
         certificate=certificate,
-        certificates_available=certificates_adapter.certificates_available(),
         notifications=list(
             Notification.objects.filter(user_id=staff.user_id, read_at__isnull=True)[:5]
         ),
