@@ -126,8 +126,22 @@ def plans_recordable_by(user):
     )
 
 
-def get_plan_for(user, public_id, *, write: bool = False) -> GuidancePlan:
-    queryset = plans_recordable_by(user) if write else plans_visible_to(user)
+def plans_managed_by(user) -> QuerySet[GuidancePlan]:
+    """Plans whose mentor the user may choose: their coordinator subtree only."""
+    if not user.is_authenticated:
+        return GuidancePlan.objects.none()
+    return GuidancePlan.objects.filter(staff__department__in=departments_managed_by(user))
+
+
+def get_plan_for(user, public_id, *, write: bool = False, manage: bool = False) -> GuidancePlan:
+    """A plan the user may read; with `write`, one whose mentor sessions they may record;
+    with `manage`, one whose mentor they may choose. 404 (audited) otherwise."""
+    if manage:
+        queryset = plans_managed_by(user)
+    elif write:
+        queryset = plans_recordable_by(user)
+    else:
+        queryset = plans_visible_to(user)
     return get_scoped_or_404(
         queryset.select_related(
             "staff__department", "mentor", "mentor_user", "monthly_exam__programme"

@@ -35,6 +35,7 @@ from .access import (
     get_plan_for,
     get_track_for,
     learner_staff_or_404,
+    plans_managed_by,
     plans_recordable_by,
     tracks_assignable_by,
     tracks_visible_to,
@@ -175,10 +176,7 @@ class MentorForm(forms.Form):
 @login_required
 @require_POST
 def plan_mentor(request, public_id):
-    plan = get_plan_for(request.user, public_id)
-    if not departments_managed_by(request.user).filter(pk=plan.staff.department_id).exists():
-        record_denied(request.user, "training.guidanceplan", plan.public_id)
-        raise Http404
+    plan = get_plan_for(request.user, public_id, manage=True)
     form = MentorForm(request.POST, plan=plan)
     if form.is_valid():
         try:
@@ -234,7 +232,7 @@ def plan_detail(request, public_id):
             "practice_url": exams_adapter.practice_url(practice_set_id=plan.practice_set_id),
             "is_own": plan.staff.user_id == request.user.pk,
             "mentor_form": MentorForm(plan=plan)
-            if departments_managed_by(request.user).filter(pk=plan.staff.department_id).exists()
+            if plans_managed_by(request.user).filter(pk=plan.pk).exists()
             else None,
         },
     )
