@@ -148,3 +148,21 @@ def get_candidate_for(user, sitting: Sitting, public_id) -> Candidate:
         kind="certificates.candidate",
         public_id=uuid_or_none(public_id),
     )
+
+
+def own_tickets(user) -> QuerySet[Candidate]:
+    """The signed-in person's own seated, confirmed candidacies (their tickets)."""
+    if user is None or not user.is_authenticated:
+        return Candidate.objects.none()
+    return Candidate.objects.filter(
+        staff__user_id=user.pk, status="confirmed", seat__isnull=False
+    ).select_related("sitting__level", "sitting__department", "room", "staff__department")
+
+
+def get_own_candidate_for(user, public_id) -> Candidate:
+    return get_scoped_or_404(
+        own_tickets(user),
+        user=user,
+        kind="certificates.candidate",
+        public_id=uuid_or_none(public_id),
+    )

@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -25,6 +26,7 @@ from . import services
 from .access import (
     candidates_visible_to,
     get_candidate_for,
+    get_own_candidate_for,
     get_room_for,
     get_sitting_for,
     rooms_examined_by,
@@ -140,11 +142,19 @@ def sitting_detail(request, public_id):
         person.can_confirm = (
             person.status == CandidateStatus.PROPOSED and person.staff.department_id in managed
         )
-        person.can_withdraw = person.status != CandidateStatus.WITHDRAWN and (
-            organiser or person.staff.department_id in managed
+        person.can_withdraw = (
+            person.status != CandidateStatus.WITHDRAWN
+            and person.attendance != Attendance.PRESENT
+            and (organiser or person.staff.department_id in managed)
         )
-    eligible = list(
-        services.eligible_staff(sitting=sitting, within=departments_managed_by(request.user))[:300]
+    eligible = (
+        []
+        if timezone.now() >= sitting.theory_starts_at
+        else list(
+            services.eligible_staff(sitting=sitting, within=departments_managed_by(request.user))[
+                :300
+            ]
+        )
     )
     rooms = list(
         sitting.rooms.annotate(
@@ -154,6 +164,7 @@ def sitting_detail(request, public_id):
     context = {
         "sitting": sitting,
         "organiser": organiser,
+        "started": timezone.now() >= sitting.theory_starts_at,
         "people": people,
         "rooms": rooms,
         "eligible": eligible,
@@ -358,6 +369,20 @@ def candidate_ticket(request, public_id, candidate_id):
     content = _printable(request, sitting, lambda: tickets_pdf(sitting, [candidate]))
     if content is None:
         return _back(sitting)
+    return _file(content, "application/pdf", f"{candidate.ticket_number}.pdf")
+
+
+@login_required
+def my_ticket(request, candidate_id):
+    """A candidate's own admission ticket (PDF)."""
+    candidate = get_own_candidate_for(request.user, candidate_id)
+    if candidate.status != CandidateStatus.CONFIRMED or candidate.seat is None:
+        raise Http404
+    content = _printable(
+        request, candidate.sitting, lambda: tickets_pdf(candidate.sitting, [candidate])
+    )
+    if content is None:
+        return redirect("certificates:index")
     return _file(content, "application/pdf", f"{candidate.ticket_number}.pdf")
 
 

@@ -34,6 +34,7 @@ urlpatterns = [
     # Assessment sittings (认定批次)
     path("sittings/", sv.sitting_list, name="sittings"),
     path("sittings/examine/", sv.examine, name="examine"),
+    path("sittings/tickets/<uuid:candidate_id>.pdf", sv.my_ticket, name="my_ticket"),
     path(S, sv.sitting_detail, name="sitting"),
     path(S + "rooms/", sv.sitting_room_add, name="sitting_room_add"),
     path(S + "propose/", sv.sitting_propose, name="sitting_propose"),

@@ -239,3 +239,41 @@ def test_a_sitting_needs_an_organiser_of_its_unit(client, city, levels, coordina
     response = _post(client, "sitting_room_add", sitting.public_id, number=1, name="x", capacity=3)
     assert response.status_code == 404
     assert not sitting.rooms.exists()
+
+
+def test_a_candidate_downloads_their_own_ticket_and_no_one_elses(client, seated):
+    from ..factories import UserFactory
+
+    mine, other = Candidate.objects.order_by("pk")[:2]
+    user = UserFactory()
+    mine.staff.user = user
+    mine.staff.save(update_fields=["user"])
+    client.force_login(user)
+    assert mine.ticket_number in client.get(reverse("certificates:index")).content.decode()
+    response = client.get(reverse("certificates:my_ticket", args=[mine.public_id]))
+    assert response.status_code == 200
+    assert mine.ticket_number in _pdf_text(response.content)
+    assert client.get(reverse("certificates:my_ticket", args=[other.public_id])).status_code == 404
+    assert client.get(reverse("certificates:sitting", args=[seated.public_id])).status_code == 404
+
+
+def test_the_sitting_page_runs_the_same_queries_for_more_candidates(
+    client, seated, city, organiser, django_assert_max_num_queries
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from certificates.services import candidate_confirm, candidate_propose
+
+    url = reverse("certificates:sitting", args=[seated.public_id])
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(url).status_code == 200
+    for _ in range(4):
+        staff = StaffFactory(department=city.township_a2)
+        candidate = candidate_propose(
+            sitting=seated, staff=staff, recommended=True, acting_user=organiser
+        )
+        candidate_confirm(candidate=candidate, acting_user=organiser)
+    with CaptureQueriesContext(connection) as more:
+        assert client.get(url).status_code == 200
+    assert len(more) == len(few)
