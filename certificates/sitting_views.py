@@ -178,6 +178,9 @@ def sitting_detail(request, public_id):
         "issue_running": sitting.issue_requested_at is not None
         and sitting.issue_finished_at is None,
         "issuable": issuable(sitting).count() if organiser and sitting.results_at else 0,
+        "theory_sessions": _formal_sessions(request.user)[:50]
+        if organiser and sitting.results_at is None
+        else [],
     }
     return render(request, "certificates/sittings/detail.html", context)
 
@@ -201,6 +204,24 @@ def sitting_room_add(request, public_id):
         )
     else:
         messages.error(request, _("Check the room number, place and seats."))
+    return _back(sitting)
+
+
+@login_required
+@require_POST
+def sitting_theory(request, public_id):
+    sitting = get_sitting_for(request.user, public_id, organise=True)
+    session = _formal_sessions(request.user).filter(public_id=request.POST.get("session")).first()
+    if session is None:
+        messages.error(request, _("Choose a formal theory exam of your units."))
+        return _back(sitting)
+    _run(
+        request,
+        lambda: services.sitting_link_theory(
+            sitting=sitting, session=session, acting_user=request.user, request=request
+        ),
+        _("The theory exam has been linked."),
+    )
     return _back(sitting)
 
 

@@ -38,6 +38,7 @@ urlpatterns = [
     path(S, sv.sitting_detail, name="sitting"),
     path(S + "rooms/", sv.sitting_room_add, name="sitting_room_add"),
     path(S + "propose/", sv.sitting_propose, name="sitting_propose"),
+    path(S + "theory/", sv.sitting_theory, name="sitting_theory"),
     path(S + "seat/", sv.sitting_seat, name="sitting_seat"),
     path(S + "examiners/", sv.sitting_examiner, name="sitting_examiner"),
     path(S + "tickets.pdf", sv.sitting_tickets, {"fmt": "pdf"}, name="sitting_tickets_pdf"),

@@ -252,3 +252,16 @@ def test_a_refused_check_in_through_the_api_says_why_and_changes_nothing(client,
     assert "已使用" in response.json()["detail"] or "签到时间" in response.json()["detail"]
     assert Candidate.objects.get(pk=candidate.pk).check_in.by == organiser
     assert timezone.now()
+
+
+def test_the_examiner_role_reads_no_unit(client, city):
+    from organisation.access import user_roles
+
+    user = examiner(city.city)
+    roles = user_roles(user)
+    assert roles.is_examiner and not roles.can_read_units and not roles.is_coordinator
+    client.force_login(user)
+    assert client.get(f"/org/units/{city.city.pk}/").status_code == 404
+    assert client.get(f"/certificates/dashboard/{city.city.pk}/").status_code == 404
+    assert client.get("/api/staff/").json()["count"] == 0
+    assert client.get("/certificates/sittings/").status_code == 302

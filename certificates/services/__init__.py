@@ -87,6 +87,7 @@ from .sittings import (
     eligible_staff,
     sitting_assign_seats,
     sitting_create,
+    sitting_link_theory,
     sitting_room_add,
 )
 
@@ -155,6 +156,7 @@ __all__ = [
     "sitting_criteria",
     "sitting_issue_request",
     "sitting_issue_run",
+    "sitting_link_theory",
     "sitting_results_compute",
     "sitting_room_add",
     "validate_upload",

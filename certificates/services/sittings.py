@@ -134,6 +134,29 @@ def sitting_create(
     return sitting
 
 
+def sitting_link_theory(
+    *, sitting: Sitting, session: ExamSession, acting_user=None, request=None
+) -> Sitting:
+    """Make a formal theory exam of the organiser's units the sitting's theory part
+    (its audience becomes the confirmed candidates while it has not opened)."""
+    check_organiser(acting_user, sitting)
+    if sitting.results_at is not None:
+        raise ValidationError(m.MSG_SITTING_STARTED, code="started")
+    _check_theory_session(session, acting_user)
+    with transaction.atomic():
+        sitting.theory_session = session
+        sitting.save(update_fields=["theory_session"])
+        _sync_theory_audience(sitting, acting_user)
+        audit_record(
+            action="sitting.theory_linked",
+            actor=acting_user,
+            target=sitting,
+            request=request,
+            data={"session": str(session.public_id)},
+        )
+    return sitting
+
+
 def sitting_room_add(
     *, sitting: Sitting, number: int, name: str, capacity: int, acting_user=None, request=None
 ) -> Room:

@@ -258,6 +258,10 @@ def test_a_small_sitting_from_plan_to_verified_certificates(
     _no_horizontal_scroll(door)
     assert axe_check(door) == []
     screenshot(door, "sitting-02-door-phone")
+    # Large text (适老化) stays usable at phone width; EX2 scores with it on.
+    door.get_by_role("button", name="大字模式").click()
+    expect(door.locator("html.large-text")).to_have_count(1)
+    _no_horizontal_scroll(door)
 
     # --- three examiners score on their phones; the third is far off for 张小明 ------
     shares = {"EX1": 0.9, "EX2": 0.85, "EX3": 0.8}

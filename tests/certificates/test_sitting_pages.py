@@ -277,3 +277,25 @@ def test_the_sitting_page_runs_the_same_queries_for_more_candidates(
     with CaptureQueriesContext(connection) as more:
         assert client.get(url).status_code == 200
     assert len(more) == len(few)
+
+
+def test_the_theory_exam_is_linked_on_the_page_and_takes_the_candidates(client, seated, city):
+    from ..exams.helpers import make_bank, open_session
+
+    make_bank(per_type=1)
+    session = open_session(
+        city.city,
+        rules=[{"type": "single", "count": 2, "points": 50}],
+        opens=timezone.now() + datetime.timedelta(days=1),
+        closes=timezone.now() + datetime.timedelta(days=2),
+        kind="formal_theory",
+    )
+    monthly = open_session(city.city, rules=[{"type": "single", "count": 2, "points": 50}])
+    response = _post(client, "sitting_theory", seated.public_id, session=str(monthly.public_id))
+    assert "正式理论考试" in _messages(response)
+    response = _post(client, "sitting_theory", seated.public_id, session=str(session.public_id))
+    seated.refresh_from_db()
+    assert seated.theory_session == session
+    assert set(session.audience_staff.values_list("pk", flat=True)) == set(
+        Candidate.objects.values_list("staff_id", flat=True)
+    )

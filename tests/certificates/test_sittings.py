@@ -566,3 +566,14 @@ def test_a_task_from_the_bank_counts_every_rubric_criterion(city, levels, organi
     from certificates.services import sitting_criteria
 
     assert len(sitting_criteria(sitting)) == 6
+
+
+def test_a_withdrawn_candidates_ticket_is_refused_at_the_door(sitting, organiser, city):
+    people = _seated(sitting, organiser, city, per_unit=1)
+    person = people[0]
+    ticket, room = person.ticket_number, person.room
+    candidate_withdraw(candidate=person, reason="调岗", acting_user=organiser)
+    with pytest.raises(ValidationError) as exc:
+        check_in(room=room, scanned=ticket, acting_user=organiser, now=sitting.theory_starts_at)
+    assert exc.value.code == "withdrawn" and "退出" in _zh(exc.value)
+    assert not CheckIn.objects.exists()
