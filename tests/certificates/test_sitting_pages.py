@@ -299,3 +299,12 @@ def test_the_theory_exam_is_linked_on_the_page_and_takes_the_candidates(client, 
     assert set(session.audience_staff.values_list("pk", flat=True)) == set(
         Candidate.objects.values_list("staff_id", flat=True)
     )
+
+
+def test_administrators_see_sittings_read_only_in_the_admin(client, seated, administrator):
+    client.force_login(administrator)
+    response = client.get("/admin/certificates/sitting/")
+    assert response.status_code == 200 and "2026年第5批认定" in response.text
+    response = client.get(f"/admin/certificates/sitting/{seated.pk}/change/")
+    assert response.status_code == 200
+    assert 'name="title"' not in response.text  # nothing editable
