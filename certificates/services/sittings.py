@@ -346,6 +346,38 @@ def spread_units(people: list[Candidate], rng: random.Random) -> list[Candidate]
     return order
 
 
+def _away_from_own_examiners(
+    order: list[Candidate], room_of_place: list[Room], rooms: list[Room]
+) -> list[Candidate]:
+    """Examiners already in a room never examine their own unit: a person who would sit
+    before one is swapped with someone of another room where neither clashes."""
+    from organisation.access import examiner_units
+
+    clash = {
+        room.pk: {
+            unit
+            for assignment in room.examiners.select_related("user")
+            for unit in examiner_units(assignment.user).values_list("pk", flat=True)
+        }
+        for room in rooms
+    }
+    if not any(clash.values()):
+        return order
+    order = list(order)
+    for i, room in enumerate(room_of_place):
+        if order[i].staff.department_id not in clash[room.pk]:
+            continue
+        for j, other_room in enumerate(room_of_place):
+            if (
+                other_room.pk != room.pk
+                and order[i].staff.department_id not in clash[other_room.pk]
+                and order[j].staff.department_id not in clash[room.pk]
+            ):
+                order[i], order[j] = order[j], order[i]
+                break
+    return order
+
+
 def sitting_assign_seats(
     *, sitting: Sitting, seed: int | None = None, acting_user=None, request=None
 ) -> Sitting:
@@ -379,6 +411,7 @@ def sitting_assign_seats(
         quotas[free[i % len(free)]] += 1
     for room, quota in zip(rooms, quotas, strict=True):
         places.extend((room, seat) for seat in range(1, quota + 1))
+    order = _away_from_own_examiners(order, [room for room, _ in places], rooms)
     with transaction.atomic():
         sitting.candidates.update(seat=None)
         for person, (room, seat) in zip(order, places, strict=False):

@@ -577,3 +577,18 @@ def test_a_withdrawn_candidates_ticket_is_refused_at_the_door(sitting, organiser
         check_in(room=room, scanned=ticket, acting_user=organiser, now=sitting.theory_starts_at)
     assert exc.value.code == "withdrawn" and "退出" in _zh(exc.value)
     assert not CheckIn.objects.exists()
+
+
+def test_seating_keeps_people_away_from_examiners_of_their_unit(sitting, organiser, city):
+    for number in (1, 2):
+        sitting_room_add(
+            sitting=sitting, number=number, name=f"{number}号", capacity=3, acting_user=organiser
+        )
+    people = confirmed_candidates(sitting, organiser, [city.township_a1, city.township_b1], 3)
+    room_1 = sitting.rooms.get(number=1)
+    examiner_assign(room=room_1, user=examiner(city.township_a1), acting_user=organiser)
+    for seed in range(5):
+        sitting_assign_seats(sitting=sitting, seed=seed, acting_user=organiser)
+        in_room_1 = Candidate.objects.filter(room=room_1, seat__isnull=False)
+        assert not in_room_1.filter(staff__department=city.township_a1).exists()
+    assert len(people) == 6
