@@ -3,7 +3,7 @@ organisation.access. Missing and forbidden answer the same 404."""
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from organisation.access import (
     departments_managed_by,
@@ -13,7 +13,7 @@ from organisation.access import (
     uuid_or_none,
 )
 
-from .models import Assessment, Certificate, CertificateBundle
+from .models import Assessment, Candidate, Certificate, CertificateBundle, Room, Sitting
 
 
 def certificates_visible_to(user) -> QuerySet[Certificate]:
@@ -66,5 +66,103 @@ def get_bundle_for(user, public_id) -> CertificateBundle:
         bundles_visible_to(user).select_related("department"),
         user=user,
         kind="certificates.certificatebundle",
+        public_id=uuid_or_none(public_id),
+    )
+
+
+# --- assessment sittings ---------------------------------------------------------------
+# The organisers (coordinators of the sitting's unit) see and run the whole sitting; a
+# unit's coordinator sees the sitting and only their own people in it; an examiner sees
+# only the rooms they are assigned to; a learner sees only their own ticket.
+
+
+def sittings_organised_by(user) -> QuerySet[Sitting]:
+    return Sitting.objects.filter(department__in=departments_managed_by(user))
+
+
+def sittings_visible_to(user) -> QuerySet[Sitting]:
+    """Sittings a reader's subtree organises or has candidates in, and sittings with a
+    room the user examines."""
+    return Sitting.objects.filter(
+        Q(department__in=departments_visible_to(user))
+        | Q(
+            pk__in=Candidate.objects.filter(
+                staff__department__in=departments_visible_to(user)
+            ).values("sitting_id")
+        )
+        | Q(pk__in=rooms_examined_by(user).values("sitting_id"))
+    )
+
+
+def rooms_examined_by(user) -> QuerySet[Room]:
+    if user is None or not user.is_authenticated:
+        return Room.objects.none()
+    return Room.objects.filter(examiners__user_id=user.pk)
+
+
+def candidates_visible_to(user, sitting: Sitting) -> QuerySet[Candidate]:
+    """The sitting's organisers see everyone; a unit's reader their own people; an
+    examiner the candidates of their rooms."""
+    queryset = Candidate.objects.filter(sitting=sitting)
+    if departments_managed_by(user).filter(pk=sitting.department_id).exists():
+        return queryset
+    return queryset.filter(
+        Q(staff__department__in=departments_visible_to(user)) | Q(room__in=rooms_examined_by(user))
+    )
+
+
+def get_sitting_for(user, public_id, *, organise: bool = False) -> Sitting:
+    queryset = sittings_organised_by(user) if organise else sittings_visible_to(user)
+    return get_scoped_or_404(
+        queryset.select_related("level", "department", "theory_session"),
+        user=user,
+        kind="certificates.sitting",
+        public_id=uuid_or_none(public_id),
+    )
+
+
+def get_room_for(user, sitting: Sitting, number) -> Room:
+    """A room of the sitting for its organisers and its own examiners."""
+    queryset = Room.objects.filter(sitting=sitting)
+    if not departments_managed_by(user).filter(pk=sitting.department_id).exists():
+        queryset = queryset.filter(pk__in=rooms_examined_by(user).values("pk"))
+    try:
+        number = int(number)
+    except (TypeError, ValueError):
+        number = None
+    return get_scoped_or_404(
+        queryset.select_related("sitting__level"),
+        user=user,
+        kind="certificates.room",
+        sitting=sitting,
+        number=number,
+    )
+
+
+def get_candidate_for(user, sitting: Sitting, public_id) -> Candidate:
+    return get_scoped_or_404(
+        candidates_visible_to(user, sitting).select_related(
+            "staff__department", "room", "sitting__level"
+        ),
+        user=user,
+        kind="certificates.candidate",
+        public_id=uuid_or_none(public_id),
+    )
+
+
+def own_tickets(user) -> QuerySet[Candidate]:
+    """The signed-in person's own seated, confirmed candidacies (their tickets)."""
+    if user is None or not user.is_authenticated:
+        return Candidate.objects.none()
+    return Candidate.objects.filter(
+        staff__user_id=user.pk, status="confirmed", seat__isnull=False
+    ).select_related("sitting__level", "sitting__department", "room", "staff__department")
+
+
+def get_own_candidate_for(user, public_id) -> Candidate:
+    return get_scoped_or_404(
+        own_tickets(user),
+        user=user,
+        kind="certificates.candidate",
         public_id=uuid_or_none(public_id),
     )

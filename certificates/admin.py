@@ -7,7 +7,7 @@ from audit.services import audit_record
 from organisation.access import departments_visible_to, is_administrator
 from organisation.admin import AdministratorOnlyMixin
 
-from .models import Certificate, CertificationSettings, SkillLevel
+from .models import Certificate, CertificationSettings, Sitting, SkillLevel
 
 
 class _AuditedConfigAdmin(AdministratorOnlyMixin, admin.ModelAdmin):
@@ -67,6 +67,38 @@ class CertificateAdmin(AdministratorOnlyMixin, admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         # Read-only: issue and revoke through the pages (one audited service each).
+        return False
+
+    def has_view_permission(self, request, obj=None):
+        return is_administrator(request.user)
+
+
+@admin.register(Sitting)
+class SittingAdmin(AdministratorOnlyMixin, admin.ModelAdmin):
+    """Read-only: sittings are run through their pages (every step an audited service)."""
+
+    list_display = ["title", "level", "department", "theory_starts_at", "results_at"]
+    list_filter = ["level"]
+    search_fields = ["title"]
+    list_select_related = ["level", "department"]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .filter(department__in=departments_visible_to(request.user))
+        )
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields] + ["tasks"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False
 
     def has_view_permission(self, request, obj=None):

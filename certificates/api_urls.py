@@ -3,11 +3,12 @@
 from django.urls import include, path
 from rest_framework.routers import SimpleRouter
 
-from . import api
+from . import api, sitting_api
 
 router = SimpleRouter()
 router.register("certificates/certificates", api.CertificateViewSet, basename="certificate")
 router.register("certificates/assessments", api.AssessmentViewSet, basename="assessment")
+router.register("certificates/sittings", sitting_api.SittingViewSet, basename="sitting")
 
 urlpatterns = [
     # Public, no sign-in (the accounts middleware exempts /api/public/).
@@ -23,6 +24,11 @@ urlpatterns = [
         "certificates/rates/<int:department_id>/",
         api.RatesView.as_view(),
         name="api-certificate-rates",
+    ),
+    path(
+        "certificates/examiner/rooms/",
+        sitting_api.ExaminerRoomsView.as_view(),
+        name="api-examiner-rooms",
     ),
     path("", include(router.urls)),
 ]

@@ -12,6 +12,7 @@ import uuid
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -89,6 +90,32 @@ class CertificationSettings(models.Model):
         _("certificate number prefix"),
         max_length=12,
         help_text=_("Certificate numbers are prefix + year + level + a 6-digit sequence."),
+    )
+    # --- assessment sittings (认定批次) ---
+    eligibility_rule = models.CharField(
+        _("who may be proposed for a sitting"),
+        max_length=24,
+        choices=[
+            (
+                "exam_or_recommended",
+                _("Passed a monthly exam, or recommended by their coordinator"),
+            ),
+            ("exam", _("Passed a monthly exam")),
+            ("recommended", _("Recommended by their coordinator")),
+        ],
+        default="exam_or_recommended",
+    )
+    examiners_per_room = models.PositiveSmallIntegerField(
+        _("examiners per practical room"),
+        default=3,
+        validators=[MinValueValidator(1), MaxValueValidator(9)],
+    )
+    score_spread_threshold = models.DecimalField(
+        _("examiners' spread that needs the chief examiner (points)"),
+        max_digits=5,
+        decimal_places=1,
+        default=10,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
     )
 
     class Meta:
@@ -386,3 +413,40 @@ class CertificateBundle(models.Model):
 
     def __str__(self) -> str:
         return f"{self.department_id} · {self.get_status_display()}"
+
+
+from .sitting_models import (  # noqa: E402  (the sitting's models, registered with this app)
+    Attendance,
+    Candidate,
+    CandidateStatus,
+    CheckIn,
+    ExaminerAssignment,
+    PracticalScore,
+    ReviewPanelRecord,
+    Room,
+    Sitting,
+)
+
+__all__ = [
+    "Assessment",
+    "AssessmentStatus",
+    "Attendance",
+    "BundleStatus",
+    "Candidate",
+    "CandidateStatus",
+    "Certificate",
+    "CertificateBundle",
+    "CertificateCounter",
+    "CertificateSource",
+    "CertificateStatus",
+    "CertificationSettings",
+    "CheckIn",
+    "ExaminerAssignment",
+    "Notice",
+    "PracticalScore",
+    "RateSnapshot",
+    "ReviewPanelRecord",
+    "Room",
+    "Sitting",
+    "SkillLevel",
+]

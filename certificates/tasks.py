@@ -14,6 +14,7 @@ from django.utils import timezone
 from .rates import last_completed_month_end, rate_snapshots_take
 from .services.bundles import bundle_build
 from .services.reminders import certificate_send_expiry_reminders
+from .services.sitting_results import sitting_issue_run
 
 
 @task(queue_name="reports")
@@ -29,3 +30,8 @@ def take_month_end_snapshot() -> int:
 @task
 def send_expiry_reminders() -> int:
     return certificate_send_expiry_reminders()
+
+
+@task(queue_name="reports")
+def issue_sitting_certificates(*, sitting_id: int, acting_user_id: int | None) -> int:
+    return sitting_issue_run(sitting_id=sitting_id, acting_user_id=acting_user_id).issue_done

@@ -33,6 +33,7 @@ from .access import (
     get_assessment_for,
     get_bundle_for,
     get_certificate_for,
+    own_tickets,
 )
 from .dashboard import dashboard_build, dashboard_pdf, dashboard_xlsx
 from .forms import (
@@ -131,6 +132,7 @@ def index(request):
     if notices:  # shown once, then marked read
         Notice.objects.filter(pk__in=[n.pk for n in notices]).update(read_at=timezone.now())
     units = list(department_roots_for(user=request.user)) if roles.can_read_units else []
+    tickets = list(own_tickets(request.user).filter(sitting__practical_ends_at__gte=timezone.now()))
     return render(
         request,
         "certificates/index.html",
@@ -140,6 +142,7 @@ def index(request):
             "staff": staff,
             "notices": notices,
             "units": units,
+            "tickets": tickets,
         },
     )
 

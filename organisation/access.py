@@ -177,8 +177,12 @@ class UserRoles:
         return self.is_administrator or Role.MANAGER in self.roles
 
     @property
+    def is_examiner(self) -> bool:
+        return Role.EXAMINER in self.roles
+
+    @property
     def can_read_units(self) -> bool:
-        return self.is_superuser or bool(self.roles)
+        return self.is_superuser or bool(self.roles & set(READ_ROLES))
 
 
 ROLES_CACHE_SECONDS = 60
@@ -243,6 +247,27 @@ def require_coordinator(user) -> None:
 
 def require_administrator(user) -> None:
     _require(user, user_roles(user).is_administrator, "administrator")
+
+
+def require_examiner(user) -> None:
+    """Holds the examiner role (考评员) somewhere; which rooms they examine is the
+    assessment sitting's own access rule (certificates.access)."""
+    _require(user, user_roles(user).is_examiner, "examiner")
+
+
+def examiner_units(user) -> QuerySet[Department]:
+    """The units an examiner belongs to: their own staff record's unit and the units
+    their examiner roles are bound to. They never score people of these units."""
+    if user is None or not user.is_authenticated:
+        return Department.objects.none()
+    return Department.objects.filter(
+        Q(staff__user_id=user.pk)
+        | Q(
+            pk__in=RoleAssignment.objects.filter(user_id=user.pk, role=Role.EXAMINER).values(
+                "department_id"
+            )
+        )
+    ).distinct()
 
 
 def require_unit_manager(user) -> None:

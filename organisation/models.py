@@ -109,6 +109,9 @@ class Role(models.TextChoices):
     COORDINATOR = "coordinator", _("Training coordinator")
     MANAGER = "manager", _("Manager")
     ADMINISTRATOR = "administrator", _("Administrator")
+    # 考评员: scores the practical part of an assessment sitting in the rooms they are
+    # assigned to; the role alone reads no unit's data.
+    EXAMINER = "examiner", _("Examiner")
 
 
 class RoleAssignment(models.Model):

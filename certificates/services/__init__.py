@@ -68,6 +68,28 @@ from .practical_import import (
     practical_scores_template,
 )
 from .reminders import certificate_send_expiry_reminders
+from .sitting_day import (
+    check_in,
+    examiner_assign,
+    practical_flag_resolve,
+    practical_score_record,
+    room_record_absences,
+    room_sign_off,
+    sitting_criteria,
+)
+from .sitting_issue_request import sitting_issue_request
+from .sitting_results import review_panel_record, sitting_issue_run, sitting_results_compute
+from .sittings import (
+    candidate_assign_seat,
+    candidate_confirm,
+    candidate_propose,
+    candidate_withdraw,
+    eligible_staff,
+    sitting_assign_seats,
+    sitting_create,
+    sitting_link_theory,
+    sitting_room_add,
+)
 
 __all__ = [
     "CODE_ALPHABET",
@@ -107,15 +129,35 @@ __all__ = [
     "assessment_record_theory_from_attempt",
     "bundle_build",
     "bundle_request",
+    "candidate_assign_seat",
+    "candidate_confirm",
+    "candidate_propose",
+    "candidate_withdraw",
     "certificate_issue",
     "certificate_record_external",
     "certificate_revoke",
     "certificate_send_expiry_reminders",
     "certification_settings_get",
+    "check_in",
+    "eligible_staff",
+    "examiner_assign",
     "mask_name",
     "new_verification_code",
+    "practical_flag_resolve",
+    "practical_score_record",
     "practical_scores_import",
     "practical_scores_rejected_xlsx",
     "practical_scores_template",
+    "review_panel_record",
+    "room_record_absences",
+    "room_sign_off",
+    "sitting_assign_seats",
+    "sitting_create",
+    "sitting_criteria",
+    "sitting_issue_request",
+    "sitting_issue_run",
+    "sitting_link_theory",
+    "sitting_results_compute",
+    "sitting_room_add",
     "validate_upload",
 ]

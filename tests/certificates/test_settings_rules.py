@@ -29,6 +29,9 @@ def _form(rules, **changes):
         "reminder_days": rules.reminder_days,
         "assessment_body": rules.assessment_body,
         "number_prefix": rules.number_prefix,
+        "eligibility_rule": rules.eligibility_rule,
+        "examiners_per_room": rules.examiners_per_room,
+        "score_spread_threshold": rules.score_spread_threshold,
         **changes,
     }
     return form_class(data, instance=rules)

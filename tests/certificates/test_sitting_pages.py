@@ -1,0 +1,310 @@
+"""The sitting's pages through real requests: the coordinator's sitting page, tickets
+(PDF text and QR code), sign-in sheets (xlsx and PDF), the door page and the
+examiners' scoring pages; each role sees only what is theirs."""
+
+from __future__ import annotations
+
+import datetime
+import io
+import shutil
+import subprocess
+import zipfile
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+from openpyxl import load_workbook
+from pypdf import PdfReader
+
+from certificates.models import Candidate, CandidateStatus, CheckIn, PracticalScore, Sitting
+from certificates.services import examiner_assign
+from organisation.models import Role
+
+from ..factories import StaffFactory, make_user_with_role
+from .sitting_helpers import examiner, full_scores, plan_sitting, scenario_task
+
+
+@pytest.fixture
+def organiser(city):
+    return make_user_with_role(Role.COORDINATOR, city.city)
+
+
+def _post(client, url_name, *args, **data):
+    return client.post(reverse(f"certificates:{url_name}", args=args), data, follow=True)
+
+
+def _messages(response) -> str:
+    return " ".join(str(m) for m in response.context["messages"])
+
+
+@pytest.fixture
+def seated(client, city, levels, organiser):
+    """A sitting planned on the page, one room, three confirmed candidates seated."""
+    client.force_login(organiser)
+    task = scenario_task()
+    start = timezone.localtime() + datetime.timedelta(days=2)
+    response = client.post(
+        reverse("certificates:sittings"),
+        {
+            "title": "2026年第5批认定",
+            "level": levels[4].pk,
+            "theory_starts_at": start.strftime("%Y-%m-%dT09:00"),
+            "theory_ends_at": start.strftime("%Y-%m-%dT10:30"),
+            "practical_starts_at": start.strftime("%Y-%m-%dT14:00"),
+            "practical_ends_at": start.strftime("%Y-%m-%dT17:00"),
+            "confirm_by": (start - datetime.timedelta(days=1)).strftime("%Y-%m-%d"),
+            "tasks": [task.pk],
+        },
+    )
+    sitting = Sitting.objects.get()
+    assert response.status_code == 302
+    sid = sitting.public_id
+    _post(client, "sitting_room_add", sid, number=1, name="一楼机房", capacity=10)
+    people = [
+        StaffFactory(department=unit, name=name)
+        for unit, name in (
+            (city.township_a1, "张小明"),
+            (city.township_a2, "李华"),
+            (city.township_b1, "王芳"),
+        )
+    ]
+    response = _post(
+        client, "sitting_propose", sid, staff=[str(s.public_id) for s in people], recommended="on"
+    )
+    assert Candidate.objects.count() == 3
+    for candidate in Candidate.objects.all():
+        _post(client, "candidate_confirm", sid, candidate.public_id)
+    assert Candidate.objects.filter(status=CandidateStatus.CONFIRMED).count() == 3
+    response = _post(client, "sitting_seat", sid, seed=11)
+    assert "座位" in _messages(response)
+    return sitting
+
+
+def test_the_sitting_page_shows_candidates_rooms_and_no_python_output(client, seated):
+    response = client.get(reverse("certificates:sitting", args=[seated.public_id]))
+    html = response.content.decode()
+    assert response.status_code == 200
+    for text in ("张小明", "一楼机房", "全部准考证", "签到表"):
+        assert text in html
+    assert "None" not in html and "[]" not in html
+
+
+def test_a_seat_over_capacity_on_the_page_is_refused_with_a_message(client, seated):
+    candidate = Candidate.objects.first()
+    before = candidate.seat
+    response = _post(
+        client, "candidate_seat", seated.public_id, candidate.public_id, room=1, seat=11
+    )
+    assert "1 至 10" in _messages(response)
+    candidate.refresh_from_db()
+    assert candidate.seat == before
+
+
+def _pdf_text(content: bytes) -> str:
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
+
+
+@pytest.mark.skipif(not shutil.which("zbarimg"), reason="zbar-tools not installed")
+def test_the_tickets_pdf_carries_the_ticket_and_its_qr_code(client, seated, tmp_path):
+    response = client.get(reverse("certificates:sitting_tickets_pdf", args=[seated.public_id]))
+    assert response["Content-Type"] == "application/pdf"
+    reader = PdfReader(io.BytesIO(response.content))
+    assert len(reader.pages) == 3
+    first = Candidate.objects.order_by("room__number", "seat").first()
+    text = reader.pages[0].extract_text()
+    for expected in ("准考证", first.staff.name, first.ticket_number, first.staff.id_number_masked):
+        assert expected in text
+    (tmp_path / "t.pdf").write_bytes(response.content)
+    subprocess.run(  # noqa: S603
+        [
+            shutil.which("pdftoppm"),
+            "-png",
+            "-r",
+            "150",
+            "-f",
+            "1",
+            "-l",
+            "1",
+            "-singlefile",
+            tmp_path / "t.pdf",
+            tmp_path / "page",
+        ],
+        check=True,
+    )
+    decoded = subprocess.run(  # noqa: S603
+        [shutil.which("zbarimg"), "--quiet", "--raw", tmp_path / "page.png"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    assert decoded == first.ticket_number
+    response = client.get(reverse("certificates:sitting_tickets_zip", args=[seated.public_id]))
+    with zipfile.ZipFile(io.BytesIO(response.content)) as archive:
+        assert len(archive.namelist()) == 3
+
+
+def test_sign_in_sheets_are_a_real_workbook_and_a_pdf(client, seated):
+    response = client.get(reverse("certificates:room_sign_in_xlsx", args=[seated.public_id, 1]))
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:3] == ("座位号", "准考证号", "姓名")
+    assert {r[2] for r in rows[1:]} == {"张小明", "李华", "王芳"}
+    assert all("*" in r[3] for r in rows[1:])  # masked ID numbers only
+    response = client.get(reverse("certificates:room_sign_in_pdf", args=[seated.public_id, 1]))
+    text = _pdf_text(response.content)
+    assert "签到表" in text and "李华" in text
+
+
+def test_the_door_checks_in_once_and_says_why_a_second_scan_is_refused(client, seated):
+    candidate = Candidate.objects.first()
+    url = reverse("certificates:door", args=[seated.public_id, 1])
+    # The day has come: the theory starts in half an hour (check-in opens an hour before).
+    soon = timezone.now() + datetime.timedelta(minutes=30)
+    Sitting.objects.filter(pk=seated.pk).update(
+        theory_starts_at=soon,
+        theory_ends_at=soon + datetime.timedelta(hours=1),
+        practical_starts_at=soon + datetime.timedelta(hours=2),
+        practical_ends_at=soon + datetime.timedelta(hours=4),
+    )
+    response = client.post(url, {"ticket": candidate.ticket_number, "method": "typed"})
+    assert response.status_code == 200
+    assert candidate.staff.name in response.content.decode()
+    assert CheckIn.objects.get().method == "typed"
+    response = client.post(url, {"ticket": candidate.ticket_number})
+    assert response.status_code == 422
+    assert "已使用" in response.content.decode()
+    assert CheckIn.objects.count() == 1
+
+
+def test_an_examiner_sees_only_their_rooms_and_scores_within_the_rubric(
+    client, seated, city, organiser
+):
+    room = seated.rooms.get()
+    sitting_room_2 = seated.rooms.create(number=2, name="二楼", capacity=5)
+    mine = examiner(city.city)
+    examiner_assign(room=room, user=mine, is_chief=True, acting_user=organiser)
+    candidate = Candidate.objects.first()
+    CheckIn.objects.create(candidate=candidate, room=room, at=timezone.now(), by=organiser)
+    Candidate.objects.filter(pk=candidate.pk).update(attendance="present")
+    client.force_login(mine)
+    assert client.get(reverse("certificates:examine")).status_code == 200
+    assert (
+        client.get(reverse("certificates:score_room", args=[seated.public_id, 1])).status_code
+        == 200
+    )
+    assert (
+        client.get(reverse("certificates:score_room", args=[seated.public_id, 2])).status_code
+        == 404
+    )
+    assert client.get(reverse("certificates:door", args=[seated.public_id, 2])).status_code == 404
+    assert client.get(reverse("certificates:sittings")).status_code == 302  # to their rooms
+    assert sitting_room_2.pk
+    url = reverse("certificates:score_candidate", args=[seated.public_id, 1, candidate.public_id])
+    scores = {f"c-{k}": v for k, v in full_scores(seated, lambda mx: mx).items()}
+    first = next(iter(scores))
+    response = client.post(url, {**scores, first: "45"})
+    assert response.status_code == 422
+    assert "受理材料审核" in response.content.decode()
+    assert not PracticalScore.objects.exists()
+    response = client.post(url, scores)
+    assert response.status_code == 302
+    assert PracticalScore.objects.filter(examiner=mine).count() == 3
+
+
+def test_a_unit_coordinator_sees_only_their_people_in_the_sitting(client, seated, city):
+    coordinator_b = make_user_with_role(Role.COORDINATOR, city.county_b)
+    client.force_login(coordinator_b)
+    html = client.get(reverse("certificates:sitting", args=[seated.public_id])).content.decode()
+    assert "王芳" in html and "张小明" not in html
+    assert (
+        client.get(reverse("certificates:sitting_tickets_pdf", args=[seated.public_id])).status_code
+        == 404
+    )
+    other = Candidate.objects.get(staff__name="张小明")
+    response = client.get(
+        reverse("certificates:candidate_ticket", args=[seated.public_id, other.public_id])
+    )
+    assert response.status_code == 404
+
+
+def test_results_export_is_a_workbook_with_score_sheets(client, seated):
+    response = client.get(reverse("certificates:sitting_results_xlsx", args=[seated.public_id]))
+    book = load_workbook(io.BytesIO(response.content))
+    assert book.sheetnames == ["成绩", "评分表"]
+
+
+def test_a_sitting_needs_an_organiser_of_its_unit(client, city, levels, coordinator_a):
+    sitting = plan_sitting(make_user_with_role(Role.COORDINATOR, city.city), city.city, levels[4])
+    client.force_login(coordinator_a)
+    response = _post(client, "sitting_room_add", sitting.public_id, number=1, name="x", capacity=3)
+    assert response.status_code == 404
+    assert not sitting.rooms.exists()
+
+
+def test_a_candidate_downloads_their_own_ticket_and_no_one_elses(client, seated):
+    from ..factories import UserFactory
+
+    mine, other = Candidate.objects.order_by("pk")[:2]
+    user = UserFactory()
+    mine.staff.user = user
+    mine.staff.save(update_fields=["user"])
+    client.force_login(user)
+    assert mine.ticket_number in client.get(reverse("certificates:index")).content.decode()
+    response = client.get(reverse("certificates:my_ticket", args=[mine.public_id]))
+    assert response.status_code == 200
+    assert mine.ticket_number in _pdf_text(response.content)
+    assert client.get(reverse("certificates:my_ticket", args=[other.public_id])).status_code == 404
+    assert client.get(reverse("certificates:sitting", args=[seated.public_id])).status_code == 404
+
+
+def test_the_sitting_page_runs_the_same_queries_for_more_candidates(
+    client, seated, city, organiser, django_assert_max_num_queries
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from certificates.services import candidate_confirm, candidate_propose
+
+    url = reverse("certificates:sitting", args=[seated.public_id])
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(url).status_code == 200
+    for _ in range(4):
+        staff = StaffFactory(department=city.township_a2)
+        candidate = candidate_propose(
+            sitting=seated, staff=staff, recommended=True, acting_user=organiser
+        )
+        candidate_confirm(candidate=candidate, acting_user=organiser)
+    with CaptureQueriesContext(connection) as more:
+        assert client.get(url).status_code == 200
+    assert len(more) == len(few)
+
+
+def test_the_theory_exam_is_linked_on_the_page_and_takes_the_candidates(client, seated, city):
+    from ..exams.helpers import make_bank, open_session
+
+    make_bank(per_type=1)
+    session = open_session(
+        city.city,
+        rules=[{"type": "single", "count": 2, "points": 50}],
+        opens=timezone.now() + datetime.timedelta(days=1),
+        closes=timezone.now() + datetime.timedelta(days=2),
+        kind="formal_theory",
+    )
+    monthly = open_session(city.city, rules=[{"type": "single", "count": 2, "points": 50}])
+    response = _post(client, "sitting_theory", seated.public_id, session=str(monthly.public_id))
+    assert "正式理论考试" in _messages(response)
+    response = _post(client, "sitting_theory", seated.public_id, session=str(session.public_id))
+    seated.refresh_from_db()
+    assert seated.theory_session == session
+    assert set(session.audience_staff.values_list("pk", flat=True)) == set(
+        Candidate.objects.values_list("staff_id", flat=True)
+    )
+
+
+def test_administrators_see_sittings_read_only_in_the_admin(client, seated, administrator):
+    client.force_login(administrator)
+    response = client.get("/admin/certificates/sitting/")
+    assert response.status_code == 200 and "2026年第5批认定" in response.text
+    response = client.get(f"/admin/certificates/sitting/{seated.pk}/change/")
+    assert response.status_code == 200
+    assert 'name="title"' not in response.text  # nothing editable
