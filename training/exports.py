@@ -40,6 +40,7 @@ def completion_matrix_xlsx(matrix: CompletionMatrix) -> bytes:
                 _("Unit"),
                 *[_("Week %(week)s") % {"week": m.week} for m in matrix.modules],
                 _("Completed"),
+                _("Study hours"),
             ]
         ]
     )
@@ -57,6 +58,7 @@ def completion_matrix_xlsx(matrix: CompletionMatrix) -> bytes:
                 safe_cell(row.staff.department.name),
                 *cells,
                 row.done,
+                float(row.hours),
             ]
         )
     return _save(workbook)
