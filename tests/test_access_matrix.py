@@ -506,6 +506,11 @@ INTEGER_ID_ROUTES = {
     "api/training/lessons/<int:pk>/heartbeat/",
     "api/training/lessons/<int:pk>/reading/",
     "api/training/tracks/<int:pk>/matrix/",
+    "training/modules/<int:pk>/rate/",
+    "api/training/modules/<int:pk>/rating/",
+    # A learner's personal check-in code, signed (not a counter): only whoever runs a
+    # class open now where that person is expected can use it.
+    "training/classes/person/<str:code>/",
     # A question of the bank, under the session's UUID (graders never see names).
     "exams/manage/<uuid:public_id>/grade/<int:question_id>/",
     "api/exams/manage/sessions/<uuid:public_id>/grading/<int:question_id>/",

@@ -27,9 +27,16 @@ urlpatterns = [
     path("classes/<uuid:public_id>/close/", views_classes.class_close, name="class_close"),
     path("classes/<uuid:public_id>/excuse/", views_classes.class_excuse, name="class_excuse"),
     path(
-        "classes/<uuid:public_id>/sign-in.<str:fmt>",
+        "classes/<uuid:public_id>/sign-in.xlsx",
         views_classes.class_export,
-        name="class_export",
+        {"fmt": "xlsx"},
+        name="class_export_xlsx",
+    ),
+    path(
+        "classes/<uuid:public_id>/sign-in.pdf",
+        views_classes.class_export,
+        {"fmt": "pdf"},
+        name="class_export_pdf",
     ),
     path("classes/<uuid:public_id>/mine/", views_classes.class_mine, name="class_mine"),
     path("classes/<uuid:public_id>/checkin/", views_classes.class_checkin, name="class_checkin"),

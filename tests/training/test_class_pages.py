@@ -155,3 +155,21 @@ def test_close_exports_and_rating(client, running, coordinator_a):
     assert page.status_code == 200
     export = client.get("/training/evaluations/", {"format": "xlsx"})
     assert load_workbook(io.BytesIO(export.content)).sheetnames[0]
+
+
+def test_the_trainer_scans_a_learners_personal_code(client, running, coordinator_a, city):
+    klass, user, staff = running
+    client.force_login(user)
+    home = client.get("/training/my-code/")
+    assert home.status_code == 200 and "data:image/svg+xml" in home.content.decode()
+    url = f"/training/classes/person/{services.personal_code(staff=staff)}/"
+    assert client.get(url).status_code == 404  # a learner cannot check people in
+
+    client.force_login(coordinator_a)
+    page = client.get(url)
+    assert page.status_code == 200 and klass.title in page.content.decode()
+    assert client.get("/training/classes/person/forged:code/").status_code == 400
+    response = client.post(url, {"class": str(klass.public_id)})
+    assert response.status_code == 302
+    attendance = ClassAttendance.objects.get(staff=staff)
+    assert attendance.checked_in_at is not None and attendance.check_in_method == "trainer"
