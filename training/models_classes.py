@@ -15,6 +15,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from organisation.models import Department, Staff
 
@@ -138,7 +139,7 @@ class ClassAttendance(models.Model):
 class EvaluationAspect(models.TextChoices):
     CONTENT = "content", _("Content")
     TRAINER = "trainer", _("Trainer")
-    ORGANISATION = "organisation", _("Organisation")
+    ORGANISATION = "organisation", pgettext_lazy("evaluation aspect", "Organisation")
     USEFULNESS = "usefulness", _("Usefulness")
     OTHER = "other", _("Other")
 
