@@ -22,6 +22,7 @@ from training.models import ClassAttendance, EvaluationQuestion, TrainingClass
 
 from ..factories import make_learner, make_user_with_role
 from ..training.helpers import make_programme
+from .test_pages_e2e import _small_targets
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -113,6 +114,7 @@ def test_a_class_from_scheduling_to_rating(
     expect(phone.locator(".messages")).to_contain_text("签到成功")
     expect(phone.locator(".my-state")).to_contain_text("出席")
     assert axe_check(phone) == []
+    assert _small_targets(phone) == []
     screenshot(phone, "classes-02-checked-in-phone")
 
     # The coordinator's list counts them (the attendance part refreshes itself).
@@ -145,7 +147,8 @@ def test_a_class_from_scheduling_to_rating(
     assert people[learner.staff_number][3] == "出席"
     assert people[learner.staff_number][8] == 2.0
 
-    # --- the learner's hours rose by the class's two hours; they rate it ---
+    # --- the learner's hours rose by the class's two hours; they rate it (large text) ---
+    type(learner_user).objects.filter(pk=learner_user.pk).update(large_text=True)
     phone.goto(f"{live_server.url}/")
     expect(phone.locator(".stat .num").first).to_have_text(re.compile(r"^2 /"))
     phone.goto(f"{live_server.url}/training/classes/{klass.public_id}/mine/")
@@ -154,7 +157,10 @@ def test_a_class_from_scheduling_to_rating(
     for fieldset in phone.locator("fieldset.rating").all():
         fieldset.get_by_label("4").check()
     phone.fill("#id_comment", "案例贴近窗口实际")
+    expect(phone.locator("html")).to_have_class(re.compile("large-text"))
     assert axe_check(phone) == []
+    assert _small_targets(phone) == []
+    assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     screenshot(phone, "classes-03-rating-phone")
     phone.get_by_role("button", name="提交").click()
     expect(phone.locator(".messages")).to_contain_text("已匿名记录")

@@ -173,3 +173,60 @@ def test_the_trainer_scans_a_learners_personal_code(client, running, coordinator
     assert response.status_code == 302
     attendance = ClassAttendance.objects.get(staff=staff)
     assert attendance.checked_in_at is not None and attendance.check_in_method == "trainer"
+
+
+def test_the_class_pages_queries_do_not_grow_with_people(client, coordinator_a, city):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    people = [make_learner(city.township_a1)[1] for _ in range(2)]
+    klass = schedule(coordinator_a, city.county_a, people=people, capacity=50)
+    client.force_login(coordinator_a)
+    urls = [
+        f"/training/classes/{klass.public_id}/",
+        f"/training/classes/{klass.public_id}/sign-in.xlsx",
+        "/training/classes/",
+        f"/api/training/classes/{klass.public_id}/",
+    ]
+    for url in urls:
+        client.get(url)
+    with CaptureQueriesContext(connection) as before:
+        for url in urls:
+            client.get(url)
+    more = [make_learner(city.township_a2)[1] for _ in range(6)]
+    from training.models import ClassAttendance
+
+    ClassAttendance.objects.bulk_create(
+        ClassAttendance(training_class=klass, staff=s) for s in more
+    )
+    with CaptureQueriesContext(connection) as after:
+        for url in urls:
+            client.get(url)
+    assert len(after) == len(before)
+
+
+def test_no_program_output_on_the_class_pages(client, running, coordinator_a):
+    """What a person reads has no Python output (None, True, lists), for the organiser
+    and the learner, before and after the class closes and is rated."""
+    from tests.cycle.linkwalk import PROGRAM_OUTPUT, Page
+
+    klass, user, _staff = running
+
+    def visible_text(url):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        parser = Page()
+        parser.feed(response.content.decode())
+        return " ".join(parser.text)
+
+    base = f"/training/classes/{klass.public_id}/"
+    for when in ("open", "closed"):
+        client.force_login(coordinator_a)
+        for url in (base, f"{base}code/", "/training/classes/", "/training/evaluations/"):
+            assert not PROGRAM_OUTPUT.search(visible_text(url)), (when, url)
+        client.force_login(user)
+        for url in (f"{base}mine/", "/", "/training/my-code/", "/training/me/"):
+            assert not PROGRAM_OUTPUT.search(visible_text(url)), (when, url)
+        if when == "open":
+            services.class_close(training_class=klass, actor=coordinator_a)
+            klass.refresh_from_db()
