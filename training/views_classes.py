@@ -19,6 +19,7 @@ from organisation.access import (
     record_denied,
     require_coordinator,
     require_unit_reader,
+    user_roles,
 )
 
 from . import exams_adapter, selectors, services
@@ -62,7 +63,7 @@ def class_list(request):
     return render(
         request,
         "training/classes.html",
-        {"classes": classes, "can_schedule": classes_runnable_by(request.user).exists()},
+        {"classes": classes, "can_schedule": user_roles(request.user).is_coordinator},
     )
 
 
