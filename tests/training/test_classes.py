@@ -265,6 +265,8 @@ def test_closing_credits_the_time_present_and_tells_the_absent(
     assert states == {on_time.pk: "present", late.pk: "late", absent.pk: "absent"}
     assert Notification.objects.filter(user=u_absent, key=f"class-absent:{klass.pk}").exists()
     assert not Notification.objects.filter(user=u_late, key=f"class-absent:{klass.pk}").exists()
+    asked = Notification.objects.filter(key=f"class-rate:{klass.pk}")
+    assert set(asked.values_list("user_id", flat=True)) == {on_time.user_id, late.user_id}
 
 
 def test_leaving_early_is_recorded_and_credited_for_the_time_present(klass, people, coordinator_a):

@@ -508,8 +508,30 @@ def class_close(
             for a in attendances
             if a.checked_in_at is None and not a.excuse_reason and a.staff.user_id
         ]
+        attendees = [a.staff for a in attendances if a.checked_in_at and a.staff.user_id]
         transaction.on_commit(lambda: _tell_absent(training_class, absentees))
+        transaction.on_commit(lambda: _ask_to_rate(training_class, attendees))
     return training_class
+
+
+def _ask_to_rate(training_class: TrainingClass, people: list[Staff]) -> int:
+    """Those present are asked for their (anonymous) opinion of the class."""
+    return notifications_send_many(
+        drafts=[
+            NotificationDraft(
+                user=s.user,
+                key=f"class-rate:{training_class.pk}",
+                title=gettext("Rate the class: %(title)s") % {"title": training_class.title},
+                body=gettext(
+                    "Tell us what you thought of it: a few ratings and a comment, anonymously."
+                ),
+                url=reverse("training:class_rate", args=[training_class.public_id]),
+                email=False,
+            )
+            for s in people
+            if s.user.is_active
+        ]
+    )
 
 
 def _tell_absent(training_class: TrainingClass, people: list[Staff]) -> int:
