@@ -506,6 +506,24 @@ INTEGER_ID_ROUTES = {
     "api/training/lessons/<int:pk>/heartbeat/",
     "api/training/lessons/<int:pk>/reading/",
     "api/training/tracks/<int:pk>/matrix/",
+    "training/modules/<int:pk>/rate/",
+    "api/training/modules/<int:pk>/rating/",
+    # A learner's personal check-in code, signed (not a counter): only whoever runs a
+    # class open now where that person is expected can use it.
+    "training/classes/person/<str:code>/",
+    # A room of an assessment sitting, numbered 1, 2, ... within the sitting's UUID (its
+    # staff and examiners are checked against that room by certificates.access).
+    "certificates/sittings/<uuid:public_id>/rooms/<int:number>/door/",
+    "certificates/sittings/<uuid:public_id>/rooms/<int:number>/door/absences/",
+    "certificates/sittings/<uuid:public_id>/rooms/<int:number>/score/",
+    "certificates/sittings/<uuid:public_id>/rooms/<int:number>/score/<uuid:candidate_id>/",
+    "certificates/sittings/<uuid:public_id>/rooms/<int:number>/score/<uuid:candidate_id>/resolve/",
+    "certificates/sittings/<uuid:public_id>/rooms/<int:number>/sign-in.pdf",
+    "certificates/sittings/<uuid:public_id>/rooms/<int:number>/sign-in.xlsx",
+    "certificates/sittings/<uuid:public_id>/rooms/<int:number>/sign-off/",
+    "api/^certificates/sittings/(?P<public_id>[0-9a-fA-F-]{32,36})/rooms/(?P<number>\\d+)/candidates/$",
+    "api/^certificates/sittings/(?P<public_id>[0-9a-fA-F-]{32,36})/rooms/(?P<number>\\d+)/check-in/$",
+    "api/^certificates/sittings/(?P<public_id>[0-9a-fA-F-]{32,36})/rooms/(?P<number>\\d+)/sign-off/$",
     # A question of the bank, under the session's UUID (graders never see names).
     "exams/manage/<uuid:public_id>/grade/<int:question_id>/",
     "api/exams/manage/sessions/<uuid:public_id>/grading/<int:question_id>/",

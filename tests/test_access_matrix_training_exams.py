@@ -328,3 +328,152 @@ def test_personal_objects_are_addressed_by_uuid_not_by_a_counter(city, graded_ex
     session, _item = graded_exam(city.county_a)
     attempt = session.attempts.get()
     assert isinstance(attempt.public_id, uuid.UUID) and attempt.public_id.version == 4
+
+
+# --- in-person classes and evaluations ---------------------------------------------------
+
+
+def _running_class(department, staff):
+    """A class organised by `department` that started ten minutes ago, `staff` expected."""
+    import datetime
+
+    from training.models import TrainingClass
+
+    from .training.class_helpers import schedule
+
+    organiser = make_user_with_role(Role.COORDINATOR, department)
+    klass = schedule(organiser, department, people=[staff])
+    now = timezone.now()
+    TrainingClass.objects.filter(pk=klass.pk).update(
+        starts_at=now - datetime.timedelta(minutes=10),
+        ends_at=now + datetime.timedelta(minutes=50),
+    )
+    klass.refresh_from_db()
+    return klass
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("place", list(PLACES))
+def test_classes_pages_exports_and_api(client, city, role, place):
+    from training.models import ClassAttendance
+
+    user = _actor(role, city)
+    department = getattr(city, PLACES[place])
+    staff = StaffFactory(department=department)
+    klass = _running_class(department, staff)
+    client.force_login(user)
+    read = 200 if place in READS[role] and role != "learner" else 404
+    write = 200 if place in WRITES[role] else 404
+    page = f"/training/classes/{klass.public_id}/"
+    api = f"/api/training/classes/{klass.public_id}/"
+
+    assert client.get(page).status_code == read
+    assert client.get(f"{page}sign-in.xlsx").status_code == read
+    assert client.get(f"{api}").status_code == read
+    assert client.get(f"{api}evaluation/").status_code == read
+    assert client.get(f"{page}code/").status_code == write
+    assert client.get(f"{api}code/").status_code == write
+
+    excuse = client.post(f"{page}excuse/", {"staff": staff.public_id, "reason": "病假"})
+    by_api = client.post(
+        f"{api}excuse/", {"staff": str(staff.public_id), "reason": "公出"}, "application/json"
+    )
+    attendance = ClassAttendance.objects.get(training_class=klass)
+    if write == 200:
+        assert excuse.status_code == 302 and by_api.status_code == 200
+        assert attendance.excuse_reason == "公出"
+    else:
+        assert excuse.status_code == 404 and by_api.status_code == 404
+        assert attendance.excuse_reason == ""
+
+    closed = client.post(f"{page}close/")
+    klass.refresh_from_db()
+    if write == 200:
+        assert closed.status_code == 302 and klass.closed_at is not None
+    else:
+        assert closed.status_code == 404 and klass.closed_at is None
+        assert client.post(f"{api}close/").status_code == 404
+        klass.refresh_from_db()
+        assert klass.closed_at is None
+        assert (
+            AuditEntry.objects.filter(
+                action__in=["access.denied"], target_type__startswith="training.trainingclass"
+            ).exists()
+            or role == "learner"
+        )
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("which", ["expected", "not_expected"])
+def test_a_class_is_the_expected_learners_only(client, city, role, which):
+    """The learner's class page, calendar file and check-in (page and API) answer only
+    the people expected; anyone else, whatever their role, gets 404 and checks nobody in."""
+    from training import services
+    from training.models import ClassAttendance
+
+    learner, staff = make_learner(city.township_a1)
+    other = StaffFactory(department=city.township_a1)
+    klass = _running_class(city.county_a, staff if which == "expected" else other)
+    user = learner if role == "learner" else _actor(role, city)
+    client.force_login(user)
+    allowed = role == "learner" and which == "expected"
+    expected = 200 if allowed else 404
+    base = f"/training/classes/{klass.public_id}/"
+    code = services.class_code(training_class=klass)
+
+    assert client.get(f"{base}mine/").status_code == expected
+    assert client.get(f"{base}class.ics").status_code == expected
+    assert client.get(f"{base}checkin/", {"code": code}).status_code == expected
+    response = client.post(
+        f"/api/training/classes/{klass.public_id}/checkin/", {"code": code}, "application/json"
+    )
+    assert response.status_code == expected
+    checked_in = ClassAttendance.objects.filter(checked_in_at__isnull=False)
+    assert checked_in.count() == (1 if allowed else 0)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_evaluation_results_are_for_readers(client, city, role):
+    client.force_login(_actor(role, city))
+    expected = 404 if role == "learner" else 200
+    assert client.get("/training/evaluations/").status_code == expected
+    assert client.get("/training/evaluations/", {"format": "xlsx"}).status_code == expected
+    assert client.get("/api/training/evaluations/").status_code == expected
+    assert client.get("/training/classes/").status_code == expected
+    assert client.get("/api/training/classes/").status_code == expected
+
+
+def test_a_learner_cannot_schedule_and_a_coordinator_only_in_their_units(client, city):
+    import datetime
+
+    from training.models import TrainingClass
+
+    from .training.helpers import make_programme
+
+    programme = make_programme(city.city)
+    staff = StaffFactory(department=city.county_b)
+    body = {
+        "department": city.county_b.pk,
+        "programme": programme.pk,
+        "title": "跨区培训",
+        "venue": "乙县会议室",
+        "starts_at": (timezone.now() + datetime.timedelta(days=1)).isoformat(),
+        "ends_at": (timezone.now() + datetime.timedelta(days=1, hours=2)).isoformat(),
+        "capacity": 10,
+        "trainer_name": "张老师",
+        "audience_staff_numbers": [staff.staff_number],
+    }
+    learner, _staff = make_learner(city.township_a1)
+    client.force_login(learner)
+    assert client.post("/api/training/classes/", body, "application/json").status_code == 404
+    client.force_login(make_user_with_role(Role.COORDINATOR, city.county_a))
+    assert client.post("/api/training/classes/", body, "application/json").status_code == 404
+    assert not TrainingClass.objects.exists()
+    client.force_login(make_user_with_role(Role.COORDINATOR, city.county_b))
+    response = client.post("/api/training/classes/", body, "application/json")
+    assert response.status_code == 201, response.content
+    assert [row["name"] for row in response.json()["attendance"]] == [staff.name]
+    past = {**body, "starts_at": (timezone.now() - datetime.timedelta(hours=1)).isoformat()}
+    response = client.post("/api/training/classes/", past, "application/json")
+    assert response.status_code == 400 and response.json()["errors"]["starts_at"]
+    assert TrainingClass.objects.count() == 1

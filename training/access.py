@@ -15,7 +15,16 @@ from organisation.access import (
 )
 from organisation.models import Department, Staff
 
-from .models import EnrolmentStatus, GuidancePlan, Lesson, Notification, Track, WeeklyModule
+from .models import (
+    EnrolmentStatus,
+    GuidancePlan,
+    Lesson,
+    Notification,
+    Programme,
+    Track,
+    TrainingClass,
+    WeeklyModule,
+)
 
 
 def learner_staff_or_404(user) -> Staff:
@@ -150,6 +159,68 @@ def get_plan_for(user, public_id, *, write: bool = False, manage: bool = False) 
         kind="training.guidanceplan",
         public_id=uuid_or_none(public_id),
     )
+
+
+# --- in-person classes --------------------------------------------------------------
+
+
+def _owners_at_or_above(user) -> QuerySet[Department]:
+    """The user's managed units and every unit above them (a city programme serves
+    every county)."""
+    managed = departments_managed_by(user)
+    paths = set(managed.values_list("path", flat=True))
+    return Department.objects.filter(
+        Q(pk__in=managed.values("pk"))
+        | Q(path__in={path[:n] for path in paths for n in range(1, len(path) + 1)})
+    )
+
+
+def programmes_schedulable_by(user) -> QuerySet[Programme]:
+    """Active programmes whose credit table a coordinator's class may use."""
+    return Programme.objects.filter(
+        is_active=True, department__in=_owners_at_or_above(user)
+    ).order_by("-year", "name")
+
+
+def classes_visible_to(user) -> QuerySet[TrainingClass]:
+    """Classes organised in the user's read subtrees, and classes the user gives."""
+    if not user.is_authenticated:
+        return TrainingClass.objects.none()
+    return TrainingClass.objects.filter(
+        Q(department__in=departments_visible_to(user)) | Q(trainer__user_id=user.pk)
+    )
+
+
+def classes_runnable_by(user) -> QuerySet[TrainingClass]:
+    """Classes the user may run (show the code, scan people, close, excuse): organised
+    in their coordinator subtree, or given by them."""
+    if not user.is_authenticated:
+        return TrainingClass.objects.none()
+    return TrainingClass.objects.filter(
+        Q(department__in=departments_managed_by(user)) | Q(trainer__user_id=user.pk)
+    )
+
+
+def get_class_for(user, public_id, *, write: bool = False) -> TrainingClass:
+    queryset = classes_runnable_by(user) if write else classes_visible_to(user)
+    return get_scoped_or_404(
+        queryset.select_related("department", "programme", "trainer"),
+        user=user,
+        kind="training.trainingclass",
+        public_id=uuid_or_none(public_id),
+    )
+
+
+def get_class_for_learner(user, public_id) -> tuple[Staff, TrainingClass]:
+    """A class the signed-in person is expected at."""
+    staff = learner_staff_or_404(user)
+    queryset = TrainingClass.objects.filter(attendances__staff=staff).select_related(
+        "department", "programme", "trainer"
+    )
+    training_class = get_scoped_or_404(
+        queryset, user=user, kind="training.trainingclass", public_id=uuid_or_none(public_id)
+    )
+    return staff, training_class
 
 
 def _int(value) -> int | None:

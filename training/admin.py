@@ -9,7 +9,15 @@ from organisation.access import departments_visible_to
 from organisation.admin import AdministratorOnlyMixin
 
 from .content import sanitise_html, validate_pdf, validate_video
-from .models import Lesson, LessonAttachment, Programme, Track, WeeklyModule
+from .models import (
+    EvaluationQuestion,
+    Lesson,
+    LessonAttachment,
+    Programme,
+    Track,
+    TrainingClass,
+    WeeklyModule,
+)
 
 
 class TrackInline(admin.StackedInline):
@@ -103,4 +111,39 @@ class LessonAdmin(AdministratorOnlyMixin, admin.ModelAdmin):
             super()
             .get_queryset(request)
             .filter(module__track__programme__department__in=departments_visible_to(request.user))
+        )
+
+
+@admin.register(EvaluationQuestion)
+class EvaluationQuestionAdmin(AdministratorOnlyMixin, admin.ModelAdmin):
+    """The satisfaction questionnaire's 1-5 ratings (the comment is always asked). A
+    question that has answers is retired (unticked), not deleted."""
+
+    list_display = ["text", "aspect", "order", "is_active"]
+    list_editable = ["order", "is_active"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        audit_record(action="training.evaluation_question_saved", actor=request.user, target=obj)
+
+
+@admin.register(TrainingClass)
+class TrainingClassAdmin(AdministratorOnlyMixin, admin.ModelAdmin):
+    """Classes are scheduled and run on the coordinators' pages; here they are only read."""
+
+    list_display = ["title", "department", "starts_at", "venue", "closed_at"]
+    list_select_related = ["department"]
+    search_fields = ["title", "venue"]
+
+    def has_add_permission(self, request, *args):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .filter(department__in=departments_visible_to(request.user))
         )

@@ -170,6 +170,7 @@ class CompletionMatrixApi(APIView):
                         "unit": row.staff.department.name,
                         "cells": [state for state, _label in row.cells],
                         "done": row.done,
+                        "hours": str(row.hours),
                     }
                     for row in matrix.rows
                 ],

@@ -275,6 +275,7 @@ class TrainingDemoResult:
     enrolments: int = 0
     completions: int = 0
     plans: int = 0
+    classes: int = 0
 
 
 def _bank_point_ids() -> dict[int, int]:
@@ -366,7 +367,103 @@ def seed_training(*, rng: random.Random) -> TrainingDemoResult:
 
     _seed_progress(rng=rng, programme=programme, today=today, now=now, result=result)
     _seed_guidance(rng=rng, programme=programme, today=today, result=result, bank_ids=bank_ids)
+    _seed_classes(rng=rng, programme=programme, now=now, result=result, bank_ids=bank_ids)
     return result
+
+
+def _seed_classes(*, rng, programme, now, result, bank_ids) -> None:
+    """Two in-person classes in the unit of the most local coordinator: one given two
+    weeks ago (checked in, closed, rated by enough people to show the aggregate) and one
+    next week, to which the unit's window staff are invited. Through the services, on
+    their own clock."""
+    from organisation.models import Staff, StaffStatus
+
+    from .services import (
+        class_audience,
+        class_check_in_by_trainer,
+        class_close,
+        class_schedule,
+        evaluation_questions,
+        evaluation_submit,
+    )
+
+    assignment = (
+        RoleAssignment.objects.filter(role=Role.COORDINATOR)
+        .select_related("user", "department")
+        .order_by("-department__depth", "department__path")
+        .first()
+    )
+    if assignment is None:
+        return
+    unit, coordinator = assignment.department, assignment.user
+    people = list(
+        Staff.objects.filter(
+            unit.subtree_q("department__"), status=StaffStatus.ACTIVE, is_window_staff=True
+        ).order_by("staff_number")[:40]
+    )
+    if len(people) < 6:
+        return
+    day = timezone.localdate(now)
+    capacity = len(class_audience(department=unit, audience_departments=[unit])) + 10
+
+    def at(days: int, hour: int, minute: int = 0) -> datetime.datetime:
+        moment = datetime.datetime.combine(
+            day + datetime.timedelta(days=days), datetime.time(hour, minute)
+        )
+        return timezone.make_aware(moment)
+
+    points = [(bank_ids[3], KNOWLEDGE_POINTS[3])]
+    past = class_schedule(
+        actor=coordinator,
+        department=unit,
+        programme=programme,
+        title="一网通办平台实操集中培训",
+        venue=f"{unit.name}便民服务中心会议室",
+        starts_at=at(-14, 9),
+        ends_at=at(-14, 11, 30),
+        capacity=capacity,
+        trainer_name="市政务服务中心 周老师",
+        knowledge_points=points,
+        audience_departments=[unit],
+        audience_posts=[],
+        now=at(-21, 9),
+    )
+    came = [s for s in people if rng.random() < 0.85]
+    for staff in came:
+        late = rng.random() < 0.15
+        class_check_in_by_trainer(
+            training_class=past,
+            staff=staff,
+            actor=coordinator,
+            now=at(-14, 9, 20) if late else at(-14, 8, 50),
+        )
+    class_close(training_class=past, actor=coordinator, now=at(-14, 11, 35))
+    questions = evaluation_questions()
+    comments = ["案例贴近窗口实际", "希望多安排实操练习", "讲解清楚", ""]
+    for staff in came[: max(6, len(came) * 2 // 3)]:
+        evaluation_submit(
+            staff=staff,
+            training_class=past,
+            ratings={q.pk: rng.choice([3, 4, 4, 5, 5]) for q in questions},
+            comment=rng.choice(comments),
+            now=at(-14, 12),
+        )
+    class_schedule(
+        actor=coordinator,
+        department=unit,
+        programme=programme,
+        title="政务服务礼仪与沟通技巧",
+        venue=f"{unit.name}便民服务中心会议室",
+        starts_at=at(7, 14, 30),
+        ends_at=at(7, 16, 30),
+        capacity=capacity,
+        trainer_name="周老师",
+        knowledge_points=points,
+        audience_departments=[unit],
+        audience_posts=[],
+        now=now,
+    )
+    result.classes = 2
 
 
 def _seed_progress(*, rng, programme, today, now, result) -> None:

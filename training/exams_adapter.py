@@ -129,6 +129,11 @@ def _point_ids(ids: Iterable[int]) -> list[int]:
     )
 
 
+def knowledge_point_choices() -> list[tuple[int, str]]:
+    """(id, name) of every knowledge point, for choosing what a class covers."""
+    return list(_models().KnowledgePoint.objects.order_by("name").values_list("pk", "name"))
+
+
 def knowledge_point_ids_for_names(names: Iterable[str]) -> list[int]:
     return list(
         _models().KnowledgePoint.objects.filter(name__in=list(names)).values_list("pk", flat=True)

@@ -40,6 +40,7 @@ def completion_matrix_xlsx(matrix: CompletionMatrix) -> bytes:
                 _("Unit"),
                 *[_("Week %(week)s") % {"week": m.week} for m in matrix.modules],
                 _("Completed"),
+                _("Study hours"),
             ]
         ]
     )
@@ -57,6 +58,7 @@ def completion_matrix_xlsx(matrix: CompletionMatrix) -> bytes:
                 safe_cell(row.staff.department.name),
                 *cells,
                 row.done,
+                float(row.hours),
             ]
         )
     return _save(workbook)
@@ -101,4 +103,107 @@ def annual_records_xlsx(records: list[AnnualRecord], *, year: int) -> bytes:
                 safe_cell(r.certificate),
             ]
         )
+    return _save(workbook)
+
+
+def _when(moment) -> str:
+    from django.utils import timezone
+
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M") if moment else ""
+
+
+def attendance_xlsx(attendance) -> bytes:
+    """The sign-in sheet of a class (selectors.AttendanceList) as a workbook: the class
+    facts on top, then one row per expected person."""
+    from .selectors import Attendance
+
+    klass = attendance.training_class
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title=_("Sign-in sheet"))
+    for label, value in (
+        (_("Class"), klass.title),
+        (_("Trainer"), klass.trainer_label),
+        (_("Venue"), klass.venue),
+        (_("Time"), f"{_when(klass.starts_at)} – {_when(klass.ends_at)[11:]}"),
+        (_("Study hours"), float(klass.hours)),
+    ):
+        sheet.append([safe_cell(str(label)), safe_cell(value)])
+    sheet.append([])
+    sheet.append(
+        [
+            safe_cell(str(value))
+            for value in [
+                _("Name"),
+                _("Staff number"),
+                _("Unit"),
+                _("Attendance"),
+                _("Checked in at"),
+                _("Checked out at"),
+                _("Left early"),
+                _("Minutes present"),
+                _("Study hours credited"),
+                _("Reason for the absence"),
+            ]
+        ]
+    )
+    fills = {
+        Attendance.PRESENT: FILLS[Cell.DONE],
+        Attendance.LATE: FILLS[Cell.IN_PROGRESS],
+        Attendance.ABSENT: FILLS[Cell.OVERDUE],
+        Attendance.EXCUSED: FILLS[Cell.LATE],
+    }
+    for row in attendance.rows:
+        state = WriteOnlyCell(sheet, value=safe_cell(str(row.label)))
+        if row.state in fills:
+            state.fill = fills[row.state]
+        a = row.attendance
+        sheet.append(
+            [
+                safe_cell(row.staff.name),
+                safe_cell(row.staff.staff_number),
+                safe_cell(row.staff.department.name),
+                state,
+                _when(a.checked_in_at),
+                _when(a.checked_out_at),
+                safe_cell(str(_("yes"))) if row.left_early else "",
+                round(a.seconds_present / 60),
+                float(a.hours_credited),
+                safe_cell(a.excuse_reason),
+            ]
+        )
+    return _save(workbook)
+
+
+def evaluation_xlsx(report) -> bytes:
+    """The evaluation results (selectors.EvaluationReport): one sheet per grouping, a
+    group's averages only from the minimum number of answers."""
+    workbook = Workbook(write_only=True)
+    header = [
+        _("Group"),
+        _("Answers"),
+        *[q.text for q in report.questions],
+        _("Overall"),
+    ]
+    for title, summaries in (
+        (_("Classes"), report.by_class),
+        (_("Weekly modules"), report.by_module),
+        (_("Trainers"), report.by_trainer),
+        (_("Units"), report.by_unit),
+        (_("Months"), report.trend),
+    ):
+        sheet = workbook.create_sheet(title=str(title))
+        sheet.append([safe_cell(str(value)) for value in header])
+        for summary in summaries:
+            averages = {q.pk: value for q, value in summary.averages}
+            if summary.shown:
+                cells = [
+                    float(averages[q.pk]) if averages.get(q.pk) is not None else ""
+                    for q in report.questions
+                ]
+                overall = float(summary.overall) if summary.overall is not None else ""
+            else:
+                hidden = str(_("fewer than %(n)s answers") % {"n": report.min_answers})
+                cells = [safe_cell(hidden)] + [""] * (len(report.questions) - 1)
+                overall = ""
+            sheet.append([safe_cell(summary.label), summary.count, *cells, overall])
     return _save(workbook)

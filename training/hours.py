@@ -77,3 +77,33 @@ def lesson_credit(*, staff: Staff, lesson: Lesson, progress: LessonProgress, now
         )
         return hours
     return credit.hours
+
+
+def class_hours_for_seconds(programme, seconds: float) -> Decimal:
+    """Study hours of time present in a class by the programme's credit table: each
+    whole `lesson_minutes_per_credit` block earns `lesson_credit_hours`, the rest the
+    hours of the highest tier it reaches (a 150-minute class on the default table: 5 h;
+    100 minutes: 3 + 0.25 h)."""
+    block = int(programme.lesson_minutes_per_credit) * 60
+    full, rest = divmod(max(0, int(seconds or 0)), block)
+    return Decimal(full) * Decimal(programme.lesson_credit_hours) + programme.credit_for_seconds(
+        rest
+    )
+
+
+def class_credit(*, staff_id: int, training_class, hours: Decimal, now) -> None:
+    """Credit (or set) the class's hours for one person, once per class (`class:<id>`)."""
+    key = f"class:{training_class.pk}"
+    if not hours:
+        StudyHourCredit.objects.filter(staff_id=staff_id, source_key=key).delete()
+        return
+    StudyHourCredit.objects.update_or_create(
+        staff_id=staff_id,
+        source_key=key,
+        defaults={
+            "year": training_class.programme.year,
+            "source": CreditSource.CLASS,
+            "hours": hours,
+            "credited_at": now,
+        },
+    )

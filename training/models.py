@@ -376,6 +376,7 @@ class CreditSource(models.TextChoices):
     LESSON = "lesson", _("Lesson")
     QUIZ = "quiz", _("Weekly quiz")
     GUIDANCE = "guidance", _("Guidance")
+    CLASS = "class", _("Class")
 
 
 class StudyHourCredit(models.Model):
@@ -561,3 +562,17 @@ class MentorSession(models.Model):
 
     def __str__(self) -> str:
         return f"{self.held_on} · {self.topic}"
+
+
+# In-person classes and evaluations live in their own module (imported here so that
+# Django registers them with the app).
+from .models_classes import (  # noqa: E402, F401
+    CheckInMethod,
+    ClassAttendance,
+    EvaluationAspect,
+    EvaluationQuestion,
+    EvaluationRating,
+    EvaluationReceipt,
+    EvaluationResponse,
+    TrainingClass,
+)

@@ -1,6 +1,16 @@
 """Reads of the training cycle. Every department-scoped read takes a staff queryset
 that the caller built through organisation.access (or the learner's own record)."""
 
+from .classes import (
+    Attendance,
+    AttendanceList,
+    AttendanceRow,
+    LearnerClass,
+    attendance_list,
+    attendance_state,
+    classes_for_coordinator,
+    upcoming_classes_for,
+)
 from .coordinators import (
     Cell,
     CompletionMatrix,
@@ -13,6 +23,14 @@ from .coordinators import (
     monthly_exams_visible,
     overdue_rows,
     weak_points_by_unit,
+)
+from .evaluations import (
+    EvaluationReport,
+    EvaluationSummary,
+    class_evaluation,
+    evaluation_report,
+    min_answers,
+    responses_visible_to,
 )
 from .learner import (
     LearnerHome,
@@ -30,9 +48,15 @@ from .managers import AnnualRecord, UnitRate, annual_records, unit_rates
 
 __all__ = [
     "AnnualRecord",
+    "Attendance",
+    "AttendanceList",
+    "AttendanceRow",
     "Cell",
     "CompletionMatrix",
+    "EvaluationReport",
+    "EvaluationSummary",
     "GuidanceGroup",
+    "LearnerClass",
     "LearnerHome",
     "MatrixRow",
     "ModuleStatus",
@@ -41,7 +65,12 @@ __all__ = [
     "StepKind",
     "UnitRate",
     "annual_records",
+    "attendance_list",
+    "attendance_state",
+    "class_evaluation",
+    "classes_for_coordinator",
     "completion_matrix",
+    "evaluation_report",
     "guidance_groups",
     "guidance_plans_visible",
     "hours_for",
@@ -49,9 +78,12 @@ __all__ = [
     "learner_home",
     "learner_modules",
     "learner_next_step",
+    "min_answers",
     "module_lessons",
     "monthly_exams_visible",
     "overdue_rows",
+    "responses_visible_to",
     "unit_rates",
+    "upcoming_classes_for",
     "weak_points_by_unit",
 ]

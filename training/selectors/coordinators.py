@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime
 from collections import defaultdict
 from dataclasses import dataclass
+from decimal import Decimal
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -24,6 +25,7 @@ from ..models import (
     ModuleCompletion,
     MonthlyExam,
     Programme,
+    StudyHourCredit,
     Track,
     WeeklyModule,
 )
@@ -95,6 +97,7 @@ class MatrixRow:
     staff: Staff
     cells: list[tuple[str, str]]  # (state, label)
     done: int
+    hours: Decimal = Decimal("0")  # study hours of the programme's year (lessons, classes...)
 
 
 @dataclass
@@ -133,6 +136,13 @@ def completion_matrix(
         .values_list("staff_id", "lesson__module_id")
         .distinct()
     )
+    hours = dict(
+        StudyHourCredit.objects.filter(staff_id__in=staff_ids, year=track.programme.year)
+        .values("staff_id")
+        .annotate(h=Sum("hours"))
+        .values_list("staff_id", "h")
+        .order_by()
+    )
     rows = []
     for enrolment in enrolments:
         cells = []
@@ -154,7 +164,9 @@ def completion_matrix(
             else:
                 state = Cell.OPEN
             cells.append((state, Cell.LABELS[state]))
-        rows.append(MatrixRow(enrolment.staff, cells, done))
+        rows.append(
+            MatrixRow(enrolment.staff, cells, done, hours.get(enrolment.staff_id) or Decimal(0))
+        )
     return CompletionMatrix(track, modules, rows)
 
 

@@ -26,6 +26,7 @@ from ..models import (
     StudyHourCredit,
     WeeklyModule,
 )
+from .classes import upcoming_classes_for
 
 # --- Learner home ------------------------------------------------------------------
 
@@ -78,6 +79,7 @@ class LearnerHome:
     mistakes_url: str
     certificate: certificates_adapter.CertificateFact | None
     notifications: list[Notification] = field(default_factory=list)
+    classes: list = field(default_factory=list)
 
     @property
     def hours_percent(self) -> int:
@@ -238,6 +240,7 @@ def learner_home(*, staff: Staff, today: datetime.date | None = None) -> Learner
         notifications=list(
             Notification.objects.filter(user_id=staff.user_id, read_at__isnull=True)[:5]
         ),
+        classes=upcoming_classes_for(staff=staff),
     )
 
 

@@ -1,5 +1,23 @@
 """Writes of the training cycle. Each service is one transaction and safe to repeat."""
 
+from .classes import (
+    CODE_WINDOW_SECONDS,
+    checkin_is_open,
+    checkin_opens_at,
+    class_audience,
+    class_check_in,
+    class_check_in_by_trainer,
+    class_check_out,
+    class_close,
+    class_code,
+    class_code_check,
+    class_code_seconds_left,
+    class_excuse,
+    class_schedule,
+    late_minutes,
+    personal_code,
+    staff_for_personal_code,
+)
 from .common import (
     MSG_ATTENDEES_REQUIRED,
     MSG_BAD_POSITION,
@@ -19,6 +37,7 @@ from .enrolment import (
     enrolment_sync,
     track_audience,
 )
+from .evaluations import evaluation_may_answer, evaluation_questions, evaluation_submit
 from .guidance import (
     MSG_MENTOR_NOT_COLLEAGUE,
     GuidanceResult,
@@ -58,6 +77,7 @@ from .reminders import (
 )
 
 __all__ = [
+    "CODE_WINDOW_SECONDS",
     "MSG_ASSIGN_NOBODY",
     "MSG_ASSIGN_UNKNOWN",
     "MSG_ATTENDEES_REQUIRED",
@@ -74,14 +94,30 @@ __all__ = [
     "HeartbeatResult",
     "NotificationDraft",
     "ReminderResult",
+    "checkin_is_open",
+    "checkin_opens_at",
+    "class_audience",
+    "class_check_in",
+    "class_check_in_by_trainer",
+    "class_check_out",
+    "class_close",
+    "class_code",
+    "class_code_check",
+    "class_code_seconds_left",
+    "class_excuse",
+    "class_schedule",
     "enrolment_assign",
     "enrolment_on_roster_import",
     "enrolment_sync",
+    "evaluation_may_answer",
+    "evaluation_questions",
+    "evaluation_submit",
     "guidance_followup_record",
     "guidance_followups_collect",
     "guidance_generate",
     "guidance_plan_set_mentor",
     "heartbeat_seconds",
+    "late_minutes",
     "lesson_heartbeat",
     "lesson_mark_read",
     "lesson_save",
@@ -100,10 +136,12 @@ __all__ = [
     "notification_send",
     "notifications_send_many",
     "overdue_enrolments",
+    "personal_code",
     "programme_audience_ids",
     "reading_heartbeat",
     "reminders_send",
     "staff_can_study",
+    "staff_for_personal_code",
     "track_audience",
     "weak_points_of",
     "weekly_quizzes_collect",

@@ -22,7 +22,7 @@ from django.utils.translation import gettext, ngettext
 from audit.services import audit_record
 from organisation.models import Department, Role, RoleAssignment, Staff
 
-from ..models import Notification
+from ..models import ClassAttendance, Notification
 from ..selectors import overdue_rows
 from .notifications import NotificationDraft, notifications_send_many
 
@@ -123,9 +123,24 @@ def reminders_send(*, today: datetime.date | None = None) -> ReminderResult:
                 entry[1].add(staff.pk)
                 entry[2][staff.department.name] += 1
             entry[3][module.title] += 1
+    # Absences from classes closed in the last week (not excused) join the same digest.
+    absences: dict[int, Counter] = defaultdict(Counter)
+    for attendance in class_absences(since=since):
+        staff = attendance.staff
+        if staff.department_id not in managers_cache:
+            managers_cache[staff.department_id] = managers_of_unit(
+                staff.department, by_path=by_path
+            )
+        for manager in managers_cache[staff.department_id]:
+            if manager.pk in digested:
+                continue
+            digests.setdefault(manager.pk, (manager, set(), Counter(), Counter()))
+            absences[manager.pk][attendance.training_class.title] += 1
     result.reminders = notifications_send_many(drafts=reminders)
     result.escalations = notifications_send_many(
-        drafts=[_digest(*entry, tag=tag) for entry in digests.values()]
+        drafts=[
+            _digest(*entry, tag=tag, absences=absences.get(pk)) for pk, entry in digests.items()
+        ]
     )
     if result.reminders or result.escalations:
         audit_record(
@@ -135,7 +150,25 @@ def reminders_send(*, today: datetime.date | None = None) -> ReminderResult:
     return result
 
 
-def _digest(manager, people: set, units: Counter, modules: Counter, *, tag: str):
+def class_absences(*, since: datetime.datetime):
+    """Expected people who did not come to a class closed since then, not excused."""
+    return ClassAttendance.objects.filter(
+        training_class__closed_at__gte=since,
+        checked_in_at__isnull=True,
+        excuse_reason="",
+        staff__status="active",
+    ).select_related("staff__department", "training_class")
+
+
+def _digest(
+    manager,
+    people: set,
+    units: Counter,
+    modules: Counter,
+    *,
+    tag: str,
+    absences: Counter | None = None,
+):
     title = ngettext(
         "Weekly digest: %(people)s person overdue in %(units)s unit(s)",
         "Weekly digest: %(people)s people overdue in %(units)s unit(s)",
@@ -149,8 +182,15 @@ def _digest(manager, people: set, units: Counter, modules: Counter, *, tag: str)
         lines.append(
             gettext("and %(count)s more units") % {"count": len(units) - DIGEST_UNITS_SHOWN}
         )
-    overdue = "、".join(title for title, _n in modules.most_common(DIGEST_MODULES_SHOWN))
-    lines.append(gettext("Most overdue modules: %(modules)s") % {"modules": overdue})
+    if modules:
+        overdue = "、".join(title for title, _n in modules.most_common(DIGEST_MODULES_SHOWN))
+        lines.append(gettext("Most overdue modules: %(modules)s") % {"modules": overdue})
+    if absences:
+        missed = "、".join(
+            gettext("%(title)s (%(count)s)") % {"title": title, "count": count}
+            for title, count in absences.most_common(DIGEST_MODULES_SHOWN)
+        )
+        lines.append(gettext("Absent from classes: %(classes)s") % {"classes": missed})
     return NotificationDraft(
         user=manager,
         key=f"digest:{tag}",
