@@ -62,11 +62,11 @@ def _sqlite_adapter(field):
     ops = connection.ops
     kind = field.get_internal_type()
     if kind == "UUIDField":
-        return lambda value: value.hex if value is not None else None
+        return lambda value: value.hex
     if kind == "DateTimeField":
-        return ops.adapt_datetimefield_value
+        return _last_value(ops.adapt_datetimefield_value)
     if kind == "DateField":
-        return ops.adapt_datefield_value
+        return _last_value(ops.adapt_datefield_value)
     if kind == "DecimalField":
         return lambda value: ops.adapt_decimalfield_value(
             value, field.max_digits, field.decimal_places
@@ -76,30 +76,46 @@ def _sqlite_adapter(field):
     return None
 
 
+def _last_value(adapt):
+    """`adapt`, remembering its last value: an import writes one `now` on every row."""
+    last = [object(), None]
+
+    def adapt_same(value):
+        if value is not last[0]:
+            last[0], last[1] = value, adapt(value)
+        return last[1]
+
+    return adapt_same
+
+
 def _insert_sqlite(model, fields, rows: list[dict], defaults: dict) -> list[int]:
     meta = model._meta
     quote = connection.ops.quote_name
-    adapters = [_sqlite_adapter(f) for f in fields]
-    attnames = [f.attname for f in fields]
     columns = ", ".join(quote(c) for c in [meta.pk.column, *(f.column for f in fields)])
     marks = ", ".join(["%s"] * (len(fields) + 1))
+    # Per column: (attname, given by the caller, default, adapter).
+    plan = [
+        (f.attname, f.attname in rows[0], defaults.get(f.attname), _sqlite_adapter(f))
+        for f in fields
+    ]
     with connection.cursor() as cursor:
         # Identifiers only, quoted, from the model's meta; every value is a parameter.
         table, pk_column = quote(meta.db_table), quote(meta.pk.column)
         cursor.execute(f"SELECT COALESCE(MAX({pk_column}), 0) FROM {table}")  # noqa: S608
         first = cursor.fetchone()[0] + 1
         ids = list(range(first, first + len(rows)))
-        values = []
-        for pk_value, row in zip(ids, rows, strict=True):
-            line = [pk_value]
-            for name, adapt in zip(attnames, adapters, strict=True):
-                if name in row:
-                    value = row[name]
-                else:
-                    default = defaults[name]
-                    value = default() if callable(default) else default
-                line.append(adapt(value) if adapt is not None and value is not None else value)
-            values.append(line)
+        values = [[pk_value] for pk_value in ids]
+        for name, given, default, adapt in plan:
+            if given:
+                column = [row[name] for row in rows]
+            elif callable(default):
+                column = [default() for _row in rows]
+            else:
+                column = [default] * len(rows)
+            if adapt is not None:
+                column = [None if value is None else adapt(value) for value in column]
+            for line, value in zip(values, column, strict=True):
+                line.append(value)
         statement = f"INSERT INTO {table} ({columns}) VALUES ({marks})"  # noqa: S608
         cursor.executemany(statement, values)
     return ids
