@@ -99,6 +99,7 @@ class _Row:
     id_hash: str = ""
     staff_number: str = ""
     unit: dict | None = None
+    unit_text: str = ""
     post: str | None = None
     is_window_staff: bool | None = None
     mobile: str | None = None
@@ -110,6 +111,7 @@ class _Row:
 @dataclass
 class _Plan:
     report: Report
+    rows: list[_Row] = field(default_factory=list)  # every row of the file, as read
     new_rows: list[_Row] = field(default_factory=list)
     # (staff pk, {field: new value}, is_transfer)
     updates: list[tuple[int, dict[str, Any], bool]] = field(default_factory=list)
@@ -189,17 +191,27 @@ def _analyse(
     report: Report,
     errors: imports.RowErrors,
     progress=None,
+    parsed: list[_Row] | None = None,
 ) -> _Plan:
     """Check every row against the file and the database. Reads only.
 
     Steps: read and check each row's cells; mark duplicates within the file; compare
     with the database a chunk at a time (taken numbers, new, changed, transferred);
     in sync mode find the leavers; finish the report.
+
+    `parsed`: the rows as an earlier check of the same file read them, all without
+    errors (`roster.services.parsed`); the file is then not read again, only the
+    units are looked up again (they may have changed since).
     """
     plan = _Plan(report=report)
     units = _Units(acting_user)
     errors = _Errors(errors)
-    rows = _read_rows(table, units, errors, progress)
+    if parsed is None:
+        rows = _read_rows(table, units, errors, progress)
+    else:
+        rows = parsed
+        _resolve_units(rows, units, errors)
+    plan.rows = rows
     _mark_duplicates(rows, errors)
     counts = _zero_counts()
     counts["rows"] = len(rows)
@@ -226,9 +238,9 @@ def _read_rows(table: Table, units: _Units, errors: _Errors, progress) -> list[_
     index = {name: table.columns.get(name) for name in FIELD_LABELS}
     width = max(i for i in index.values() if i is not None) + 1
     today = datetime.date.today()
-    memos: dict[str, dict] = {FIELD_UNIT: {}, FIELD_POST: {}, FIELD_WINDOW: {}, FIELD_HIRE_DATE: {}}
+    memos: dict[str, dict] = {FIELD_POST: {}, FIELD_WINDOW: {}, FIELD_HIRE_DATE: {}}
+    unit_memo: dict = {}
     parsers = {
-        FIELD_UNIT: lambda raw: _parse_unit(raw, units),
         FIELD_POST: _parse_post,
         FIELD_WINDOW: _parse_window,
         FIELD_HIRE_DATE: _parse_hire_date,
@@ -236,10 +248,11 @@ def _read_rows(table: Table, units: _Units, errors: _Errors, progress) -> list[_
     repeated = [
         (name, index[name], memos[name], parsers[name]) for name in memos if index[name] is not None
     ]
-    i_name, i_id, i_number, i_mobile = (
+    i_name, i_id, i_number, i_unit, i_mobile = (
         index[FIELD_NAME],
         index[FIELD_ID_NUMBER],
         index[FIELD_STAFF_NUMBER],
+        index[FIELD_UNIT],
         index[FIELD_MOBILE],
     )
     for done, (number, cells) in enumerate(table.rows, start=1):
@@ -259,6 +272,16 @@ def _read_rows(table: Table, units: _Units, errors: _Errors, progress) -> list[_
                 label = FIELD_LABELS[field_name]
                 params = {"field": label, "limit": MAX_LENGTHS[field_name]}
                 errors.add(row, field_name, CODE_TOO_LONG, MSG_TOO_LONG, params)
+        raw = cells[i_unit]
+        key = (raw.__class__, raw)
+        parsed = unit_memo.get(key)
+        if parsed is None:
+            parsed = _parse_unit(reader.to_text(raw), units)
+            if len(unit_memo) < _MEMO_LIMIT:
+                unit_memo[key] = parsed
+        (row.unit, row.unit_text), found = parsed
+        for code, message, params in found:
+            errors.add(row, FIELD_UNIT, code, message, params)
         if i_mobile is not None:
             raw = cells[i_mobile]
             try:
@@ -307,12 +330,24 @@ def _read_id_number(row: _Row, raw_id, errors: _Errors, today: datetime.date) ->
 # The parsers of the repeating columns: (value, [(error code, message, params)]).
 
 
-def _parse_unit(raw, units: _Units) -> tuple[dict | None, list]:
-    unit_text = reader.to_text(raw)
+def _parse_unit(unit_text: str, units: _Units) -> tuple[tuple[dict | None, str], list]:
     if not unit_text:
-        return None, [(CODE_REQUIRED, MSG_REQUIRED, {"field": FIELD_LABELS[FIELD_UNIT]})]
+        params = {"field": FIELD_LABELS[FIELD_UNIT]}
+        return (None, unit_text), [(CODE_REQUIRED, MSG_REQUIRED, params)]
     unit, code, message, params = units.resolve(unit_text)
-    return unit, ([(code, message, params)] if unit is None else [])
+    return (unit, unit_text), ([(code, message, params)] if unit is None else [])
+
+
+def _resolve_units(rows: list[_Row], units: _Units, errors: _Errors) -> None:
+    """The units of rows read earlier, looked up again in the current database."""
+    memo: dict[str, tuple] = {}
+    for row in rows:
+        parsed = memo.get(row.unit_text)
+        if parsed is None:
+            parsed = memo[row.unit_text] = _parse_unit(row.unit_text, units)
+        (row.unit, _text), found = parsed
+        for code, message, params in found:
+            errors.add(row, FIELD_UNIT, code, message, params)
 
 
 def _parse_post(raw) -> tuple[str, list]:
