@@ -45,16 +45,25 @@ def insert_rows(model: type[Model], rows: list[dict]) -> list[int]:
         ids = [row[0] for row in cursor.fetchall()]
         statement = f"COPY {quote(meta.db_table)} ({columns}) FROM STDIN"
         with cursor.cursor.copy(statement) as copy:
-            for pk_value, row in zip(ids, rows, strict=True):
-                values = [pk_value]
-                for name in attnames:
-                    if name in row:
-                        values.append(row[name])
-                    else:
-                        default = defaults[name]
-                        values.append(default() if callable(default) else default)
-                copy.write_row(values)
+            for line in zip(ids, *_columns(attnames, rows, defaults), strict=True):
+                copy.write_row(line)
     return ids
+
+
+def _columns(attnames: list[str], rows: list[dict], defaults: dict) -> list[list]:
+    """The values of each column, in order: the caller's (every row gives the same
+    keys), or the field's default."""
+    columns = []
+    for name in attnames:
+        if name not in defaults:
+            columns.append([row[name] for row in rows])
+            continue
+        default = defaults[name]
+        if callable(default):
+            columns.append([default() for _row in rows])
+        else:
+            columns.append([default] * len(rows))
+    return columns
 
 
 def _sqlite_adapter(field):
@@ -93,29 +102,21 @@ def _insert_sqlite(model, fields, rows: list[dict], defaults: dict) -> list[int]
     quote = connection.ops.quote_name
     columns = ", ".join(quote(c) for c in [meta.pk.column, *(f.column for f in fields)])
     marks = ", ".join(["%s"] * (len(fields) + 1))
-    # Per column: (attname, given by the caller, default, adapter).
-    plan = [
-        (f.attname, f.attname in rows[0], defaults.get(f.attname), _sqlite_adapter(f))
-        for f in fields
-    ]
+    adapters = [_sqlite_adapter(f) for f in fields]
+    attnames = [f.attname for f in fields]
     with connection.cursor() as cursor:
         # Identifiers only, quoted, from the model's meta; every value is a parameter.
         table, pk_column = quote(meta.db_table), quote(meta.pk.column)
         cursor.execute(f"SELECT COALESCE(MAX({pk_column}), 0) FROM {table}")  # noqa: S608
         first = cursor.fetchone()[0] + 1
         ids = list(range(first, first + len(rows)))
-        values = [[pk_value] for pk_value in ids]
-        for name, given, default, adapt in plan:
-            if given:
-                column = [row[name] for row in rows]
-            elif callable(default):
-                column = [default() for _row in rows]
-            else:
-                column = [default] * len(rows)
+        adapted = []
+        for column, adapt in zip(_columns(attnames, rows, defaults), adapters, strict=True):
             if adapt is not None:
                 column = [None if value is None else adapt(value) for value in column]
-            for line, value in zip(values, column, strict=True):
-                line.append(value)
+            adapted.append(column)
+        values = list(zip(ids, *adapted, strict=True))
+        del adapted
         statement = f"INSERT INTO {table} ({columns}) VALUES ({marks})"  # noqa: S608
         cursor.executemany(statement, values)
     return ids
