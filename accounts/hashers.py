@@ -25,8 +25,19 @@ class InitialCodeHasher(BasePasswordHasher):
 
     def encode(self, password: str, salt: str) -> str:
         self._check_encode_args(password, salt)
-        digest = hmac.new(self._key(), f"{salt}${password}".encode(), hashlib.sha256).hexdigest()
+        digest = hmac.digest(self._key(), f"{salt}${password}".encode(), "sha256").hex()
         return f"{self.algorithm}${salt}${digest}"
+
+    def encode_many(self, codes: list[str], salts: list[str]) -> list[str]:
+        """`encode` for each (code, salt) pair, the key derived once (a roster import
+        hashes tens of thousands)."""
+        key, algorithm = self._key(), self.algorithm
+        for code, salt in zip(codes, salts, strict=True):
+            self._check_encode_args(code, salt)
+        return [
+            f"{algorithm}${salt}${hmac.digest(key, f'{salt}${code}'.encode(), 'sha256').hex()}"
+            for code, salt in zip(codes, salts, strict=True)
+        ]
 
     def decode(self, encoded: str) -> dict:
         algorithm, salt, digest = encoded.split("$", 2)

@@ -43,7 +43,7 @@ def decrypt_id_number(token: str) -> str:
 
 
 def hash_id_number(number: str) -> str:
-    return hmac.new(_hash_key(), number.encode(), hashlib.sha256).hexdigest()
+    return hmac.digest(_hash_key(), number.encode(), "sha256").hex()
 
 
 def clear_key_cache() -> None:

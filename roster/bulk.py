@@ -45,16 +45,25 @@ def insert_rows(model: type[Model], rows: list[dict]) -> list[int]:
         ids = [row[0] for row in cursor.fetchall()]
         statement = f"COPY {quote(meta.db_table)} ({columns}) FROM STDIN"
         with cursor.cursor.copy(statement) as copy:
-            for pk_value, row in zip(ids, rows, strict=True):
-                values = [pk_value]
-                for name in attnames:
-                    if name in row:
-                        values.append(row[name])
-                    else:
-                        default = defaults[name]
-                        values.append(default() if callable(default) else default)
-                copy.write_row(values)
+            for line in zip(ids, *_columns(attnames, rows, defaults), strict=True):
+                copy.write_row(line)
     return ids
+
+
+def _columns(attnames: list[str], rows: list[dict], defaults: dict) -> list[list]:
+    """The values of each column, in order: the caller's (every row gives the same
+    keys), or the field's default."""
+    columns = []
+    for name in attnames:
+        if name not in defaults:
+            columns.append([row[name] for row in rows])
+            continue
+        default = defaults[name]
+        if callable(default):
+            columns.append([default() for _row in rows])
+        else:
+            columns.append([default] * len(rows))
+    return columns
 
 
 def _sqlite_adapter(field):
@@ -62,11 +71,11 @@ def _sqlite_adapter(field):
     ops = connection.ops
     kind = field.get_internal_type()
     if kind == "UUIDField":
-        return lambda value: value.hex if value is not None else None
+        return lambda value: value.hex
     if kind == "DateTimeField":
-        return ops.adapt_datetimefield_value
+        return _last_value(ops.adapt_datetimefield_value)
     if kind == "DateField":
-        return ops.adapt_datefield_value
+        return _last_value(ops.adapt_datefield_value)
     if kind == "DecimalField":
         return lambda value: ops.adapt_decimalfield_value(
             value, field.max_digits, field.decimal_places
@@ -76,30 +85,38 @@ def _sqlite_adapter(field):
     return None
 
 
+def _last_value(adapt):
+    """`adapt`, remembering its last value: an import writes one `now` on every row."""
+    last = [object(), None]
+
+    def adapt_same(value):
+        if value is not last[0]:
+            last[0], last[1] = value, adapt(value)
+        return last[1]
+
+    return adapt_same
+
+
 def _insert_sqlite(model, fields, rows: list[dict], defaults: dict) -> list[int]:
     meta = model._meta
     quote = connection.ops.quote_name
-    adapters = [_sqlite_adapter(f) for f in fields]
-    attnames = [f.attname for f in fields]
     columns = ", ".join(quote(c) for c in [meta.pk.column, *(f.column for f in fields)])
     marks = ", ".join(["%s"] * (len(fields) + 1))
+    adapters = [_sqlite_adapter(f) for f in fields]
+    attnames = [f.attname for f in fields]
     with connection.cursor() as cursor:
         # Identifiers only, quoted, from the model's meta; every value is a parameter.
         table, pk_column = quote(meta.db_table), quote(meta.pk.column)
         cursor.execute(f"SELECT COALESCE(MAX({pk_column}), 0) FROM {table}")  # noqa: S608
         first = cursor.fetchone()[0] + 1
         ids = list(range(first, first + len(rows)))
-        values = []
-        for pk_value, row in zip(ids, rows, strict=True):
-            line = [pk_value]
-            for name, adapt in zip(attnames, adapters, strict=True):
-                if name in row:
-                    value = row[name]
-                else:
-                    default = defaults[name]
-                    value = default() if callable(default) else default
-                line.append(adapt(value) if adapt is not None and value is not None else value)
-            values.append(line)
+        adapted = []
+        for column, adapt in zip(_columns(attnames, rows, defaults), adapters, strict=True):
+            if adapt is not None:
+                column = [None if value is None else adapt(value) for value in column]
+            adapted.append(column)
+        values = list(zip(ids, *adapted, strict=True))
+        del adapted
         statement = f"INSERT INTO {table} ({columns}) VALUES ({marks})"  # noqa: S608
         cursor.executemany(statement, values)
     return ids

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import difflib
+import operator
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -11,7 +12,6 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db.models import Q
 
 from core import imports
 from organisation.access import departments_managed_by
@@ -99,6 +99,7 @@ class _Row:
     id_hash: str = ""
     staff_number: str = ""
     unit: dict | None = None
+    unit_text: str = ""
     post: str | None = None
     is_window_staff: bool | None = None
     mobile: str | None = None
@@ -110,6 +111,7 @@ class _Row:
 @dataclass
 class _Plan:
     report: Report
+    rows: list[_Row] = field(default_factory=list)  # every row of the file, as read
     new_rows: list[_Row] = field(default_factory=list)
     # (staff pk, {field: new value}, is_transfer)
     updates: list[tuple[int, dict[str, Any], bool]] = field(default_factory=list)
@@ -189,17 +191,27 @@ def _analyse(
     report: Report,
     errors: imports.RowErrors,
     progress=None,
+    parsed: list[_Row] | None = None,
 ) -> _Plan:
     """Check every row against the file and the database. Reads only.
 
     Steps: read and check each row's cells; mark duplicates within the file; compare
     with the database a chunk at a time (taken numbers, new, changed, transferred);
     in sync mode find the leavers; finish the report.
+
+    `parsed`: the rows as an earlier check of the same file read them, all without
+    errors (`roster.services.parsed`); the file is then not read again, only the
+    units are looked up again (they may have changed since).
     """
     plan = _Plan(report=report)
     units = _Units(acting_user)
     errors = _Errors(errors)
-    rows = _read_rows(table, units, errors, progress)
+    if parsed is None:
+        rows = _read_rows(table, units, errors, progress)
+    else:
+        rows = parsed
+        _resolve_units(rows, units, errors)
+    plan.rows = rows
     _mark_duplicates(rows, errors)
     counts = _zero_counts()
     counts["rows"] = len(rows)
@@ -216,59 +228,98 @@ def _analyse(
 
 # --- step 1: each row's cells -------------------------------------------------------------
 
+# Columns whose cells repeat (a roster names a few hundred units, a few posts, 是/否 and
+# some thousand dates): each distinct cell is parsed once and its result reused.
+_MEMO_LIMIT = 10_000
+
 
 def _read_rows(table: Table, units: _Units, errors: _Errors, progress) -> list[_Row]:
     rows: list[_Row] = []
-    has = {name: name in table.columns for name in FIELD_LABELS}
+    index = {name: table.columns.get(name) for name in FIELD_LABELS}
+    width = max(i for i in index.values() if i is not None) + 1
+    today = datetime.date.today()
+    memos: dict[str, dict] = {FIELD_POST: {}, FIELD_WINDOW: {}, FIELD_HIRE_DATE: {}}
+    unit_memo: dict = {}
+    parsers = {
+        FIELD_POST: _parse_post,
+        FIELD_WINDOW: _parse_window,
+        FIELD_HIRE_DATE: _parse_hire_date,
+    }
+    repeated = [
+        (name, index[name], memos[name], parsers[name]) for name in memos if index[name] is not None
+    ]
+    i_name, i_id, i_number, i_unit, i_mobile = (
+        index[FIELD_NAME],
+        index[FIELD_ID_NUMBER],
+        index[FIELD_STAFF_NUMBER],
+        index[FIELD_UNIT],
+        index[FIELD_MOBILE],
+    )
     for done, (number, cells) in enumerate(table.rows, start=1):
+        if len(cells) < width:
+            cells = [*cells, *([None] * (width - len(cells)))]
         row = _Row(number=number)
         rows.append(row)
-        _read_row(row, table, cells, has, units, errors)
+        row.name = clean_text(cells[i_name])
+        _read_id_number(row, cells[i_id], errors, today)
+        raw = cells[i_number]
+        row.staff_number = compact(raw if raw.__class__ is str else reader.to_text(raw))
+        for field_name, text in ((FIELD_NAME, row.name), (FIELD_STAFF_NUMBER, row.staff_number)):
+            if not text:
+                label = FIELD_LABELS[field_name]
+                errors.add(row, field_name, CODE_REQUIRED, MSG_REQUIRED, {"field": label})
+            elif len(text) > MAX_LENGTHS[field_name]:
+                label = FIELD_LABELS[field_name]
+                params = {"field": label, "limit": MAX_LENGTHS[field_name]}
+                errors.add(row, field_name, CODE_TOO_LONG, MSG_TOO_LONG, params)
+        raw = cells[i_unit]
+        key = (raw.__class__, raw)
+        parsed = unit_memo.get(key)
+        if parsed is None:
+            parsed = _parse_unit(reader.to_text(raw), units)
+            if len(unit_memo) < _MEMO_LIMIT:
+                unit_memo[key] = parsed
+        (row.unit, row.unit_text), found = parsed
+        for code, message, params in found:
+            errors.add(row, FIELD_UNIT, code, message, params)
+        if i_mobile is not None:
+            raw = cells[i_mobile]
+            try:
+                row.mobile = validate_mobile(raw if raw.__class__ is str else reader.to_text(raw))
+            except ValidationError as exc:
+                errors.add(row, FIELD_MOBILE, CODE_MOBILE, exc.message)
+        for field_name, i, memo, parse in repeated:
+            raw = cells[i]
+            key = (raw.__class__, raw)
+            parsed = memo.get(key)
+            if parsed is None:
+                parsed = parse(raw)
+                if len(memo) < _MEMO_LIMIT:
+                    memo[key] = parsed
+            value, found = parsed
+            setattr(row, field_name, value)
+            for code, message, params in found:
+                errors.add(row, field_name, code, message, params)
         if progress and done % PROGRESS_EVERY == 0:
             progress(done // 2)
+    if index[FIELD_HIRE_DATE] is not None:
+        for row in rows:
+            row.has_hire_date = True
     return rows
 
 
-def _read_row(row: _Row, table: Table, cells, has: dict, units: _Units, errors: _Errors):
-    value = table.value
-    row.name = clean_text(value(cells, FIELD_NAME))
-    _read_id_number(row, value(cells, FIELD_ID_NUMBER), errors)
-    row.staff_number = compact(reader.to_text(value(cells, FIELD_STAFF_NUMBER)))
-    for field_name, text in ((FIELD_NAME, row.name), (FIELD_STAFF_NUMBER, row.staff_number)):
-        label = FIELD_LABELS[field_name]
-        if not text:
-            errors.add(row, field_name, CODE_REQUIRED, MSG_REQUIRED, {"field": label})
-        elif len(text) > MAX_LENGTHS[field_name]:
-            params = {"field": label, "limit": MAX_LENGTHS[field_name]}
-            errors.add(row, field_name, CODE_TOO_LONG, MSG_TOO_LONG, params)
-    _read_unit(row, reader.to_text(value(cells, FIELD_UNIT)), units, errors)
-    if has[FIELD_POST]:
-        row.post = clean_text(value(cells, FIELD_POST))
-        if len(row.post) > MAX_LENGTHS[FIELD_POST]:
-            params = {"field": FIELD_LABELS[FIELD_POST], "limit": MAX_LENGTHS[FIELD_POST]}
-            errors.add(row, FIELD_POST, CODE_TOO_LONG, MSG_TOO_LONG, params)
-    if has[FIELD_WINDOW]:
-        _read_window(row, value(cells, FIELD_WINDOW), errors)
-    if has[FIELD_MOBILE]:
-        try:
-            row.mobile = validate_mobile(reader.to_text(value(cells, FIELD_MOBILE)))
-        except ValidationError as exc:
-            errors.add(row, FIELD_MOBILE, CODE_MOBILE, exc.message)
-    if has[FIELD_HIRE_DATE]:
-        _read_hire_date(row, value(cells, FIELD_HIRE_DATE), errors)
-
-
-def _read_id_number(row: _Row, raw_id, errors: _Errors) -> None:
+def _read_id_number(row: _Row, raw_id, errors: _Errors, today: datetime.date) -> None:
     """A number cell has lost its last digits; never guess them."""
-    id_text = compact(raw_id).upper() if isinstance(raw_id, str) else ""
-    stored_as_number = isinstance(raw_id, int | float) and not isinstance(raw_id, bool)
-    if stored_as_number or _SCIENTIFIC.match(id_text):
+    if isinstance(raw_id, int | float) and not isinstance(raw_id, bool):
         errors.add(row, FIELD_ID_NUMBER, CODE_ID_AS_NUMBER, MSG_ID_AS_NUMBER)
         return
+    id_text = compact(raw_id).upper() if isinstance(raw_id, str) else ""
     try:
-        row.id_number = validate_id_number(id_text)
+        row.id_number = validate_id_number(id_text, today=today)
     except ValidationError as exc:
-        if len(id_text) == 18 and id_text.isdigit() and id_text.endswith("000"):
+        if _SCIENTIFIC.match(id_text) or (
+            len(id_text) == 18 and id_text.isdigit() and id_text.endswith("000")
+        ):
             errors.add(row, FIELD_ID_NUMBER, CODE_ID_AS_NUMBER, MSG_ID_AS_NUMBER)
         else:
             errors.add(row, FIELD_ID_NUMBER, exc.code, exc.message, exc.params)
@@ -276,34 +327,55 @@ def _read_id_number(row: _Row, raw_id, errors: _Errors) -> None:
         row.id_hash = hash_id_number(row.id_number)
 
 
-def _read_unit(row: _Row, unit_text: str, units: _Units, errors: _Errors) -> None:
+# The parsers of the repeating columns: (value, [(error code, message, params)]).
+
+
+def _parse_unit(unit_text: str, units: _Units) -> tuple[tuple[dict | None, str], list]:
     if not unit_text:
-        label = FIELD_LABELS[FIELD_UNIT]
-        errors.add(row, FIELD_UNIT, CODE_REQUIRED, MSG_REQUIRED, {"field": label})
-        return
+        params = {"field": FIELD_LABELS[FIELD_UNIT]}
+        return (None, unit_text), [(CODE_REQUIRED, MSG_REQUIRED, params)]
     unit, code, message, params = units.resolve(unit_text)
-    if unit is None:
-        errors.add(row, FIELD_UNIT, code, message, params)
-    row.unit = unit
+    return (unit, unit_text), ([(code, message, params)] if unit is None else [])
 
 
-def _read_window(row: _Row, raw, errors: _Errors) -> None:
+def _resolve_units(rows: list[_Row], units: _Units, errors: _Errors) -> None:
+    """The units of rows read earlier, looked up again in the current database."""
+    memo: dict[str, tuple] = {}
+    for row in rows:
+        parsed = memo.get(row.unit_text)
+        if parsed is None:
+            parsed = memo[row.unit_text] = _parse_unit(row.unit_text, units)
+        (row.unit, _text), found = parsed
+        for code, message, params in found:
+            errors.add(row, FIELD_UNIT, code, message, params)
+
+
+def _parse_post(raw) -> tuple[str, list]:
+    post = clean_text(raw)
+    if len(post) > MAX_LENGTHS[FIELD_POST]:
+        params = {"field": FIELD_LABELS[FIELD_POST], "limit": MAX_LENGTHS[FIELD_POST]}
+        return post, [(CODE_TOO_LONG, MSG_TOO_LONG, params)]
+    return post, []
+
+
+def _parse_window(raw) -> tuple[bool | None, list]:
     text = reader.to_text(raw)
     if text == "":
-        row.is_window_staff = True
-        return
-    row.is_window_staff = reader.to_bool(raw if isinstance(raw, int | float) else text)
-    if row.is_window_staff is None:
-        errors.add(row, FIELD_WINDOW, CODE_WINDOW_VALUE, MSG_WINDOW_VALUE, {"value": text})
+        return True, []
+    value = reader.to_bool(raw if isinstance(raw, int | float) else text)
+    if value is None:
+        return None, [(CODE_WINDOW_VALUE, MSG_WINDOW_VALUE, {"value": text})]
+    return value, []
 
 
-def _read_hire_date(row: _Row, raw, errors: _Errors) -> None:
-    row.has_hire_date = True
-    if reader.to_text(raw):
-        row.hire_date = reader.to_date(raw)
-        if row.hire_date is None:
-            params = {"value": reader.to_text(raw)}
-            errors.add(row, FIELD_HIRE_DATE, CODE_DATE_VALUE, MSG_DATE_VALUE, params)
+def _parse_hire_date(raw) -> tuple[datetime.date | None, list]:
+    text = reader.to_text(raw)
+    if not text:
+        return None, []
+    value = reader.to_date(raw)
+    if value is None:
+        return None, [(CODE_DATE_VALUE, MSG_DATE_VALUE, {"value": text})]
+    return value, []
 
 
 # --- step 2: duplicates within the file -----------------------------------------------------
@@ -321,15 +393,18 @@ def _mark_duplicates(rows: list[_Row], errors: _Errors) -> None:
         ),
         ("mobile", FIELD_MOBILE, CODE_DUPLICATE_MOBILE, MSG_DUPLICATE_MOBILE),
     ):
-        groups: dict[str, list[_Row]] = defaultdict(list)
-        for row in rows:
-            if getattr(row, key):
-                groups[getattr(row, key)].append(row)
-        for group in groups.values():
-            if len(group) > 1:
-                numbers = "、".join(str(r.number) for r in group)
-                for row in group:
-                    errors.add(row, field_name, code, message, {"rows": numbers})
+        # The first row with each value; groups only for values seen again (few).
+        first: dict[str, _Row] = {}
+        groups: dict[str, list[_Row]] = {}
+        for row, value in zip(rows, map(operator.attrgetter(key), rows), strict=True):
+            if value:
+                seen = first.setdefault(value, row)
+                if seen is not row:
+                    groups.setdefault(value, [seen]).append(row)
+        for group in sorted(groups.values(), key=lambda g: g[0].number):
+            numbers = "、".join(str(r.number) for r in group)
+            for row in group:
+                errors.add(row, field_name, code, message, {"rows": numbers})
 
 
 # --- step 3: the database, a chunk of rows at a time --------------------------------------
@@ -360,20 +435,21 @@ class _Holders:
                 numbers.append(r.staff_number)
             if r.mobile and own.get("mobile") != r.mobile:
                 mobiles.append(r.mobile)
-        if numbers or mobiles:
-            held = Staff.objects.filter(
-                Q(**in_filter("staff_number", numbers)) | Q(**in_filter("mobile", mobiles))
-            ).values_list("staff_number", "mobile", "pk")
-            for number, mobile, pk in held:
-                holders.by_number[number] = pk
-                if mobile:
-                    holders.by_mobile[mobile] = pk
+        # One query per column, unordered, so each uses its unique index (the mobile's
+        # is partial: `NOT mobile = ''` lets the database use it).
+        if numbers:
+            held = Staff.objects.filter(**in_filter("staff_number", numbers)).order_by()
+            holders.by_number = dict(held.values_list("staff_number", "pk"))
+        if mobiles:
+            held = Staff.objects.filter(**in_filter("mobile", mobiles)).exclude(mobile="")
+            holders.by_mobile = dict(held.order_by().values_list("mobile", "pk"))
         # Account names: a new person's, or a changed staff number's (usernames are
         # staff numbers), must not belong to someone else's account.
         if numbers:
             holders.accounts = set(
                 get_user_model()
                 .objects.filter(**in_filter("username", numbers))
+                .order_by()
                 .values_list("username", flat=True)
             )
         return holders
@@ -516,7 +592,9 @@ def _existing_staff(hashes: list[str]) -> list[dict]:
     return [
         staff
         for chunk in _chunks(hashes)
-        for staff in Staff.objects.filter(**in_filter("id_number_hash", chunk)).values(*fields)
+        for staff in Staff.objects.filter(**in_filter("id_number_hash", chunk))
+        .order_by()
+        .values(*fields)
     ]
 
 

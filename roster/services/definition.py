@@ -33,12 +33,21 @@ class RosterRows(imports.RowDefinition):
     author = "roster"
 
     def __init__(
-        self, *, acting_user, sync: bool = False, progress=None, confirm_transfers: bool = False
+        self,
+        *,
+        acting_user,
+        sync: bool = False,
+        progress=None,
+        confirm_transfers: bool = False,
+        parsed: list | None = None,
     ):
         self.acting_user = acting_user
         self.sync = sync
         self.progress = progress
         self.confirm_transfers = confirm_transfers
+        # Rows an earlier check of the same upload read (`parsed`): the file is not
+        # read again.
+        self.parsed = parsed
         self.result: dict = {}
 
     def max_rows(self) -> int:
@@ -58,6 +67,7 @@ class RosterRows(imports.RowDefinition):
             report=report,
             errors=errors,
             progress=self.progress,
+            parsed=self.parsed,
         )
 
     def valid_rows(self, plan: _Plan) -> int:

@@ -29,6 +29,7 @@ from ..reader import (
 )
 from .definition import RosterRows
 from .messages import MSG_FAILED, MSG_HAS_ERRORS, MSG_NOT_ALLOWED, MSG_NOT_READY
+from .parsed import parsed_rows_drop, parsed_rows_keep, parsed_rows_load
 from .report import Report, _refusal_report
 
 logger = logging.getLogger("roster.services")
@@ -122,7 +123,15 @@ def roster_check(*, roster_import: RosterImport, table: Table | None = None) -> 
         sync=roster_import.sync_mode,
         progress=_progress_updater(roster_import),
     )
-    imports.check(definition, table, report)
+    plan = imports.check(definition, table, report)
+    # The cells are not needed any more (the caller's table too: free them now).
+    table.rows, table.grid = [], []
+    if report.ok:
+        # The commit starts from these rows instead of reading the file again.
+        parsed_rows_keep(roster_import=roster_import, table=table, rows=plan.rows)
+    else:
+        parsed_rows_drop(roster_import=roster_import)
+    del plan
     roster_import.report = report.to_dict()
     roster_import.status = ImportStatus.READY if report.ok else ImportStatus.INVALID
     roster_import.message = "" if report.ok else str(MSG_HAS_ERRORS)
@@ -167,7 +176,9 @@ def roster_commit(
     """
     if not claimed:
         _claim_for_commit(roster_import, acting_user, confirm_transfers, skip_invalid)
-    table = _load_table(roster_import)
+    kept = parsed_rows_load(roster_import=roster_import)
+    table, parsed = kept if kept is not None else (_load_table(roster_import), None)
+    del kept
     report = _new_report(
         table,
         filename=roster_import.filename,
@@ -179,10 +190,14 @@ def roster_commit(
         sync=roster_import.sync_mode,
         progress=_progress_updater(roster_import),
         confirm_transfers=confirm_transfers,
+        parsed=parsed,
     )
+    del parsed
     try:
         plan = imports.check(definition, table, report)
         del table  # the plan holds what is needed; free the sheet before writing
+        definition.parsed = None
+        plan.rows = []
         if not imports.may_write(definition, plan, report, skip_invalid):
             roster_import.report = report.to_dict()
             roster_import.status = ImportStatus.READY if report.ok else ImportStatus.INVALID
@@ -240,6 +255,9 @@ def roster_commit(
         )
         roster_import.status = ImportStatus.FAILED
         raise
+    # Written: the kept rows are not needed any more (without them a later commit would
+    # read the file, so dropping them before an outer transaction commits is harmless).
+    parsed_rows_drop(roster_import=roster_import)
     return report
 
 

@@ -6,7 +6,8 @@
   (encrypted copy, keyed hash and masked form), mobile and e-mail; their sign-in account
   is closed. Their name, staff number, results and certificates stay, so a certificate
   stays verifiable (the certificate keeps its own masked number, printed on it);
-- an uploaded roster file older than `UPLOAD_RETENTION_DAYS` is deleted from storage and
+- an uploaded roster file older than `UPLOAD_RETENTION_DAYS` is deleted from storage
+  (with the rows a clean dry run kept beside it, `parsed.py`), and
   an initial-password list nobody downloaded is erased (the import's history and
   report stay).
 
@@ -31,6 +32,7 @@ from audit.services import audit_record
 from organisation.models import Staff, StaffStatus
 
 from ..models import RosterImport
+from .parsed import parsed_rows_drop
 
 STAFF_FIELDS = ("id_number", "mobile", "email")
 
@@ -133,6 +135,7 @@ def _erase_upload(*, upload_id: int) -> None:
         upload = RosterImport.objects.select_for_update().get(pk=upload_id)
         erased = []
         if upload.file:
+            parsed_rows_drop(roster_import=upload)  # the rows a clean dry run kept beside it
             upload.file.delete(save=False)
             erased.append("file")
         if upload.initial_passwords:

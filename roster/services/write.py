@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections import defaultdict
 
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from accounts.services import initial_code_generate, initial_password_hash
+from accounts.services import initial_codes_generate, initial_password_hashes
 from organisation.crypto import encrypt_id_number
 from organisation.idnumbers import mask_id_number
 from organisation.models import Staff, StaffStatus
@@ -17,32 +18,45 @@ from ..bulk import insert_rows
 from .analysis import _chunks, _Plan
 
 
+def _uuid4s(count: int) -> list[uuid.UUID]:
+    """`count` random (version 4) UUIDs, as `uuid.uuid4()` makes them, from one
+    urandom call."""
+    data = os.urandom(16 * count)
+    return [uuid.UUID(bytes=data[i : i + 16], version=4) for i in range(0, 16 * count, 16)]
+
+
 def _write(plan: _Plan, *, acting_user, confirm_transfers: bool) -> dict:
     User = get_user_model()
     now = timezone.now()
     today = timezone.localdate()
     passwords: list[list[str]] = []
     created: list[int] = []
-    # New people: accounts first, then their staff records (COPY on PostgreSQL).
+    # New people: accounts first, then their staff records (COPY on PostgreSQL, one
+    # executemany on SQLite), 5,000 at a time; codes, salts and public ids come from a
+    # few urandom calls per chunk.
+    status = StaffStatus.ACTIVE.value
     for chunk in _chunks(plan.new_rows, 5_000):
-        users = []
-        for row in chunk:
-            code = initial_code_generate()
-            passwords.append([row.staff_number, row.name, row.unit["name"], code])
-            users.append(
-                {
-                    "username": row.staff_number,
-                    "first_name": row.name[:150],
-                    "password": initial_password_hash(code),
-                    "must_change_password": True,
-                    "date_joined": now,
-                }
-            )
+        codes = initial_codes_generate(len(chunk))
+        passwords.extend(
+            [row.staff_number, row.name, row.unit["name"], code]
+            for row, code in zip(chunk, codes, strict=True)
+        )
+        users = [
+            {
+                "username": row.staff_number,
+                "first_name": row.name[:150],
+                "password": hashed,
+                "must_change_password": True,
+                "date_joined": now,
+            }
+            for row, hashed in zip(chunk, initial_password_hashes(codes), strict=True)
+        ]
+        del codes
         user_ids = insert_rows(User, users)
         del users
         staff = [
             {
-                "public_id": uuid.uuid4(),
+                "public_id": public_id,
                 "name": row.name,
                 "id_number_encrypted": encrypt_id_number(row.id_number),
                 "id_number_hash": row.id_hash,
@@ -52,16 +66,17 @@ def _write(plan: _Plan, *, acting_user, confirm_transfers: bool) -> dict:
                 "department_id": row.unit["pk"],
                 "post": row.post or "",
                 "is_window_staff": True if row.is_window_staff is None else row.is_window_staff,
-                "status": StaffStatus.ACTIVE.value,
+                "status": status,
                 "hire_date": row.hire_date,
                 "left_on": None,
                 "user_id": user_id,
                 "created_at": now,
                 "updated_at": now,
             }
-            for row, user_id in zip(chunk, user_ids, strict=True)
+            for row, user_id, public_id in zip(chunk, user_ids, _uuid4s(len(chunk)), strict=True)
         ]
         created.extend(insert_rows(Staff, staff))
+        del staff
     # Changes (and confirmed transfers): bulk_update per set of changed fields.
     updates = [
         (pk, ch) for pk, ch, is_transfer in plan.updates if confirm_transfers or not is_transfer

@@ -34,6 +34,19 @@ def test_spaces_and_full_width_digits_are_normalised():
     assert validate_id_number(" １１０１０５１９４９１２３１００２Ｘ\u3000") == STANDARD_EXAMPLE
 
 
+@pytest.mark.parametrize(
+    "written",
+    [
+        "１１０１０５１９４９１２３１００２Ｘ",
+        "１１０１０５１９４９１２３１００２x",
+        "11010519491231002X\n",
+    ],
+)
+def test_eighteen_characters_that_are_not_plain_ascii_are_still_normalised(written):
+    """The fast path for well-formed numbers takes only plain ASCII ones."""
+    assert validate_id_number(written) == STANDARD_EXAMPLE
+
+
 def test_wrong_check_digit_is_rejected_with_the_expected_character():
     with pytest.raises(ValidationError) as exc:
         validate_id_number("110105194912310021")

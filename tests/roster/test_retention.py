@@ -140,3 +140,31 @@ def test_the_command_is_a_dry_run_unless_told_to_apply(people):
     call_command("personal_data_retention", "--apply", stdout=io.StringIO())
     long_gone.refresh_from_db()
     assert long_gone.personal_data_erased_at is not None
+
+
+def test_an_upload_checked_but_never_imported_loses_its_kept_rows_too(
+    city, coordinator_a, settings
+):
+    """A clean dry run keeps its parsed rows (ID numbers inside, encrypted) beside the
+    upload until the commit; an upload never committed must not leave them behind."""
+    from roster import services
+    from roster.services.parsed import _name
+
+    from .files import upload
+
+    settings.UPLOAD_RETENTION_DAYS = 180
+    record = services.roster_upload(
+        file=upload(xlsx([person(), person()])), filename="r.xlsx", acting_user=coordinator_a
+    )
+    storage = record.file.storage
+    kept = _name(record)
+    assert storage.exists(kept)
+    RosterImport.objects.filter(pk=record.pk).update(
+        created_at=timezone.now() - datetime.timedelta(days=181)
+    )
+
+    retention_run(apply=True)
+
+    assert not storage.exists(kept)
+    record.refresh_from_db()
+    assert not record.file
