@@ -166,6 +166,10 @@ class AttemptView(APIView):
         return Response(selectors.attempt_payload(attempt))
 
 
+DeviceConflictSerializer = inline_serializer(
+    "ExamDeviceConflict",
+    {"detail": serializers.CharField(), "reason": serializers.CharField()},
+)
 StateSerializer = inline_serializer(
     "ExamAttemptState",
     {
@@ -183,7 +187,7 @@ class StateView(APIView):
 
     throttle_classes: list = []
 
-    @extend_schema(responses={200: StateSerializer, 409: None})
+    @extend_schema(responses={200: StateSerializer, 409: DeviceConflictSerializer})
     def get(self, request, public_id):
         attempt = get_own_attempt(request.user, public_id)
         _refuse_other_device(attempt, request)
@@ -252,7 +256,7 @@ class LeaveView(APIView):
 
     throttle_classes: list = []
 
-    @extend_schema(request=None, responses={200: LeaveSerializer, 409: None})
+    @extend_schema(request=None, responses={200: LeaveSerializer, 409: DeviceConflictSerializer})
     def post(self, request, public_id):
         result = services.attempt_record_leave(
             attempt_id=public_id, user_id=request.user.pk, device=device_of(request)

@@ -20,7 +20,7 @@ from core.exceptions import Conflict
 from organisation.models import Staff
 
 from ..audience import staff_in_audience, start_facts
-from ..device import device_summary, mask_ip
+from ..device import mask_ip
 from ..messages import (
     MSG_NO_ATTEMPTS_LEFT,
     MSG_NOT_IN_AUDIENCE,
@@ -164,7 +164,7 @@ def attempt_take_over(*, attempt: Attempt, device: str, request=None, now=None) 
                 actor=getattr(request, "user", None),
                 target=locked,
                 request=request,
-                data={"device": device_summary(user_agent), "switches": locked.switch_count},
+                data={"user_agent": user_agent, "switches": locked.switch_count},
             )
         locked.save(update_fields=fields)
     return locked
