@@ -54,7 +54,7 @@
   function showStatus() {
     var pending = queue.length;
     statusBox.classList.remove("saving", "offline");
-    if (otherDevice) { statusBox.textContent = root.dataset.msgOtherDevice; statusBox.classList.add("offline"); return; }
+    if (otherDevice) { statusBox.textContent = root.dataset.msgStopped; statusBox.classList.add("offline"); return; }
     if (closed) { statusBox.textContent = root.dataset.msgTimeup; statusBox.classList.add("offline"); return; }
     if (!pending) { statusBox.textContent = root.dataset.msgSaved; return; }
     if (!navigator.onLine) {
