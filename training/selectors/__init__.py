@@ -11,6 +11,7 @@ from .coordinators import (
     guidance_groups,
     guidance_plans_visible,
     monthly_exams_visible,
+    overdue_page,
     overdue_rows,
     weak_points_by_unit,
 )
@@ -51,6 +52,7 @@ __all__ = [
     "learner_next_step",
     "module_lessons",
     "monthly_exams_visible",
+    "overdue_page",
     "overdue_rows",
     "unit_rates",
     "weak_points_by_unit",

@@ -1,0 +1,132 @@
+"""Large pages read only what they show (issue 18, item 7): the completion matrix and the
+overdue list build the first rows on screen and count the rest in the database; the
+number of queries of each page is pinned, whatever the number of people."""
+
+import datetime
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from tests.factories import make_learner
+from training import views
+from training.models import Enrolment, ModuleCompletion
+from training.selectors import completion_matrix, overdue_page, overdue_rows
+
+from .helpers import make_module, make_programme, make_track
+
+pytestmark = pytest.mark.django_db
+
+MATRIX_QUERIES = 11
+OVERDUE_QUERIES = 6
+UNITS_QUERIES = 9
+
+
+def days(n):
+    return timezone.localdate() + datetime.timedelta(days=n)
+
+
+@pytest.fixture
+def cohort(city):
+    """Five learners in county A enrolled 30 days ago; week 1 due 20 days ago, week 2
+    due 10 days ago; the first learner finished week 1."""
+    track = make_track(make_programme(city.city))
+    people = []
+    for n in range(5):
+        _user, staff = make_learner(
+            city.township_a1 if n % 2 else city.township_a2, staff_number=f"P{n:03d}"
+        )
+        Enrolment.objects.create(
+            staff=staff, track=track, enrolled_at=timezone.now() - datetime.timedelta(days=30)
+        )
+        people.append(staff)
+    week1 = make_module(track, week=1, starts_on=days(-26), due_on=days(-20))
+    week2 = make_module(track, week=2, starts_on=days(-16), due_on=days(-10))
+    ModuleCompletion.objects.create(
+        staff=people[0], module=week1, completed_at=timezone.now() - datetime.timedelta(days=21)
+    )
+    return track, people, week1, week2
+
+
+def _more_people(city, track, n):
+    for i in range(n):
+        _user, staff = make_learner(city.township_a2, staff_number=f"Q{i:03d}")
+        Enrolment.objects.create(
+            staff=staff, track=track, enrolled_at=timezone.now() - datetime.timedelta(days=30)
+        )
+
+
+def test_the_matrix_page_builds_only_the_rows_it_shows(
+    client, city, cohort, coordinator_a, monkeypatch, django_assert_num_queries
+):
+    track, _people, _w1, _w2 = cohort
+    monkeypatch.setattr(views, "MATRIX_ROWS", 2)
+    client.force_login(coordinator_a)
+    url = reverse("training:matrix") + f"?track={track.pk}"
+    client.get(url)
+    with django_assert_num_queries(MATRIX_QUERIES):
+        response = client.get(url)
+    assert len(response.context["rows"]) == 2 and response.context["total"] == 5
+    assert "仅显示 5 人中的前 2 人" in response.content.decode()
+    _more_people(city, track, 4)
+    with django_assert_num_queries(MATRIX_QUERIES):
+        response = client.get(url)
+    assert response.context["total"] == 9
+    # The export still has everyone.
+    everyone = completion_matrix(user=coordinator_a, track=track)
+    assert everyone.total == len(everyone.rows) == 9
+
+
+def test_a_limited_matrix_is_the_beginning_of_the_whole_one(city, cohort, coordinator_a):
+    track, _people, _w1, _w2 = cohort
+    whole = completion_matrix(user=coordinator_a, track=track)
+    first = completion_matrix(user=coordinator_a, track=track, limit=3)
+    assert first.total == whole.total == 5
+    assert [(r.staff.pk, r.cells, r.done) for r in first.rows] == [
+        (r.staff.pk, r.cells, r.done) for r in whole.rows[:3]
+    ]
+
+
+def test_the_overdue_page_shows_the_most_overdue_first_and_counts_everyone(
+    client, city, cohort, coordinator_a, monkeypatch, django_assert_num_queries
+):
+    track, _people, week1, _w2 = cohort
+    monkeypatch.setattr(views, "OVERDUE_ROWS", 3)
+    client.force_login(coordinator_a)
+    client.get(reverse("training:overdue"))
+    with django_assert_num_queries(OVERDUE_QUERIES):
+        response = client.get(reverse("training:overdue"))
+    rows = response.context["rows"]
+    # 4 people behind on week 1 (20 days) and 5 on week 2 (10 days).
+    assert response.context["total"] == 9
+    assert [r.days_overdue for r in rows] == [20, 20, 20]
+    assert all(r.module == week1 for r in rows)
+    _more_people(city, track, 5)
+    with django_assert_num_queries(OVERDUE_QUERIES):
+        response = client.get(reverse("training:overdue"))
+    assert response.context["total"] == 19
+
+
+def test_the_overdue_page_is_the_beginning_of_the_whole_list(cohort, coordinator_a, city):
+    from organisation.models import Staff
+
+    staff = Staff.objects.filter(department__path__startswith=city.county_a.path)
+    whole = overdue_rows(staff_queryset=staff, today=timezone.localdate())
+    first, total = overdue_page(staff_queryset=staff, today=timezone.localdate(), limit=4)
+    assert total == len(whole) == 9
+    key = [(r.staff.pk, r.module.pk, r.days_overdue) for r in whole[:4]]
+    assert [(r.staff.pk, r.module.pk, r.days_overdue) for r in first] == key
+
+
+def test_the_units_page_keeps_its_query_count(
+    client, city, cohort, coordinator_a, django_assert_num_queries
+):
+    track, _people, _w1, _w2 = cohort
+    client.force_login(coordinator_a)
+    client.get(reverse("training:units"))
+    with django_assert_num_queries(UNITS_QUERIES):
+        first = client.get(reverse("training:units"))
+    _more_people(city, track, 4)
+    with django_assert_num_queries(UNITS_QUERIES):
+        client.get(reverse("training:units"))
+    assert first.status_code == 200
