@@ -77,3 +77,17 @@ def test_the_download_page_serves_the_stored_pdf_in_few_queries(
         again = client.get(url)
     assert again.content == first.content
     assert "欧阳晓明" in _text(again.content)
+
+
+def test_an_issued_certificate_has_its_pdf_stored_in_the_background(
+    city, levels, settings, django_capture_on_commit_callbacks
+):
+    settings.CERTIFICATE_PDF_PRERENDER = True  # the test settings turn it off
+    with django_capture_on_commit_callbacks(execute=True):
+        certificate = issued_certificate(city.township_a2, levels[4], name="司马相如")
+    stored = Certificate.objects.get(pk=certificate.pk)
+    assert stored.pdf and len(stored.pdf_fingerprint) == 64
+    with stored.pdf.open("rb") as handle:
+        assert "司马相如" in _text(handle.read())
+    # The download reads that file.
+    assert certificate_pdf_get(certificate=stored) == stored.pdf.open("rb").read()
