@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db
 
 MATRIX_QUERIES = 11
 OVERDUE_QUERIES = 6
-UNITS_QUERIES = 9
+UNITS_QUERIES = 10
 
 
 def days(n):
@@ -130,3 +130,27 @@ def test_the_units_page_keeps_its_query_count(
     with django_assert_num_queries(UNITS_QUERIES):
         client.get(reverse("training:units"))
     assert first.status_code == 200
+
+
+def test_unit_rates_count_only_modules_due_since_each_persons_enrolment(city, cohort, manager_a):
+    from training.selectors import unit_rates
+
+    track, _people, _w1, week2 = cohort
+    _user, late = make_learner(city.township_a2, staff_number="L001")
+    # Enrolled after week 1 was due, before week 2 was: only week 2 is due for them.
+    Enrolment.objects.create(
+        staff=late, track=track, enrolled_at=timezone.now() - datetime.timedelta(days=15)
+    )
+    _user, new = make_learner(city.township_a2, staff_number="L002")
+    Enrolment.objects.create(staff=new, track=track, enrolled_at=timezone.now())
+    year = timezone.localdate().year
+    week2.published_at = None  # an unpublished module is never due
+    week2.save()
+    rows = {r.department.code: r for r in unit_rates(user=manager_a, year=year)}
+    # A2: three people of the cohort (P000, P002, P004) with week 1 due, the late and the
+    # new person with nothing due (week 2 unpublished).
+    assert (rows["A2"].people, rows["A2"].due) == (5, 3)
+    week2.published_at = timezone.now()
+    week2.save()
+    rows = {r.department.code: r for r in unit_rates(user=manager_a, year=year)}
+    assert rows["A2"].due == 3 * 2 + 1  # the cohort: weeks 1 and 2; the late one: week 2
