@@ -154,3 +154,37 @@ def test_unit_rates_count_only_modules_due_since_each_persons_enrolment(city, co
     week2.save()
     rows = {r.department.code: r for r in unit_rates(user=manager_a, year=year)}
     assert rows["A2"].due == 3 * 2 + 1  # the cohort: weeks 1 and 2; the late one: week 2
+
+
+def test_the_overdue_page_agrees_with_the_whole_list_across_tracks(city, cohort, coordinator_a):
+    """A second track with a module due the same day as week 1 and one due later: for
+    every page size, the page is the whole list's beginning and the total its length."""
+    from organisation.models import Staff
+
+    _track, people, week1, _week2 = cohort
+    other = make_track(make_programme(city.county_a))
+    same_day = make_module(other, week=1, starts_on=days(-26), due_on=week1.due_on)
+    make_module(other, week=2, starts_on=days(-12), due_on=days(-5))
+    for n in range(4):
+        _user, staff = make_learner(city.township_a1, staff_number=f"R{n:03d}")
+        Enrolment.objects.create(
+            staff=staff,
+            track=other,
+            enrolled_at=timezone.now() - datetime.timedelta(days=40 if n else 8),
+        )
+        if n == 2:
+            ModuleCompletion.objects.create(
+                staff=staff, module=same_day, completed_at=timezone.now()
+            )
+    people[1].status = "left"  # leavers are nobody's overdue
+    people[1].save()
+    staff = Staff.objects.filter(department__path__startswith=city.county_a.path)
+    today = timezone.localdate()
+    whole = [
+        (r.staff.pk, r.module.pk, r.days_overdue)
+        for r in overdue_rows(staff_queryset=staff, today=today)
+    ]
+    for limit in range(1, len(whole) + 2):
+        first, total = overdue_page(staff_queryset=staff, today=today, limit=limit)
+        assert total == len(whole)
+        assert [(r.staff.pk, r.module.pk, r.days_overdue) for r in first] == whole[:limit]
