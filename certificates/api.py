@@ -21,7 +21,6 @@ from .access import (
 )
 from .dashboard import dashboard_build
 from .models import Assessment, Certificate, CertificateSource, SkillLevel
-from .pdf import render_certificate_pdf
 from .ratelimit import rate_limited
 from .selectors import certificate_list, certificate_verify
 from .views import VERIFY_LIMIT_PER_MINUTE, too_many_message
@@ -97,7 +96,8 @@ class CertificateViewSet(viewsets.ReadOnlyModelViewSet):
         certificate = self.get_object()
         if certificate.source != CertificateSource.ISSUED:
             raise Http404
-        response = HttpResponse(render_certificate_pdf(certificate), content_type="application/pdf")
+        pdf = services.certificate_pdf_get(certificate=certificate)  # stored once rendered
+        response = HttpResponse(pdf, content_type="application/pdf")
         response["Content-Disposition"] = f'attachment; filename="{certificate.number}.pdf"'
         return response
 

@@ -294,6 +294,11 @@ class Certificate(models.Model):
     revoked_on = models.DateField(_("revoked on"), null=True, blank=True)
     revoked_reason = models.CharField(_("reason for revocation"), max_length=200, blank=True)
     expiry_reminder_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The PDF as last rendered, and the hash of the HTML it was made from: a download
+    # reads it instead of rendering again until something printed on it changes
+    # (certificates.services.pdf_store).
+    pdf = models.FileField(upload_to="certificates/pdf/", blank=True, editable=False)
+    pdf_fingerprint = models.CharField(max_length=64, blank=True, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

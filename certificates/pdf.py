@@ -102,15 +102,16 @@ def certificate_html(certificate: Certificate) -> str:
     )
 
 
-def render_certificate_pdf(certificate: Certificate) -> bytes:
-    """The certificate as a one-page A4 landscape PDF.
+def render_certificate_pdf(certificate: Certificate, *, html: str | None = None) -> bytes:
+    """The certificate as a one-page A4 landscape PDF (from `html`, its
+    `certificate_html`, when the caller has it already).
 
     Raises ValidationError (code "missing_glyph") naming a character no font can print.
     """
     from weasyprint import HTML
 
     check_certificate_printable(certificate)
-    html = certificate_html(certificate)
+    html = html if html is not None else certificate_html(certificate)
     fetcher, fonts = _get_engine()
     with _RENDER_LOCK:
         return HTML(string=html, base_url=str(STATIC_DIR), url_fetcher=fetcher).write_pdf(

@@ -46,7 +46,6 @@ from .forms import (
     VerifyForm,
 )
 from .models import BundleStatus, Certificate, CertificateBundle, CertificateSource, Notice
-from .pdf import render_certificate_pdf
 from .ratelimit import rate_limited
 from .rates import gap_staff
 from .selectors import certificate_list, certificate_verify
@@ -168,7 +167,7 @@ def certificate_pdf(request, public_id):
     if certificate.source != CertificateSource.ISSUED:
         raise Http404  # certificates from elsewhere have their scan, not our PDF
     try:
-        pdf = render_certificate_pdf(certificate)
+        pdf = services.certificate_pdf_get(certificate=certificate)  # stored once rendered
     except ValidationError as exc:
         messages.error(request, exc.messages[0])
         return redirect("certificates:detail", public_id=certificate.public_id)

@@ -14,6 +14,7 @@ urlpatterns = [
         "exams/attempts/<uuid:public_id>/submit/", api.SubmitView.as_view(), name="api-exam-submit"
     ),
     path("exams/attempts/<uuid:public_id>/leave/", api.LeaveView.as_view(), name="api-exam-leave"),
+    path("exams/attempts/<uuid:public_id>/state/", api.StateView.as_view(), name="api-exam-state"),
     # --- the question bank (coordinators and administrators; read-only) ---
     path(
         "exams/bank/questions/", api_bank.BankQuestionListView.as_view(), name="api-bank-questions"
@@ -37,6 +38,11 @@ urlpatterns += [
         "exams/manage/sessions/<uuid:public_id>/results/",
         api_manage.SessionResultsApi.as_view(),
         name="api-exam-session-results",
+    ),
+    path(
+        "exams/manage/sessions/<uuid:public_id>/integrity/",
+        api_manage.SessionIntegrityApi.as_view(),
+        name="api-exam-session-integrity",
     ),
     path(
         "exams/manage/sessions/<uuid:public_id>/analysis/",

@@ -14,6 +14,27 @@ MSG_NOT_IN_AUDIENCE = _("You are not on the list for this exam.")
 MSG_NO_ATTEMPTS_LEFT = _("You have used all your attempts for this exam.")
 MSG_TIME_OVER = _("The time for this exam is over; the answer was not saved.")
 
+# --- integrity options ---
+MSG_OTHER_DEVICE = _(
+    "This exam is being continued on another device; this device has stopped. To "
+    "continue here instead, open the exam again on this device (the other one then stops)."
+)
+MSG_LEFT_WARNING = _(
+    "You have left the exam page %(count)s times; you may leave it %(left)s more times."
+)
+MSG_LEFT_WARNING_SUBMIT = _(
+    "You have left the exam page %(count)s times; you may leave it %(left)s more times. "
+    "After that your exam is handed in automatically."
+)
+MSG_LEFT_HANDED_IN = _(
+    "You left the exam page more often than allowed (%(limit)s times): your exam has been "
+    "handed in."
+)
+MSG_LEFT_OVER = _(
+    "You have left the exam page %(count)s times, more than the %(limit)s allowed; the "
+    "training coordinator sees this."
+)
+
 # --- papers and grading ---
 MSG_BANK_SHORT = _(
     "Needs %(count)d %(type)s questions on %(point)s (difficulty %(difficulty)s), "

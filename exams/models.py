@@ -193,6 +193,7 @@ class Visibility(models.TextChoices):
 
 DOORS_OPEN_MAX_MINUTES = 240
 DOORS_OPEN_MAX = datetime.timedelta(minutes=DOORS_OPEN_MAX_MINUTES)
+LEAVE_LIMIT_MAX = 99
 
 
 class ExamSession(models.Model):
@@ -254,6 +255,33 @@ class ExamSession(models.Model):
         max_length=16,
         choices=Visibility.choices,
         default=Visibility.AFTER_CLOSE,
+    )
+    # Integrity options (anti-cheating), all off by default; see exams/services/integrity.py.
+    one_device = models.BooleanField(
+        _("one device at a time"),
+        default=False,
+        help_text=_(
+            "Opening the exam on a second device takes it over; the first device can no "
+            "longer save or hand in. Each switch is shown on the exam's page."
+        ),
+    )
+    leave_limit = models.PositiveSmallIntegerField(
+        _("times the page may be left"),
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(LEAVE_LIMIT_MAX)],
+        help_text=_(
+            "Switching to another app, tab or window counts as leaving; the learner is "
+            "warned each time. Empty: no limit."
+        ),
+    )
+    leave_auto_submit = models.BooleanField(
+        _("hand in automatically when the limit is passed"), default=False
+    )
+    no_copy = models.BooleanField(
+        _("copy and paste disabled"),
+        default=False,
+        help_text=_("The question text cannot be selected or copied; answers cannot be pasted."),
     )
     published = models.BooleanField(_("published"), default=False)
     papers_prepared_at = models.DateTimeField(null=True, blank=True)
@@ -386,6 +414,13 @@ class Attempt(models.Model):
     passed = models.BooleanField(null=True)
     needs_grading = models.BooleanField(default=False)
     leave_count = models.PositiveIntegerField(_("times the page was left"), default=0)
+    # Handed in automatically for leaving the page more often than the session allows.
+    leave_handed_in = models.BooleanField(default=False)
+    # One device at a time: the device that holds the attempt (a random identifier the
+    # browser keeps in a cookie, or the X-Exam-Device header of an API client), checked
+    # in the save's UPDATE itself; "" while the session does not ask for it.
+    device = models.CharField(max_length=64, blank=True, default="", editable=False)
+    switch_count = models.PositiveSmallIntegerField(_("device switches"), default=0)
     # The paper as the start sends it (JSON, no key), written when papers are drawn
     # ahead; emptied once the attempt is closed.
     paper = models.TextField(blank=True, default="", editable=False)
@@ -413,6 +448,26 @@ class Attempt(models.Model):
     def is_scoring(self) -> bool:
         """Handed in; the batched scorer has not scored it yet (正在评分)."""
         return self.status == AttemptStatus.HANDED_IN
+
+    def held_elsewhere(self, device: str) -> bool:
+        """One device at a time: another device has taken this attempt over."""
+        return bool(self.device) and self.device != device
+
+
+class DeviceSwitch(models.Model):
+    """The attempt moved to another device (one device at a time): when, from what
+    browser, from which network (the address masked)."""
+
+    attempt = models.ForeignKey(Attempt, on_delete=models.CASCADE, related_name="device_switches")
+    at = models.DateTimeField()
+    user_agent = models.CharField(max_length=300, blank=True)
+    ip_masked = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["attempt_id", "at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.attempt_id} @ {self.at:%H:%M:%S}"
 
 
 class AttemptItem(models.Model):

@@ -12,6 +12,7 @@ urlpatterns = [
     path("sessions/<uuid:public_id>/start/", learner.session_start, name="start"),
     path("attempts/<uuid:public_id>/", learner.attempt_page, name="attempt"),
     path("attempts/<uuid:public_id>/submit/", learner.attempt_submit, name="submit"),
+    path("attempts/<uuid:public_id>/continue/", learner.attempt_take_over, name="take_over"),
     path("mistakes/", learner.mistakes, name="mistakes"),
     path("practice/", learner.practice, name="practice"),
 ]

@@ -191,6 +191,7 @@ class EvaluationReceipt(models.Model):
             models.CheckConstraint(
                 condition=Q(training_class__isnull=True) ^ Q(module__isnull=True),
                 name="evaluation_receipt_one_target",
+                violation_error_message=_("An evaluation is of one class or of one weekly module."),
             ),
         ]
 
@@ -227,6 +228,7 @@ class EvaluationResponse(models.Model):
             models.CheckConstraint(
                 condition=Q(training_class__isnull=True) ^ Q(module__isnull=True),
                 name="evaluation_response_one_target",
+                violation_error_message=_("An evaluation is of one class or of one weekly module."),
             )
         ]
         indexes = [models.Index(fields=["month"])]

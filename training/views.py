@@ -45,6 +45,7 @@ from .exports import annual_records_xlsx, completion_matrix_xlsx
 from .models import MentorSession, Notification
 
 MATRIX_ROWS = 300  # on screen; the xlsx export has everyone
+OVERDUE_ROWS = 500
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -253,15 +254,19 @@ def matrix(request):
     track_id = request.GET.get("track")
     track = get_track_for(request.user, track_id) if track_id else (tracks[0] if tracks else None)
     unit = _unit_filter(request)
-    data = (
-        selectors.completion_matrix(user=request.user, track=track, department=unit)
-        if track
-        else None
-    )
-    if data is not None and request.GET.get("format") == "xlsx":
+    if track is not None and request.GET.get("format") == "xlsx":
+        data = selectors.completion_matrix(user=request.user, track=track, department=unit)
         response = HttpResponse(completion_matrix_xlsx(data), content_type=XLSX)
         response["Content-Disposition"] = f'attachment; filename="completion-{track.pk}.xlsx"'
         return response
+    # On screen the first MATRIX_ROWS people: only those are read and built.
+    data = (
+        selectors.completion_matrix(
+            user=request.user, track=track, department=unit, limit=MATRIX_ROWS
+        )
+        if track
+        else None
+    )
     visible = departments_visible_to(request.user)
     top = visible.aggregate(top=Min("depth"))["top"] or 1
     return render(
@@ -271,8 +276,8 @@ def matrix(request):
             "tracks": tracks,
             "track": track,
             "matrix": data,
-            "rows": data.rows[:MATRIX_ROWS] if data else [],
-            "total": len(data.rows) if data else 0,
+            "rows": data.rows if data else [],
+            "total": data.total if data else 0,
             "limit": MATRIX_ROWS,
             "unit": unit,
             "units": visible.filter(depth__lte=top + 1).order_by("path"),
@@ -284,8 +289,10 @@ def matrix(request):
 def overdue(request):
     require_unit_reader(request.user)
     staff_queryset = Staff.objects.filter(department__in=departments_visible_to(request.user))
-    rows = selectors.overdue_rows(staff_queryset=staff_queryset, today=timezone.localdate())
-    return render(request, "training/overdue.html", {"rows": rows[:500], "total": len(rows)})
+    rows, total = selectors.overdue_page(
+        staff_queryset=staff_queryset, today=timezone.localdate(), limit=OVERDUE_ROWS
+    )
+    return render(request, "training/overdue.html", {"rows": rows, "total": total})
 
 
 @login_required

@@ -57,6 +57,7 @@ from .issuance import (
     certificate_record_external,
     certificate_revoke,
 )
+from .pdf_store import certificate_pdf_get
 from .practical_import import (
     MSG_IMPORT_DUPLICATE,
     MSG_IMPORT_LEVEL,
@@ -134,6 +135,7 @@ __all__ = [
     "candidate_propose",
     "candidate_withdraw",
     "certificate_issue",
+    "certificate_pdf_get",
     "certificate_record_external",
     "certificate_revoke",
     "certificate_send_expiry_reminders",

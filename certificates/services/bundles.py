@@ -26,7 +26,7 @@ def bundle_build(*, bundle_id: int) -> CertificateBundle:
 
     from django.core.files.base import ContentFile
 
-    from ..pdf import render_certificate_pdf
+    from .pdf_store import certificate_pdf_get
 
     bundle = CertificateBundle.objects.select_related("department").get(pk=bundle_id)
     certificates = (
@@ -45,7 +45,7 @@ def bundle_build(*, bundle_id: int) -> CertificateBundle:
         with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_STORED) as archive:
             for certificate in certificates.iterator(chunk_size=200):
                 try:
-                    pdf = render_certificate_pdf(certificate)
+                    pdf = certificate_pdf_get(certificate=certificate)
                 except ValidationError as exc:
                     skipped.append(f"{certificate.number}\t{exc.messages[0]}")
                     continue

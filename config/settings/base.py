@@ -380,6 +380,9 @@ LOGGING = {
 
 # Product configuration.
 CERTIFICATE_PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", "http://127.0.0.1:8000")
+# Render and store each certificate's PDF in the background when it is issued, so that
+# the first download reads a file (certificates.services.pdf_store).
+CERTIFICATE_PDF_PRERENDER = env_bool("CERTIFICATE_PDF_PRERENDER", True)
 
 # Roster import (see roster/services.py).
 ROSTER_MAX_ROWS = int(env("ROSTER_MAX_ROWS", "100000") or 100000)

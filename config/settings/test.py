@@ -19,3 +19,6 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 WHITENOISE_AUTOREFRESH = True
+# Tasks run immediately here: every certificate a test issues would be rendered. The
+# test of the pre-rendering turns it on.
+CERTIFICATE_PDF_PRERENDER = False

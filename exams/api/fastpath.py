@@ -9,7 +9,9 @@ static-file middleware, answers saves itself and hands every other request on.
 
 Same behaviour as the REST view (`api.learner.SaveView`, which stays for token clients
 and the schema): 200 `{"saved", "seq", "reason"}`, 409 after the deadline or hand-in,
-404 for an attempt that is not the user's (audited, as `get_own_attempt` does), 400 for
+409 with reason "device" when another device has taken the attempt over (one device
+at a time: the device cookie is one more condition of the same UPDATE), 404 for an
+attempt that is not the user's (audited, as `get_own_attempt` does), 400 for
 a malformed body, 403 when not signed in or the CSRF check fails. The session's idle
 timeout is kept (and refreshed at most every five minutes, as
 `accounts.middleware.SessionTimeoutMiddleware` does).
@@ -38,7 +40,8 @@ from django.utils.translation import gettext as _
 from organisation.access import record_denied
 
 from .. import services
-from ..messages import MSG_TIME_OVER
+from ..device import device_of
+from ..messages import MSG_OTHER_DEVICE, MSG_TIME_OVER
 from ..models import Attempt
 from ..validation import AnswerError, clean_answer
 
@@ -87,7 +90,12 @@ class ExamSaveMiddleware:
             errors = {"non_field_errors": [message]}
             return JsonResponse({"detail": message, "errors": errors}, status=400)
         result = services.attempt_save(
-            attempt_id=attempt_id, user_id=int(user_id), position=position, answer=answer, seq=seq
+            attempt_id=attempt_id,
+            user_id=int(user_id),
+            position=position,
+            answer=answer,
+            seq=seq,
+            device=device_of(request),
         )
         if last is None or now - last > 300:
             session["last_seen"] = now
@@ -105,6 +113,8 @@ class ExamSaveMiddleware:
         body = {"saved": result.saved, "seq": result.seq, "reason": result.reason}
         if result.reason == "closed":
             return JsonResponse({**body, "detail": str(MSG_TIME_OVER)}, status=409)
+        if result.reason == "device":  # one device at a time: another device took over
+            return JsonResponse({**body, "detail": str(MSG_OTHER_DEVICE)}, status=409)
         return JsonResponse(body)
 
 

@@ -18,7 +18,7 @@ from organisation.access import departments_visible_to
 
 from .. import selectors, services
 from ..access import get_item_for_grading, get_session_for
-from ..models import ExamSession
+from ..models import LEAVE_LIMIT_MAX, ExamSession
 from ..selectors import candidate_number
 
 
@@ -72,12 +72,44 @@ class SessionDetailSerializer(SessionSerializer):
             "shuffle_options",
             "show_score",
             "show_answers",
+            "one_device",
+            "leave_limit",
+            "leave_auto_submit",
+            "no_copy",
             "papers_prepared_at",
             "rules",
             "audience",
             "shortages",
         ]
         read_only_fields = fields
+
+
+class IntegritySerializer(serializers.Serializer):
+    """The integrity options a coordinator may change (before the exam opens)."""
+
+    one_device = serializers.BooleanField(required=False)
+    leave_limit = serializers.IntegerField(
+        required=False, allow_null=True, min_value=0, max_value=LEAVE_LIMIT_MAX
+    )
+    leave_auto_submit = serializers.BooleanField(required=False)
+    no_copy = serializers.BooleanField(required=False)
+
+
+class DeviceSwitchSerializer(serializers.Serializer):
+    at = serializers.DateTimeField()
+    device = serializers.CharField(source="summary")
+    ip = serializers.CharField(source="ip_masked")
+
+
+class IntegrityRowSerializer(serializers.Serializer):
+    attempt = serializers.UUIDField(source="public_id")
+    staff_number = serializers.CharField(source="staff.staff_number")
+    name = serializers.CharField(source="staff.name")
+    unit = serializers.CharField(source="staff.department.name")
+    status = serializers.CharField()
+    leave_count = serializers.IntegerField()
+    leave_handed_in = serializers.BooleanField()
+    device_switches = DeviceSwitchSerializer(many=True, source="device_switches.all")
 
 
 class PointScoreSerializer(serializers.Serializer):
@@ -97,6 +129,8 @@ class ResultRowSerializer(serializers.Serializer):
     percent = serializers.DecimalField(max_digits=5, decimal_places=1, allow_null=True)
     passed = serializers.BooleanField(allow_null=True)
     leave_count = serializers.IntegerField()
+    leave_handed_in = serializers.BooleanField()
+    switch_count = serializers.IntegerField()
     started_at = serializers.DateTimeField(allow_null=True)
     finished_at = serializers.DateTimeField(allow_null=True)
     knowledge_points = PointScoreSerializer(many=True)
@@ -178,15 +212,46 @@ class SessionListApi(generics.ListAPIView):
         return selectors.sessions_for_staff_roles(self.request.user)
 
 
+def _detail(session) -> dict:
+    session.audience = selectors.audience_count(session=session)
+    session.shortages = [s.message() for s in services.blueprint_check(session=session)]
+    session.rules_list = list(session.rules.select_related("knowledge_point"))
+    return SessionDetailSerializer(session).data
+
+
 class SessionDetailApi(APIView):
     @extend_schema(responses=SessionDetailSerializer)
     def get(self, request, public_id):
         session = get_session_for(request.user, public_id)
-        session.audience = selectors.audience_count(session=session)
-        session.shortages = [s.message() for s in services.blueprint_check(session=session)]
-        session.rules_list = list(session.rules.select_related("knowledge_point"))
-        data = SessionDetailSerializer(session).data
-        return Response(data)
+        return Response(_detail(session))
+
+    @extend_schema(request=IntegritySerializer, responses=SessionDetailSerializer)
+    def patch(self, request, public_id):
+        """Change the integrity options (coordinators of the organising unit; before the
+        exam opens, like every setting that changes how it is sat)."""
+        session = get_session_for(request.user, public_id, write=True)
+        body = IntegritySerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        session = services.exam_session_update(
+            session=session,
+            fields=dict(body.validated_data),
+            acting_user=request.user,
+            request=request,
+        )
+        return Response(_detail(session))
+
+
+class SessionIntegrityApi(generics.ListAPIView):
+    """Attempts of the user's people that left the page or changed device, with each
+    switch (time, browser, masked address); paginated."""
+
+    serializer_class = IntegrityRowSerializer
+
+    def list(self, request, public_id):
+        session = get_session_for(request.user, public_id)
+        rows = selectors.integrity_report(session=session, user=request.user)
+        page = self.paginate_queryset(rows)
+        return self.get_paginated_response(IntegrityRowSerializer(page, many=True).data)
 
 
 class SessionResultsApi(generics.ListAPIView):
@@ -210,6 +275,8 @@ class SessionResultsApi(generics.ListAPIView):
                 "percent": r["attempt"].percent,
                 "passed": r["attempt"].passed,
                 "leave_count": r["attempt"].leave_count,
+                "leave_handed_in": r["attempt"].leave_handed_in,
+                "switch_count": r["attempt"].switch_count,
                 "started_at": r["attempt"].started_at,
                 "finished_at": r["attempt"].finished_at,
                 "knowledge_points": [

@@ -15,6 +15,7 @@ from django.utils import timezone
 from organisation.models import Staff
 
 from ..audience import audience_q
+from ..messages import MSG_LEFT_HANDED_IN, MSG_LEFT_OVER, MSG_LEFT_WARNING, MSG_LEFT_WARNING_SUBMIT
 from ..models import (
     CLOSED_STATUSES,
     DOORS_OPEN_MAX,
@@ -33,6 +34,31 @@ def remaining_seconds(attempt: Attempt, now=None) -> int:
     return max(0, math.floor((attempt.deadline - now).total_seconds()))
 
 
+def integrity_options(attempt: Attempt) -> dict:
+    """The session's integrity options as the exam page and API clients apply them."""
+    session = attempt.session
+    return {
+        "one_device": session.one_device,
+        "leave_limit": session.leave_limit,
+        "leave_auto_submit": session.leave_auto_submit,
+        "leave_count": attempt.leave_count,
+        "no_copy": session.no_copy,
+    }
+
+
+def leave_message(result) -> str:
+    """What the learner reads after leaving the page (a `services.LeaveResult`): the
+    times left before the limit, or that the exam was handed in; "" without a limit."""
+    if result.handed_in:
+        return str(MSG_LEFT_HANDED_IN % {"limit": result.limit})
+    if result.limit is None or result.closed:
+        return ""
+    if result.count > result.limit:
+        return str(MSG_LEFT_OVER % {"count": result.count, "limit": result.limit})
+    message = MSG_LEFT_WARNING_SUBMIT if result.auto_submit else MSG_LEFT_WARNING
+    return str(message % {"count": result.count, "left": result.left})
+
+
 def attempt_payload_json(attempt: Attempt, now=None) -> str | None:
     """The start's answer as JSON text from the paper prepared ahead, when the attempt
     has just been started from one (nothing answered yet): no item is read and nothing
@@ -47,6 +73,7 @@ def attempt_payload_json(attempt: Attempt, now=None) -> str | None:
             "status": attempt.status,
             "remaining_seconds": remaining_seconds(attempt, now),
             "deadline": attempt.deadline.isoformat() if attempt.deadline else None,
+            "integrity": integrity_options(attempt),
         },
         ensure_ascii=False,
     )
@@ -65,6 +92,7 @@ def attempt_payload(attempt: Attempt, now=None) -> dict:
         "status": attempt.status,
         "remaining_seconds": remaining_seconds(attempt, now),
         "deadline": attempt.deadline.isoformat() if attempt.deadline else None,
+        "integrity": integrity_options(attempt),
         "items": [
             {
                 "position": position,

@@ -11,7 +11,15 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from organisation.access import departments_managed_by, departments_visible_to
 
 from ..access import attempts_visible_to, sessions_visible_to
-from ..models import FINISHED_STATUSES, Attempt, AttemptItem, Counting, ExamSession
+from ..device import device_summary
+from ..models import (
+    FINISHED_STATUSES,
+    Attempt,
+    AttemptItem,
+    AttemptStatus,
+    Counting,
+    ExamSession,
+)
 from .learner import knowledge_point_scores
 
 
@@ -83,6 +91,28 @@ def visible_results(*, session: ExamSession, user) -> list[dict]:
         (r for r in results.values() if r["attempt"].pk in mine),
         key=lambda r: (r["attempt"].staff.department.path, r["attempt"].staff.staff_number),
     )
+
+
+INTEGRITY_ROWS = 500
+
+
+def integrity_report(*, session: ExamSession, user) -> list[Attempt]:
+    """The attempts of the user's people that left the exam page or moved to another
+    device (the integrity options), with each device switch (time, browser, masked
+    address), in unit and staff-number order; two queries."""
+    attempts = list(
+        attempts_visible_to(user)
+        .filter(session=session)
+        .exclude(status=AttemptStatus.PREPARED)
+        .filter(Q(leave_count__gt=0) | Q(switch_count__gt=0))
+        .select_related("staff__department")
+        .prefetch_related("device_switches")
+        .order_by("staff__department__path", "staff__staff_number", "number")[:INTEGRITY_ROWS]
+    )
+    for attempt in attempts:
+        for switch in attempt.device_switches.all():
+            switch.summary = device_summary(switch.user_agent)
+    return attempts
 
 
 def grading_queue(*, session: ExamSession, departments=None) -> list[dict]:

@@ -1,7 +1,8 @@
 """Writes of the exam engine, by responsibility; each public service is one transaction.
 
 - `papers`: blueprint checks and papers drawn ahead of exam day;
-- `taking`: start, save, leave, hand in, finalise overdue attempts;
+- `taking`: start, save, leave, hand in, finalise overdue attempts; the integrity
+  options (one device at a time, the limit on leaving the page);
 - `grading`: scoring and grading by a person;
 - `practice`: practice and the mistake book;
 - `sessions`: create, change and publish sessions;
@@ -38,6 +39,7 @@ from .practice import (
 )
 from .sessions import (
     FIELDS_AFTER_OPENING,
+    INTEGRITY_FIELDS,
     PAPER_FIELDS,
     SESSION_FIELDS,
     exam_session_create,
@@ -45,6 +47,7 @@ from .sessions import (
     exam_session_update,
 )
 from .taking import (
+    LeaveResult,
     SaveResult,
     attempt_deadline,
     attempt_finalise_if_overdue,
@@ -53,6 +56,7 @@ from .taking import (
     attempt_score_if_waiting,
     attempt_start,
     attempt_submit,
+    attempt_take_over,
     attempts_finalise_overdue,
     attempts_score_handed_in,
 )
@@ -65,10 +69,12 @@ from .versions import (
 
 __all__ = [
     "FIELDS_AFTER_OPENING",
+    "INTEGRITY_FIELDS",
     "LETTERS",
     "PAPER_FIELDS",
     "QUESTION_FIELDS",
     "SESSION_FIELDS",
+    "LeaveResult",
     "PaperDrawer",
     "PracticeFeedback",
     "SaveResult",
@@ -80,6 +86,7 @@ __all__ = [
     "attempt_score_if_waiting",
     "attempt_start",
     "attempt_submit",
+    "attempt_take_over",
     "attempts_finalise_overdue",
     "attempts_score_handed_in",
     "audience_staff",

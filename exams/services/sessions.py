@@ -42,7 +42,13 @@ SESSION_FIELDS = (
     "shuffle_options",
     "show_score",
     "show_answers",
+    # integrity options (exams.services.taking: one device, leaving the page, copying)
+    "one_device",
+    "leave_limit",
+    "leave_auto_submit",
+    "no_copy",
 )
+INTEGRITY_FIELDS = ("one_device", "leave_limit", "leave_auto_submit", "no_copy")
 # What may still change once the window has opened: nothing that alters a paper, a
 # deadline already given or a score. Started attempts are never touched.
 FIELDS_AFTER_OPENING = {"title", "closes_at", "show_score", "show_answers"}

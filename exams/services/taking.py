@@ -13,18 +13,19 @@ from functools import cache
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F
 from django.utils import timezone
 
-from audit.services import audit_record
+from audit.services import audit_record, client_ip
 from core.exceptions import Conflict
 from organisation.models import Staff
 
 from ..audience import staff_in_audience, start_facts
+from ..device import mask_ip
 from ..messages import (
     MSG_NO_ATTEMPTS_LEFT,
     MSG_NOT_IN_AUDIENCE,
     MSG_NOT_OPEN,
+    MSG_OTHER_DEVICE,
     MSG_PAPER_UNAVAILABLE,
 )
 from ..models import (
@@ -32,6 +33,7 @@ from ..models import (
     Attempt,
     AttemptItem,
     AttemptStatus,
+    DeviceSwitch,
     ExamSession,
 )
 from .grading import _finish, _score_many
@@ -49,10 +51,17 @@ def attempt_deadline(
     return min(end, session.closes_at)
 
 
-def attempt_start(*, session: ExamSession, staff: Staff, now=None) -> Attempt:
+def attempt_start(
+    *, session: ExamSession, staff: Staff, now=None, device: str = "", request=None
+) -> Attempt:
     """Start (or resume) the person's attempt. Idempotent: a second tab, a reload or
-    another device gets the same attempt and the same deadline."""
+    another device gets the same attempt and the same deadline.
+
+    With one device at a time (`session.one_device`) the attempt is held by `device`:
+    a first start writes it in the same UPDATE, a resume from another device takes
+    the attempt over (`attempt_take_over`)."""
     now = now or timezone.now()
+    device = device if session.one_device else ""
     current = (
         Attempt.objects.defer(None)  # with the paper prepared ahead
         .filter(session=session, staff=staff)
@@ -61,6 +70,8 @@ def attempt_start(*, session: ExamSession, staff: Staff, now=None) -> Attempt:
         .first()
     )
     if current is not None and current.status == AttemptStatus.IN_PROGRESS:
+        if device and current.device != device:
+            current = attempt_take_over(attempt=current, device=device, request=request, now=now)
         return current
     if not session.is_open_for_start(now):  # doors may open before `opens_at`
         raise Conflict(MSG_NOT_OPEN)
@@ -69,14 +80,15 @@ def attempt_start(*, session: ExamSession, staff: Staff, now=None) -> Attempt:
     deadline = attempt_deadline(session=session, staff=staff, started_at=now)
     if current is not None:  # a prepared paper: one UPDATE, no drawing now
         updated = Attempt.objects.filter(pk=current.pk, status=AttemptStatus.PREPARED).update(
-            status=AttemptStatus.IN_PROGRESS, started_at=now, deadline=deadline
+            status=AttemptStatus.IN_PROGRESS, started_at=now, deadline=deadline, device=device
         )
         if updated:
             # Mass start: no re-read, the row is what was just written.
-            current.status, current.started_at, current.deadline = (
+            current.status, current.started_at, current.deadline, current.device = (
                 AttemptStatus.IN_PROGRESS,
                 now,
                 deadline,
+                device,
             )
             current.session = session
             current.fresh_start = True  # nothing answered yet: the prepared paper is it
@@ -100,6 +112,7 @@ def attempt_start(*, session: ExamSession, staff: Staff, now=None) -> Attempt:
                 status=AttemptStatus.IN_PROGRESS,
                 started_at=now,
                 deadline=deadline,
+                device=device,
             )
             try:
                 items = PaperDrawer(session).items_for(attempt)
@@ -117,11 +130,51 @@ def attempt_start(*, session: ExamSession, staff: Staff, now=None) -> Attempt:
     return attempt
 
 
+def attempt_take_over(*, attempt: Attempt, device: str, request=None, now=None) -> Attempt:
+    """One device at a time: `device` now holds the attempt; the device that held it
+    is refused from its next save, hand-in or check on (`MSG_OTHER_DEVICE`). A move
+    from one device to another is recorded (`DeviceSwitch`: time, browser, masked
+    address) and audited; the first device to hold it is not a switch."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = (
+            Attempt.objects.select_for_update(of=("self",))
+            .select_related("session")
+            .get(pk=attempt.pk)
+        )
+        if (
+            not device
+            or not locked.session.one_device
+            or locked.status != AttemptStatus.IN_PROGRESS
+            or locked.device == device
+        ):
+            return locked
+        previous, locked.device = locked.device, device
+        fields = ["device"]
+        if previous:
+            user_agent = request.META.get("HTTP_USER_AGENT", "")[:300] if request else ""
+            address = client_ip(request)
+            locked.switch_count += 1
+            fields.append("switch_count")
+            DeviceSwitch.objects.create(
+                attempt=locked, at=now, user_agent=user_agent, ip_masked=mask_ip(address)
+            )
+            audit_record(
+                action="exam.attempt_device_switched",
+                actor=getattr(request, "user", None),
+                target=locked,
+                request=request,
+                data={"user_agent": user_agent, "switches": locked.switch_count},
+            )
+        locked.save(update_fields=fields)
+    return locked
+
+
 @dataclass(frozen=True)
 class SaveResult:
     saved: bool
     seq: int
-    reason: str = ""  # "" | "stale" | "closed" | "missing"
+    reason: str = ""  # "" | "stale" | "closed" | "missing" | "device"
 
 
 @cache
@@ -136,18 +189,21 @@ def _save_sql(lock: bool) -> str:
     # comes after them finds the attempt closed. Without the lock a save could land
     # between the hand-in's reading of the answers and its commit: stored,
     # acknowledged and never scored.
+    # One device at a time costs nothing more: the device that holds the attempt (""
+    # when the session does not ask for it) is one more condition of the same UPDATE.
     share = f" FOR SHARE OF {attempt}" if lock else ""
     return (
         f"UPDATE {item} SET answer = %s, seq = %s, answered_at = %s"  # noqa: S608 - fixed names
         f" FROM (SELECT {attempt}.id FROM {attempt}"
         f" JOIN {staff} ON {staff}.id = {attempt}.staff_id"
         f" WHERE {attempt}.public_id = %s AND {staff}.user_id = %s"
-        f" AND {attempt}.status = %s AND {attempt}.deadline > %s{share}) AS a"
+        f" AND {attempt}.status = %s AND {attempt}.deadline > %s"
+        f" AND {attempt}.device IN ('', %s){share}) AS a"
         f" WHERE {item}.attempt_id = a.id AND {item}.position = %s AND {item}.seq < %s"
     )
 
 
-def _save_update(attempt_id, user_id, position, answer, seq, now) -> int:
+def _save_update(attempt_id, user_id, position, answer, seq, now, device) -> int:
     """The hottest statement of exam day, written once: the ORM's version of this
     UPDATE (a subquery over two joins) cost more to compile than to run."""
     at = connection.ops.adapt_datetimefield_value(now)
@@ -159,6 +215,7 @@ def _save_update(attempt_id, user_id, position, answer, seq, now) -> int:
         user_id,
         AttemptStatus.IN_PROGRESS.value,
         at,
+        device,
         position,
         seq,
     ]
@@ -170,38 +227,106 @@ def _save_update(attempt_id, user_id, position, answer, seq, now) -> int:
 
 
 def attempt_save(
-    *, attempt_id, user_id: int, position: int, answer, seq: int, now=None
+    *, attempt_id, user_id: int, position: int, answer, seq: int, now=None, device: str = ""
 ) -> SaveResult:
-    """Store one answer if `seq` is newer than the stored one and time is not up.
+    """Store one answer if `seq` is newer than the stored one, time is not up and (one
+    device at a time) `device` holds the attempt.
 
     One conditional UPDATE; only when it touches nothing, one SELECT says why.
     """
     now = now or timezone.now()
-    if _save_update(attempt_id, user_id, position, answer, seq, now):
+    if _save_update(attempt_id, user_id, position, answer, seq, now, device):
         return SaveResult(True, seq)
     row = (
         AttemptItem.objects.filter(
             attempt__public_id=attempt_id, attempt__staff__user_id=user_id, position=position
         )
-        .values_list("seq", "attempt__status", "attempt__deadline")
+        .values_list("seq", "attempt__status", "attempt__deadline", "attempt__device")
         .first()
     )
     if row is None:
         return SaveResult(False, 0, "missing")
-    stored_seq, status, deadline = row
+    stored_seq, status, deadline, holder = row
     if status != AttemptStatus.IN_PROGRESS or deadline is None or deadline <= now:
         return SaveResult(False, stored_seq, "closed")
+    if holder and holder != device:
+        return SaveResult(False, stored_seq, "device")
     return SaveResult(False, stored_seq, "stale")
 
 
-def attempt_record_leave(*, attempt_id, user_id: int) -> int:
-    """Count one leaving of the page; 0 when the attempt is finished or not the user's."""
-    return Attempt.objects.filter(
-        public_id=attempt_id, staff__user_id=user_id, status=AttemptStatus.IN_PROGRESS
-    ).update(leave_count=F("leave_count") + 1)
+@dataclass(frozen=True)
+class LeaveResult:
+    """The page was left: how often now, the session's limit (None: none), whether
+    this leave handed the attempt in, and whether it was closed already."""
+
+    count: int
+    limit: int | None
+    auto_submit: bool = False
+    handed_in: bool = False
+    closed: bool = False
+
+    @property
+    def left(self) -> int | None:
+        """How many more times the page may be left (None: no limit)."""
+        return None if self.limit is None else max(0, self.limit - self.count)
 
 
-def attempt_submit(*, attempt: Attempt, now=None) -> Attempt:
+def attempt_record_leave(
+    *, attempt_id, user_id: int, device: str = "", now=None
+) -> LeaveResult | None:
+    """Count one leaving of the page (another tab, app or window). Past the session's
+    `leave_limit`, with `leave_auto_submit`, the attempt is handed in at once (scored
+    by the batched finaliser like any hand-in) and audited. None when the attempt is
+    not the user's; a closed attempt counts nothing. Refused (`Conflict`) from a
+    device that no longer holds the attempt."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        attempt = (
+            Attempt.objects.select_for_update(of=("self",))
+            .select_related("session")
+            .filter(public_id=attempt_id, staff__user_id=user_id)
+            .first()
+        )
+        if attempt is None:
+            return None
+        session = attempt.session
+        if attempt.status != AttemptStatus.IN_PROGRESS or (
+            attempt.deadline and attempt.deadline <= now
+        ):
+            return LeaveResult(
+                attempt.leave_count,
+                session.leave_limit,
+                handed_in=attempt.leave_handed_in,
+                closed=True,
+            )
+        if attempt.held_elsewhere(device):
+            raise Conflict(MSG_OTHER_DEVICE, data={"reason": "device"})
+        attempt.leave_count += 1
+        fields = ["leave_count"]
+        limit = session.leave_limit
+        over = limit is not None and attempt.leave_count > limit
+        if over and session.leave_auto_submit:
+            attempt.status = AttemptStatus.HANDED_IN
+            attempt.finished_at = now
+            attempt.paper = ""
+            attempt.leave_handed_in = True
+            fields += ["status", "finished_at", "paper", "leave_handed_in"]
+        attempt.save(update_fields=fields)
+        if attempt.leave_handed_in:
+            audit_record(
+                action="exam.attempt_submitted_for_leaving",
+                target=attempt,
+                data={"leave_count": attempt.leave_count, "leave_limit": limit},
+            )
+    return LeaveResult(
+        attempt.leave_count,
+        limit,
+        auto_submit=session.leave_auto_submit,
+        handed_in=attempt.leave_handed_in,
+    )
+
+
+def attempt_submit(*, attempt: Attempt, now=None, device: str | None = None) -> Attempt:
     """Hand in: the attempt is closed at once (`handed_in`) and scored moments later by
     the batched scorer (`attempts_score_handed_in`, run by the finaliser), so a hand-in
     costs one lock, one UPDATE and its audit entry however long the paper. Idempotent;
@@ -210,11 +335,16 @@ def attempt_submit(*, attempt: Attempt, now=None) -> Attempt:
     The finish time is taken once the attempt is locked, so it is later than every
     stored save: saves share-lock the attempt, the lock waits for those in flight, and
     a save that comes after finds the attempt closed.
+
+    `device`: the device handing in, refused (`Conflict`) when another device has taken
+    the attempt over (one device at a time); None for callers that are not a device.
     """
     with transaction.atomic():
         attempt = Attempt.objects.select_for_update().select_related("session").get(pk=attempt.pk)
         if attempt.status != AttemptStatus.IN_PROGRESS:
             return attempt
+        if device is not None and attempt.held_elsewhere(device):
+            raise Conflict(MSG_OTHER_DEVICE, data={"reason": "device"})
         now = now or timezone.now()
         if attempt.deadline and now >= attempt.deadline:
             attempt = _finish(attempt, status=AttemptStatus.FINALISED, at=attempt.deadline)

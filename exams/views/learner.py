@@ -12,7 +12,8 @@ from django.views.decorators.http import require_POST
 
 from .. import selectors, services
 from ..access import get_own_attempt, get_session_for_learner, require_learner
-from ..messages import MSG_CHOOSE_FIRST
+from ..device import device_for, device_of, device_remember
+from ..messages import MSG_CHOOSE_FIRST, MSG_OTHER_DEVICE
 from ..models import KnowledgePoint, PracticeSet, Question, QuestionType
 
 SCORING_REFRESH_SECONDS = 3
@@ -42,12 +43,33 @@ def exam_list(request):
 def session_start(request, public_id):
     staff = require_learner(request.user)
     session = get_session_for_learner(request.user, public_id)
+    # One device at a time: starting (or resuming) here takes the attempt over.
+    device, new = device_for(request) if session.one_device else ("", False)
     try:
-        attempt = services.attempt_start(session=session, staff=staff)
+        attempt = services.attempt_start(
+            session=session, staff=staff, device=device, request=request
+        )
     except PermissionDenied as exc:
         messages.error(request, str(exc))
         return redirect("exams:list")
-    return redirect("exams:attempt", public_id=attempt.public_id)
+    response = redirect("exams:attempt", public_id=attempt.public_id)
+    if new:
+        device_remember(response, device)
+    return response
+
+
+@login_required
+@require_POST
+def attempt_take_over(request, public_id):
+    """Continue on this device (one device at a time): the device that held the attempt
+    stops at its next save."""
+    attempt = get_own_attempt(request.user, public_id)
+    device, new = device_for(request)
+    services.attempt_take_over(attempt=attempt, device=device, request=request)
+    response = redirect("exams:attempt", public_id=attempt.public_id)
+    if new:
+        device_remember(response, device)
+    return response
 
 
 @login_required
@@ -57,6 +79,12 @@ def attempt_page(request, public_id):
     attempt = services.attempt_score_if_waiting(
         attempt=attempt, grace_seconds=settings.EXAM_SCORING_GRACE_SECONDS
     )
+    if not attempt.is_finished and attempt.held_elsewhere(device_of(request)):
+        # Another device holds it: say so, and offer to continue here (a POST, so
+        # that merely opening a page never takes an exam away from the other device).
+        response = render(request, "exams/other_device.html", {"attempt": attempt})
+        response["Cache-Control"] = "no-store"
+        return response
     if not attempt.is_finished:
         items = list(
             attempt.items.only("position", "type", "stem", "options", "answer", "seq", "points")
@@ -82,6 +110,8 @@ def attempt_page(request, public_id):
                 "items": items,
                 "remaining": selectors.remaining_seconds(attempt),
                 "max_seq": max((i.seq for i in items), default=0),
+                "integrity": selectors.integrity_options(attempt),
+                "msg_other_device": MSG_OTHER_DEVICE,
             },
         )
         response["Cache-Control"] = "no-store"
@@ -111,7 +141,10 @@ def attempt_page(request, public_id):
 @require_POST
 def attempt_submit(request, public_id):
     attempt = get_own_attempt(request.user, public_id)
-    services.attempt_submit(attempt=attempt)
+    try:
+        services.attempt_submit(attempt=attempt, device=device_of(request))
+    except PermissionDenied as exc:  # another device holds the attempt
+        messages.error(request, str(exc))
     return redirect("exams:attempt", public_id=attempt.public_id)
 
 

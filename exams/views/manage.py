@@ -67,6 +67,7 @@ def session_detail(request, public_id):
             "shortages": [s.message() for s in services.blueprint_check(session=session)],
             "rules": session.rules.select_related("knowledge_point"),
             "fixed_count": session.fixed_questions.count(),
+            "integrity": selectors.integrity_report(session=session, user=request.user),
             "can_grade": user_roles(request.user).is_coordinator and managed,
             "can_edit": managed and session.closes_at > timezone.now(),
         },

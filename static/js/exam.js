@@ -5,6 +5,12 @@
 // the connection returns, also after a reload; the server ignores a save older than
 // the one it has. The countdown uses the server's remaining seconds and the
 // browser's monotonic clock, never the device's wall clock.
+//
+// Integrity options of the session (data attributes): one device at a time (a save,
+// a hand-in or the check on coming back is refused with 409 "device" once another
+// device has taken the exam over: the page says so and stops, without reloading, as a
+// reload would take it back), leaving the page counted and answered with a warning
+// (or the hand-in past the limit), copying the questions and pasting disabled.
 (function () {
   "use strict";
   var root = document.getElementById("exam");
@@ -12,6 +18,10 @@
   var attemptId = root.dataset.attempt;
   var saveUrl = root.dataset.saveUrl;
   var leaveUrl = root.dataset.leaveUrl;
+  var stateUrl = root.dataset.stateUrl;
+  var oneDevice = root.dataset.oneDevice === "1";
+  var warningBox = document.getElementById("integrity-warning");
+  var otherDevice = false;
   var form = document.getElementById("exam-form");
   var statusBox = document.getElementById("save-status");
   var timerBox = document.getElementById("timer");
@@ -44,6 +54,7 @@
   function showStatus() {
     var pending = queue.length;
     statusBox.classList.remove("saving", "offline");
+    if (otherDevice) { statusBox.textContent = root.dataset.msgStopped; statusBox.classList.add("offline"); return; }
     if (closed) { statusBox.textContent = root.dataset.msgTimeup; statusBox.classList.add("offline"); return; }
     if (!pending) { statusBox.textContent = root.dataset.msgSaved; return; }
     if (!navigator.onLine) {
@@ -126,9 +137,12 @@
         retryDelay = 1000;
         send();
       } else if (response.status === 409) {
-        closed = true;
-        showStatus();
-        setTimeout(function () { window.location.reload(); }, 1500);
+        response.json().catch(function () { return {}; }).then(function (body) {
+          if (body && body.reason === "device") { stopOtherDevice(body.detail); return; }
+          closed = true;
+          showStatus();
+          setTimeout(function () { window.location.reload(); }, 1500);
+        });
       } else if (response.status === 403 || response.status === 401) {
         window.location.reload();  // signed out: sign in again, answers stay queued
       } else {
@@ -207,24 +221,92 @@
   }
   tick();
 
-  // Leaving the page (another tab or app) is counted for the coordinator.
-  document.addEventListener("visibilitychange", function () {
-    if (document.visibilityState === "hidden" && !closed) {
-      fetch(leaveUrl, { method: "POST", credentials: "same-origin", keepalive: true,
-        headers: { "X-CSRFToken": csrfToken() } }).catch(function () {});
+  function warn(message) {
+    if (!message) { return; }
+    warningBox.textContent = message;
+    warningBox.hidden = false;
+  }
+
+  // Another device has taken the exam over: say so and stop here. What this page has
+  // not saved is dropped, so that it can never overwrite later answers.
+  function stopOtherDevice(message) {
+    otherDevice = true;
+    closed = true;
+    queue = [];
+    try { localStorage.removeItem(queueKey); } catch (e) { /* ignore */ }
+    warn(message || root.dataset.msgOtherDevice);
+    form.querySelectorAll("input, textarea, button").forEach(function (el) { el.disabled = true; });
+    showStatus();
+  }
+
+  // Leaving the page (another tab, app or window) is counted for the coordinator; the
+  // answer carries the warning (times left) or says the exam was handed in.
+  var away = false;
+  var inDialog = false;
+  function left() {
+    if (away || closed || inDialog) { return; }
+    away = true;
+    fetch(leaveUrl, { method: "POST", credentials: "same-origin", keepalive: true,
+      headers: { "X-CSRFToken": csrfToken(), "Accept": "application/json" } })
+      .then(function (response) {
+        return response.json().catch(function () { return {}; }).then(function (body) {
+          if (response.status === 409 && body.reason === "device") { stopOtherDevice(body.detail); return; }
+          if (response.status !== 200) { return; }
+          warn(body.message);
+          if (body.handed_in) {
+            closed = true;
+            showStatus();
+            setTimeout(function () { window.location.reload(); }, 2500);
+          }
+        });
+      }).catch(function () {});
+  }
+  // Back on the page: with one device at a time, check that this device still holds
+  // the exam (and send what waits).
+  function back() {
+    if (!away) { return; }
+    away = false;
+    if (closed) { return; }
+    if (oneDevice) {
+      fetch(stateUrl, { credentials: "same-origin", headers: { "Accept": "application/json" } })
+        .then(function (response) {
+          if (response.status === 409) {
+            return response.json().then(function (body) {
+              if (body.reason === "device") { stopOtherDevice(body.detail); }
+            });
+          }
+        }).catch(function () {});
     }
+    send();
+  }
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "hidden") { left(); } else { back(); }
   });
+  window.addEventListener("blur", left);
+  window.addEventListener("focus", back);
+
+  // Copying the questions and pasting into the answers disabled (session option).
+  if (root.dataset.noCopy === "1") {
+    ["copy", "cut", "paste", "contextmenu", "dragstart", "drop"].forEach(function (name) {
+      root.addEventListener(name, function (e) { e.preventDefault(); });
+    });
+  }
 
   form.addEventListener("submit", function (e) {
     if (queue.length) {
       e.preventDefault();
       send();
+      inDialog = true;
       window.alert(root.dataset.msgUnsaved);
+      inDialog = false;
       return;
     }
     var unanswered = questions.filter(function (q) { return isEmpty(answerOf(q)); }).length;
     var question = unanswered ? fmt(root.dataset.msgConfirmUnanswered, unanswered) : root.dataset.msgConfirm;
-    if (!window.confirm(question)) { e.preventDefault(); return; }
+    inDialog = true;
+    var sure = window.confirm(question);
+    inDialog = false;
+    if (!sure) { e.preventDefault(); return; }
     try { localStorage.removeItem(queueKey); localStorage.removeItem(seqKey); } catch (err) { /* ignore */ }
   });
 

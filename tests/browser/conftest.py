@@ -24,6 +24,15 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if str(item.fspath).startswith(str(HERE)):
             item.add_marker(pytest.mark.browser)
+            if item.get_closest_marker("django_db"):
+                # A live server needs committed data, so each browser test flushes the
+                # database afterwards. With serialized rollback every one of them puts
+                # back what the migrations created (skill levels, questionnaire, content
+                # types) the same way, whatever order the workers run them in.
+                item.add_marker(
+                    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+                    append=False,
+                )
 
 
 @pytest.fixture(scope="session")

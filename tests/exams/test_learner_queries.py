@@ -15,7 +15,7 @@ def _queries(client, url, django_assert_num_queries, count):
     return response
 
 
-@pytest.mark.parametrize(("url", "count"), [("/", 13), ("/exams/", 8)])
+@pytest.mark.parametrize(("url", "count"), [("/", 14), ("/exams/", 8)])
 def test_the_learners_pages_cost_the_same_for_1_and_10_open_sessions(
     client, city, django_assert_num_queries, url, count
 ):

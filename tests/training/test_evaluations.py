@@ -155,3 +155,28 @@ def test_a_weekly_module_can_be_rated_by_its_enrolled_learners(city):
     with pytest.raises(Exception):  # noqa: B017 (PermissionDenied: not enrolled)
         services.evaluation_submit(staff=outsider, module=module, ratings=_ratings(4))
     assert EvaluationResponse.objects.filter(module=module).count() == 1
+
+
+def test_an_emptied_questionnaire_gets_its_default_questions_back(db):
+    """The default ratings come from a data migration; if the table is ever empty (an
+    administrator deleted them all, a flushed database), asking for the questions puts
+    the defaults back, so a rating always has something to rate."""
+    from training.models import EvaluationQuestion
+    from training.services.evaluations import DEFAULT_QUESTIONS, evaluation_questions
+
+    EvaluationQuestion.objects.all().delete()
+    questions = evaluation_questions()
+    assert [q.aspect for q in questions] == [aspect for aspect, _text in DEFAULT_QUESTIONS]
+    assert len(evaluation_questions()) == len(DEFAULT_QUESTIONS)  # not added twice
+
+
+def test_a_summary_without_ratings_shows_a_dash_not_none():
+    from django.template.loader import render_to_string
+
+    from training.selectors.evaluations import EvaluationSummary
+
+    html = render_to_string(
+        "training/partials/evaluation_summary.html",
+        {"s": EvaluationSummary(key="1", label="x", count=5, shown=True)},
+    )
+    assert "None" not in html and "—" in html

@@ -21,6 +21,7 @@ from .coordinators import (
     guidance_groups,
     guidance_plans_visible,
     monthly_exams_visible,
+    overdue_page,
     overdue_rows,
     weak_points_by_unit,
 )
@@ -81,6 +82,7 @@ __all__ = [
     "min_answers",
     "module_lessons",
     "monthly_exams_visible",
+    "overdue_page",
     "overdue_rows",
     "responses_visible_to",
     "unit_rates",

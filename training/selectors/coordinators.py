@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import heapq
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
@@ -40,8 +41,10 @@ class OverdueRow:
     days_overdue: int
 
 
-def overdue_rows(*, staff_queryset: QuerySet[Staff], today: datetime.date) -> list[OverdueRow]:
-    """People behind on a published module past its due date (constant queries)."""
+def _overdue_pairs(*, staff_queryset: QuerySet[Staff], today: datetime.date) -> list[tuple]:
+    """(-days overdue, unit id, staff number, staff id, module) of everyone behind on a
+    published module past its due date, in the order the pages show them. Reads plain
+    values (no model instances): the city has tens of thousands of such pairs."""
     modules = list(
         WeeklyModule.objects.filter(
             published_at__isnull=False, due_on__lt=today, track__programme__is_active=True
@@ -57,21 +60,51 @@ def overdue_rows(*, staff_queryset: QuerySet[Staff], today: datetime.date) -> li
         status=EnrolmentStatus.ACTIVE,
         staff__status=StaffStatus.ACTIVE,
         staff__in=staff_queryset,
-    ).select_related("staff__department", "staff__user")
+    ).values_list(
+        "staff_id", "track_id", "enrolled_at", "staff__department_id", "staff__staff_number"
+    )
     done = set(
         ModuleCompletion.objects.filter(
             module__in=modules, completed_at__isnull=False, staff__in=staff_queryset
         ).values_list("staff_id", "module_id")
     )
-    rows = []
-    for enrolment in enrolments:
-        enrolled_on = timezone.localtime(enrolment.enrolled_at).date()
-        for module in by_track[enrolment.track_id]:
-            if module.due_on < enrolled_on or (enrolment.staff_id, module.pk) in done:
+    zone = timezone.get_current_timezone()
+    per_track = {
+        track_id: [(m.pk, m.due_on, -(today - m.due_on).days, m) for m in track_modules]
+        for track_id, track_modules in by_track.items()
+    }
+    pairs = []
+    for staff_id, track_id, enrolled_at, department_id, number in enrolments:
+        enrolled_on = enrolled_at.astimezone(zone).date()
+        for module_id, due_on, minus_days, module in per_track[track_id]:
+            if due_on < enrolled_on or (staff_id, module_id) in done:
                 continue
-            rows.append(OverdueRow(enrolment.staff, module, (today - module.due_on).days))
-    rows.sort(key=lambda r: (-r.days_overdue, r.staff.department_id, r.staff.staff_number))
-    return rows
+            pairs.append((minus_days, department_id, number, staff_id, module))
+    return pairs
+
+
+def _order(pair: tuple) -> tuple:
+    return pair[:3]  # most overdue first, then by unit and staff number
+
+
+def _rows(pairs: list[tuple]) -> list[OverdueRow]:
+    staff = Staff.objects.select_related("department", "user").in_bulk({p[3] for p in pairs})
+    return [OverdueRow(staff[p[3]], p[4], -p[0]) for p in pairs]
+
+
+def overdue_rows(*, staff_queryset: QuerySet[Staff], today: datetime.date) -> list[OverdueRow]:
+    """People behind on a published module past its due date, most overdue first
+    (constant queries)."""
+    return _rows(sorted(_overdue_pairs(staff_queryset=staff_queryset, today=today), key=_order))
+
+
+def overdue_page(
+    *, staff_queryset: QuerySet[Staff], today: datetime.date, limit: int
+) -> tuple[list[OverdueRow], int]:
+    """The first `limit` of `overdue_rows` and how many there are in all: only those
+    people are read as objects."""
+    pairs = _overdue_pairs(staff_queryset=staff_queryset, today=today)
+    return _rows(heapq.nsmallest(limit, pairs, key=_order)), len(pairs)
 
 
 class Cell:
@@ -105,32 +138,43 @@ class CompletionMatrix:
     track: Track
     modules: list[WeeklyModule]
     rows: list[MatrixRow]
+    total: int = 0  # people in the matrix (`rows` may hold only the first `limit`)
 
 
 def completion_matrix(
-    *, user, track: Track, today: datetime.date | None = None, department: Department | None = None
+    *,
+    user,
+    track: Track,
+    today: datetime.date | None = None,
+    department: Department | None = None,
+    limit: int | None = None,
 ) -> CompletionMatrix:
-    """People × published weeks for one track, scoped to the user's units. Five queries
-    whatever the size."""
+    """People × published weeks for one track, scoped to the user's units, in unit and
+    staff-number order. Six queries whatever the size (seven with `limit`: the count);
+    with `limit` only the first people are read and built, so a page of a city-wide
+    track costs what a unit's does (the xlsx export takes everyone)."""
     today = today or timezone.localdate()
     modules = list(track.modules.filter(published_at__isnull=False).order_by("week"))
     staff_queryset = Staff.objects.filter(department__in=departments_visible_to(user))
     if department is not None:
         staff_queryset = staff_queryset.filter(department.subtree_q("department__"))
-    enrolments = list(
+    enrolled = (
         Enrolment.objects.filter(
             track=track, status=EnrolmentStatus.ACTIVE, staff__in=staff_queryset
         )
         .select_related("staff__department")
         .order_by("staff__department__path", "staff__staff_number")
     )
+    enrolments = list(enrolled[:limit] if limit is not None else enrolled)
+    total = enrolled.count() if limit is not None and len(enrolments) == limit else len(enrolments)
     staff_ids = [e.staff_id for e in enrolments]
     completions = {
-        (c.staff_id, c.module_id): c.completed_at
-        for c in ModuleCompletion.objects.filter(
+        (staff_id, module_id): completed_at
+        for staff_id, module_id, completed_at in ModuleCompletion.objects.filter(
             module__in=modules, staff_id__in=staff_ids, completed_at__isnull=False
-        ).only("staff_id", "module_id", "completed_at")
+        ).values_list("staff_id", "module_id", "completed_at")
     }
+    labels = {state: str(label) for state, label in Cell.LABELS.items()}  # once, not per cell
     started = set(
         LessonProgress.objects.filter(lesson__module__in=modules, staff_id__in=staff_ids)
         .values_list("staff_id", "lesson__module_id")
@@ -163,11 +207,11 @@ def completion_matrix(
                 state = Cell.IN_PROGRESS
             else:
                 state = Cell.OPEN
-            cells.append((state, Cell.LABELS[state]))
+            cells.append((state, labels[state]))
         rows.append(
             MatrixRow(enrolment.staff, cells, done, hours.get(enrolment.staff_id) or Decimal(0))
         )
-    return CompletionMatrix(track, modules, rows)
+    return CompletionMatrix(track, modules, rows, total)
 
 
 def guidance_plans_visible(*, user) -> QuerySet[GuidancePlan]:

@@ -36,7 +36,22 @@ from .lessons import staff_can_study
 COMMENT_MAX = 1000
 
 
+# The questionnaire's default ratings (also created by migration 0007; the administrator
+# may change them). Put back if the table is ever empty, so a rating always has questions.
+DEFAULT_QUESTIONS = [
+    ("content", "培训内容是否充实、准确？"),
+    ("trainer", "授课老师讲解是否清楚？"),
+    ("organisation", "培训组织安排是否有序？"),
+    ("usefulness", "培训内容对窗口工作是否有帮助？"),
+]
+
+
 def evaluation_questions():
+    if not EvaluationQuestion.objects.exists():
+        EvaluationQuestion.objects.bulk_create(
+            EvaluationQuestion(text=text, aspect=aspect, order=n)
+            for n, (aspect, text) in enumerate(DEFAULT_QUESTIONS, start=1)
+        )
     return list(EvaluationQuestion.objects.filter(is_active=True).order_by("order", "pk"))
 
 
