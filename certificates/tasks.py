@@ -11,10 +11,8 @@ this module imports services at the top.
 from django.tasks import task
 from django.utils import timezone
 
-from .models import Certificate
 from .rates import last_completed_month_end, rate_snapshots_take
 from .services.bundles import bundle_build
-from .services.pdf_store import certificate_pdf_get
 from .services.reminders import certificate_send_expiry_reminders
 from .services.sitting_results import sitting_issue_run
 
@@ -22,16 +20,6 @@ from .services.sitting_results import sitting_issue_run
 @task(queue_name="reports")
 def build_certificate_bundle(*, bundle_id: int) -> int:
     return bundle_build(bundle_id=bundle_id).count
-
-
-@task(queue_name="reports")
-def store_certificate_pdf(*, certificate_id: int) -> int:
-    """Render and store a newly issued certificate's PDF (its first download then reads
-    the file). Returns the PDF's size, 0 when the certificate is gone."""
-    certificate = Certificate.objects.select_related("level").filter(pk=certificate_id).first()
-    if certificate is None:
-        return 0
-    return len(certificate_pdf_get(certificate=certificate))
 
 
 @task(queue_name="reports")

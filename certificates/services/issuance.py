@@ -44,7 +44,7 @@ from .common import (
     new_verification_code,
     validate_upload,
 )
-from .pdf_store import certificate_pdf_prerender
+from .pdf_prerender import certificate_pdf_prerender
 
 EVIDENCE_MAX_BYTES = 10 * 1024 * 1024  # default of settings.CERTIFICATE_EVIDENCE_MAX_BYTES
 PHOTO_MAX_BYTES = 2 * 1024 * 1024

@@ -22,23 +22,6 @@ from ..models import Certificate
 logger = logging.getLogger(__name__)
 
 
-def certificate_pdf_prerender(certificate: Certificate) -> None:
-    """After the issuing transaction commits, render and store the PDF in the background
-    (`certificates.tasks.store_certificate_pdf`; `CERTIFICATE_PDF_PRERENDER`)."""
-    from django.conf import settings
-    from django.db import transaction
-
-    if not settings.CERTIFICATE_PDF_PRERENDER:
-        return
-
-    def enqueue():
-        from ..tasks import store_certificate_pdf  # lazy: the tasks module imports this one
-
-        store_certificate_pdf.enqueue(certificate_id=certificate.pk)
-
-    transaction.on_commit(enqueue)
-
-
 def _stored(certificate: Certificate, fingerprint: str) -> bytes | None:
     if not certificate.pdf or certificate.pdf_fingerprint != fingerprint:
         return None
