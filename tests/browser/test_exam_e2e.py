@@ -110,8 +110,10 @@ def test_answers_typed_offline_survive_a_reload_while_offline(page, live_server,
     page.get_by_role("link", name="第 2 题").click()
     page.locator("#q2 .option").first.click()
     expect(page.locator("#save-status")).to_contain_text("网络已断开")
+    # The server stays unreachable from the moment the network returns: routed before
+    # going online, so that the page's "online" handler cannot send the save first.
+    page.route("**/save/", lambda route: route.abort())
     page.context.set_offline(False)
-    page.route("**/save/", lambda route: route.abort())  # the server stays unreachable
     page.goto(url)
     page.get_by_role("link", name="第 2 题").click()
     expect(page.locator("#q2 .option input").first).to_be_checked()
