@@ -292,6 +292,7 @@ def test_a_person_chooses_only_among_their_units_channels(city, county_a_channel
 
     client.force_login(user_a)
     page = client.get(reverse("notices:preferences")).content.decode()
+    assert "通知接收方式" in page and "短信" in page and "钉钉" in page
     for value in ("sms", "wecom", "dingtalk"):
         assert f'value="{value}"' in page
     choose(client, user_a, "sms")
@@ -333,6 +334,7 @@ def test_the_delivery_log_is_scoped_filtered_and_exported(
     assert mine.get_full_name() in page
     assert theirs.get_full_name() not in page
     assert f"{mine.username[:1]}***@example.cn" in page
+    assert "通知发送记录" in page and "服务商应答" in page
     filtered = client.get(reverse("notices:deliveries"), {"status": "sent"}).content.decode()
     assert mine.get_full_name() not in filtered
     response = client.get(reverse("notices:deliveries"), {"status": "failed", "format": "xlsx"})
@@ -372,3 +374,43 @@ def test_the_administrator_configures_a_units_channel_and_never_sees_the_secret_
     assert "…9876" in client.get(reverse("admin:notices_channelconfig_changelist")).content.decode()
     entry = AuditEntry.objects.get(action="notices.channel_configured")
     assert "SECthe" not in str(entry.data)
+
+
+@pytest.mark.parametrize(
+    ("role", "sees"),
+    [
+        ("coordinator", {"county_a", "township_a1"}),
+        ("administrator", {"city", "county_a", "township_a1", "county_b"}),
+        ("manager", None),  # read-only role: the log is the coordinators' tool
+        ("learner", None),
+    ],
+)
+def test_the_delivery_log_follows_the_access_matrix(city, client, role, sees):
+    from tests.factories import add_totp
+
+    for place in ("city", "county_a", "township_a1", "county_b"):
+        user, _ = make_learner(getattr(city, place))
+        user.first_name = f"收件人{place}"
+        user.save()
+        Delivery.objects.create(
+            user=user,
+            department=getattr(city, place),
+            key=f"k:{place}",
+            channel=Channel.EMAIL,
+            title="t",
+            created_at=timezone.now(),
+        )
+    if role == "learner":
+        actor, _ = make_learner(city.township_a1)
+    else:
+        actor = make_user_with_role(role, city.city if role == "administrator" else city.county_a)
+        if role == "administrator":
+            add_totp(actor)
+    client.force_login(actor)
+    response = client.get(reverse("notices:deliveries"))
+    if sees is None:
+        assert response.status_code == 404
+        return
+    page = response.content.decode()
+    shown = {p for p in ("city", "county_a", "township_a1", "county_b") if f"收件人{p}<" in page}
+    assert shown == sees
