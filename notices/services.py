@@ -92,7 +92,7 @@ def channels_available(*, user) -> list[str]:
     """The outside channels this person may choose: e-mail when they have an address,
     the channels their unit configured when they have a mobile number."""
     staff = Staff.objects.select_related("department").filter(user_id=user.pk).first()
-    unit = staff.department if staff else _role_unit(user.pk)
+    unit = staff.department if staff else _role_units({user.pk}).get(user.pk)
     return _open_channels(user=user, staff=staff, unit=unit, resolver=ChannelResolver())
 
 
@@ -117,14 +117,19 @@ def _choose(*, user, preference: str | None, open_channels: list[str]) -> str:
     return Channel.EMAIL.value if Channel.EMAIL.value in open_channels else ""
 
 
-def _role_unit(user_id: int) -> Department | None:
-    assignment = (
-        RoleAssignment.objects.filter(user_id=user_id)
+def _role_units(user_ids: set[int]) -> dict[int, Department]:
+    """For people without a staff record (coordinators, managers): the highest unit a
+    role of theirs is bound to (one query)."""
+    units: dict[int, Department] = {}
+    if not user_ids:
+        return units
+    for assignment in (
+        RoleAssignment.objects.filter(user_id__in=user_ids)
         .select_related("department")
         .order_by("department__path")
-        .first()
-    )
-    return assignment.department if assignment else None
+    ):
+        units.setdefault(assignment.user_id, assignment.department)
+    return units
 
 
 def mask_email(address: str) -> str:
@@ -195,12 +200,13 @@ def _dispatch_chunk(notices: list[Outgoing], resolver: ChannelResolver) -> int:
         s.user_id: s
         for s in Staff.objects.filter(user_id__in=user_ids).select_related("department")
     }
+    role_units = _role_units(user_ids - set(staff_of))
     now = timezone.now()
     rows = []
     for notice in notices:
         user = notice.user
         staff = staff_of.get(user.pk)
-        unit = staff.department if staff else _role_unit(user.pk)
+        unit = staff.department if staff else role_units.get(user.pk)
         channel = _choose(
             user=user,
             preference=preferences.get(user.pk),
