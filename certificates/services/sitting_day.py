@@ -17,7 +17,7 @@ from django.utils import formats, timezone
 
 from audit.services import audit_record
 from core.text import clean_text, compact
-from organisation.access import examiner_units
+from organisation.access import examiner_conflict_units
 from organisation.models import Role, RoleAssignment
 
 from .. import sitting_messages as m
@@ -53,7 +53,7 @@ def examiner_assign(
     *, room: Room, user, is_chief: bool = False, acting_user=None, request=None
 ) -> ExaminerAssignment:
     """Put an examiner (an account with the examiner role) in a room; never someone
-    of the same unit as a candidate seated there."""
+    of a candidate's unit or a unit above or below it (`examiner_conflict_units`)."""
     check_organiser(acting_user, room.sitting)
     if room.is_signed_off:
         raise ValidationError(m.MSG_ROOM_SIGNED_OFF, code="signed_off")
@@ -65,7 +65,7 @@ def examiner_assign(
         raise ValidationError({"is_chief": ValidationError(m.MSG_CHIEF_TAKEN, "chief")})
     clash = (
         room.candidates.filter(
-            status=CandidateStatus.CONFIRMED, staff__department__in=examiner_units(user)
+            status=CandidateStatus.CONFIRMED, staff__department__in=examiner_conflict_units(user)
         )
         .select_related("staff__department")
         .first()
@@ -271,7 +271,7 @@ def _check_examiner_for(candidate: Candidate, user) -> None:
     room = candidate.room
     if room is None or not is_room_examiner(user, room):
         raise PermissionDenied(m.MSG_NOT_ROOM_EXAMINER)
-    if examiner_units(user).filter(pk=candidate.staff.department_id).exists():
+    if examiner_conflict_units(user).filter(pk=candidate.staff.department_id).exists():
         raise ValidationError(
             m.MSG_EXAMINER_OWN_UNIT, "own_unit", {"name": candidate.staff.department.name}
         )

@@ -351,13 +351,13 @@ def _away_from_own_examiners(
 ) -> list[Candidate]:
     """Examiners already in a room never examine their own unit: a person who would sit
     before one is swapped with someone of another room where neither clashes."""
-    from organisation.access import examiner_units
+    from organisation.access import examiner_conflict_units
 
     clash = {
         room.pk: {
             unit
             for assignment in room.examiners.select_related("user")
-            for unit in examiner_units(assignment.user).values_list("pk", flat=True)
+            for unit in examiner_conflict_units(assignment.user).values_list("pk", flat=True)
         }
         for room in rooms
     }

@@ -47,7 +47,7 @@ from exams.models import QuestionType
 from organisation.models import Role
 
 from ..exams.helpers import hand_in_and_score, make_bank, open_session
-from ..factories import StaffFactory, UserFactory, make_user_with_role
+from ..factories import DepartmentFactory, StaffFactory, UserFactory, make_user_with_role
 from .helpers import issued_certificate
 from .sitting_helpers import (
     confirmed_candidates,
@@ -359,6 +359,44 @@ def test_an_examiner_of_the_candidates_unit_cannot_score_them(scoring_room, sitt
     assert exc.value.code == "own_unit"
     assert not PracticalScore.objects.exists()
     assert AuditEntry.objects.filter(action="sitting.score_refused").exists()
+
+
+def test_an_examiner_of_a_unit_above_or_below_the_candidates_cannot_score_them(
+    scoring_room, sitting, city
+):
+    """The own-unit rule covers the whole line of the tree: the county above a
+    candidate's township and a station below it; a sister township or the other county
+    may score."""
+    _room, people, examiners = scoring_room
+    by_unit = {p.staff.department.code: p for p in people}
+    scores = full_scores(sitting, lambda mx: mx)
+    StaffFactory(department=city.county_a, user=examiners[1])
+    station = DepartmentFactory(parent=city.township_b1, code="B1S", name="乙一镇便民站")
+    StaffFactory(department=station, user=examiners[2])
+    for user, candidate in ((examiners[1], by_unit["A1"]), (examiners[1], by_unit["A2"])):
+        with pytest.raises(ValidationError) as exc:
+            practical_score_record(candidate=candidate, scores=scores, acting_user=user)
+        assert exc.value.code == "own_unit" and "上下级" in _zh(exc.value)
+    with pytest.raises(ValidationError) as exc:
+        practical_score_record(candidate=by_unit["B1"], scores=scores, acting_user=examiners[2])
+    assert "乙一镇" in _zh(exc.value)
+    assert not PracticalScore.objects.exists()
+    practical_score_record(candidate=by_unit["B1"], scores=scores, acting_user=examiners[1])
+    practical_score_record(candidate=by_unit["A1"], scores=scores, acting_user=examiners[2])
+    assert PracticalScore.objects.values("candidate").distinct().count() == 2
+
+
+def test_an_examiner_of_the_county_above_a_seated_candidate_is_not_assigned(
+    sitting, organiser, city
+):
+    people = _seated(sitting, organiser, city, per_unit=1)
+    room = people[0].room
+    with pytest.raises(ValidationError) as exc:
+        examiner_assign(room=room, user=examiner(city.county_b), acting_user=organiser)
+    assert exc.value.message_dict["user"] and "乙一镇" in _zh(exc.value)
+    assert not room.examiners.exists()
+    examiner_assign(room=room, user=examiner(city.city), acting_user=organiser)
+    assert room.examiners.count() == 1
 
 
 def test_a_score_outside_the_rubric_is_refused_and_nothing_is_saved(scoring_room, sitting):
