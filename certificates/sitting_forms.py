@@ -39,10 +39,12 @@ class SittingForm(forms.Form):
         ).exclude(rubric=[]),
         widget=forms.CheckboxSelectMultiple,
     )
+    # Empty (the default): planning creates the sitting's theory exam.
     theory_session = forms.ModelChoiceField(
         label=_("Theory exam (formal theory exam)"),
         queryset=ExamSession.objects.none(),
         required=False,
+        empty_label=_("Create it for this sitting (theory blueprint, the theory times)"),
     )
 
     def __init__(self, *args, sessions=None, **kwargs):

@@ -55,6 +55,7 @@ from .sitting_forms import (
     SittingForm,
     WithdrawForm,
 )
+from .sitting_messages import MSG_NOT_SEATED
 
 
 def _run(request, action: Callable, success: str) -> bool:
@@ -104,7 +105,11 @@ def sitting_list(request):
             organising = departments_managed_by(request.user).order_by("depth", "path").first()
             try:
                 sitting = services.sitting_create(
-                    acting_user=request.user, request=request, department=organising, **data
+                    acting_user=request.user,
+                    request=request,
+                    department=organising,
+                    create_theory=True,
+                    **data,
                 )
             except (ValidationError, PermissionDenied) as exc:
                 if isinstance(exc, ValidationError) and hasattr(exc, "error_dict"):
@@ -368,7 +373,7 @@ def sitting_tickets(request, public_id, fmt: str):
     sitting = get_sitting_for(request.user, public_id, organise=True)
     people = list(seated_candidates(sitting))
     if not people:
-        messages.error(request, _("Seats have not been assigned yet."))
+        messages.error(request, MSG_NOT_SEATED)
         return _back(sitting)
     if fmt == "zip":
         content = _printable(request, sitting, lambda: tickets_zip(sitting, people))

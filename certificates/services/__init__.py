@@ -90,6 +90,7 @@ from .sittings import (
     sitting_create,
     sitting_link_theory,
     sitting_room_add,
+    sitting_theory_create,
 )
 
 __all__ = [
@@ -161,5 +162,6 @@ __all__ = [
     "sitting_link_theory",
     "sitting_results_compute",
     "sitting_room_add",
+    "sitting_theory_create",
     "validate_upload",
 ]

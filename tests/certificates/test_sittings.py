@@ -23,6 +23,7 @@ from certificates.models import (
     Certificate,
     CheckIn,
     PracticalScore,
+    Sitting,
 )
 from certificates.selectors import certificate_verify
 from certificates.services import (
@@ -42,8 +43,9 @@ from certificates.services import (
     sitting_issue_request,
     sitting_results_compute,
     sitting_room_add,
+    sitting_theory_create,
 )
-from exams.models import QuestionType
+from exams.models import ExamSession, QuestionType, SessionKind
 from organisation.models import Role
 
 from ..exams.helpers import hand_in_and_score, make_bank, open_session
@@ -563,6 +565,92 @@ def test_results_take_theory_from_the_exam_and_certificates_are_issued_in_one_st
     certificate = Certificate.objects.first()
     assert certificate_verify(code=certificate.verification_code).number == certificate.number
     assert AuditEntry.objects.filter(action="sitting.certificates_issued").exists()
+
+
+SMALL_THEORY = [{"type": "single", "count": 4, "points": 25}]
+
+
+def test_planning_creates_the_theory_exam_through_the_exam_engines_publish_path(
+    city, levels, organiser, settings, django_capture_on_commit_callbacks
+):
+    """The sitting's theory exam is a formal theory session of the organiser's unit,
+    open in the theory window, published after the blueprint check (papers are then
+    drawn in the background); its audience follows the candidates when they are seated."""
+    settings.CERTIFICATES_THEORY_BLUEPRINT = SMALL_THEORY
+    make_bank()
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        sitting = plan_sitting(organiser, city.city, levels[4], create_theory=True)
+    session = sitting.theory_session
+    assert session.kind == SessionKind.FORMAL_THEORY and session.published
+    assert (session.opens_at, session.closes_at) == (
+        sitting.theory_starts_at,
+        sitting.theory_ends_at,
+    )
+    assert session.duration_minutes == 90 and session.department == city.city
+    assert list(session.rules.values_list("type", "count")) == [("single", 4)]
+    assert session.title.startswith(sitting.title)
+    assert callbacks  # the papers are prepared on commit, as for every published session
+    assert {"exam.session_published", "sitting.theory_created"} <= set(
+        AuditEntry.objects.values_list("action", flat=True)
+    )
+    people = _seated(sitting, organiser, city, per_unit=1)
+    assert set(session.audience_staff.values_list("pk", flat=True)) == {p.staff_id for p in people}
+    with pytest.raises(ValidationError) as exc:
+        sitting_theory_create(sitting=sitting, acting_user=organiser)
+    assert exc.value.messages == [str(m.MSG_THEORY_ALREADY)]
+
+
+def test_a_bank_too_short_for_the_theory_blueprint_refuses_the_plan_and_changes_nothing(
+    city, levels, organiser, settings
+):
+    settings.CERTIFICATES_THEORY_BLUEPRINT = [{"type": "single", "count": 500, "points": 1}]
+    make_bank()
+    with pytest.raises(ValidationError) as exc:
+        plan_sitting(organiser, city.city, levels[4], create_theory=True)
+    assert "题库" in _zh(exc.value)
+    assert not Sitting.objects.exists() and not ExamSession.objects.exists()
+    assert not AuditEntry.objects.filter(action="sitting.created").exists()
+
+
+def test_the_created_theory_exam_is_sat_in_the_engine_and_its_scores_become_the_results(
+    scoring_room, sitting, organiser, city, settings
+):
+    """Created for the sitting by a later step (the candidates already seated), sat on
+    the day through the exam engine: each candidate's score is their theory score."""
+    from exams.services import attempt_save, attempt_start
+
+    settings.CERTIFICATES_THEORY_BLUEPRINT = SMALL_THEORY
+    make_bank()
+    room, people, examiners = scoring_room
+    session = sitting_theory_create(sitting=sitting, acting_user=organiser)
+    assert set(session.audience_staff.values_list("pk", flat=True)) == {p.staff_id for p in people}
+    now = timezone.now()  # the day comes
+    ExamSession.objects.filter(pk=session.pk).update(
+        opens_at=now - datetime.timedelta(minutes=5), closes_at=now + datetime.timedelta(hours=1)
+    )
+    session.refresh_from_db()
+    for right, person in zip((4, 2, 3), people, strict=True):
+        user = UserFactory()
+        person.staff.user = user
+        person.staff.save(update_fields=["user"])
+        attempt = attempt_start(session=session, staff=person.staff)
+        for item in list(attempt.items.order_by("position"))[:right]:
+            attempt_save(
+                attempt_id=attempt.public_id,
+                user_id=user.pk,
+                position=item.position,
+                answer=item.key,
+                seq=1,
+            )
+        hand_in_and_score(attempt)
+    _score_everyone(room, people, examiners, sitting)
+    summary = sitting_results_compute(sitting=sitting, acting_user=organiser)
+    assert (summary.passed, summary.failed) == (2, 1)
+    theory = {
+        c.staff_id: c.assessment.theory_score
+        for c in Candidate.objects.select_related("assessment")
+    }
+    assert sorted(theory.values()) == [50, 75, 100]
 
 
 def test_level_two_needs_the_review_panel(city, levels, organiser):
