@@ -148,7 +148,11 @@ class SeatingSerializer(serializers.Serializer):
 
 class ExaminerSerializer(serializers.Serializer):
     room = serializers.IntegerField(min_value=1)
-    username = serializers.CharField(max_length=150)
+    username = serializers.CharField(
+        max_length=150,
+        help_text="the examiner's account; one without the examiner role is made an examiner "
+        "(a staff member of the organiser's units, bound to their own unit)",
+    )
     is_chief = serializers.BooleanField(default=False)
 
 
@@ -340,7 +344,7 @@ class SittingViewSet(viewsets.GenericViewSet):
         user = get_user_model().objects.filter(username=data["username"]).first()
         if user is None:
             raise Http404
-        services.examiner_assign(
+        services.examiner_appoint(
             room=room,
             user=user,
             is_chief=data["is_chief"],

@@ -33,6 +33,7 @@ from .access import (
     sittings_visible_to,
 )
 from .models import Attendance, CandidateStatus, PracticalScore, Room
+from .selectors import examiner_proposals
 from .services.sitting_day import is_room_chief, sitting_criteria
 from .services.sitting_results import issuable
 from .sitting_documents import (
@@ -166,17 +167,22 @@ def sitting_detail(request, public_id):
             seated=Count("candidates", filter=Q(candidates__seat__isnull=False))
         ).prefetch_related("examiners__user")
     )
+    started = timezone.now() >= sitting.theory_starts_at
     context = {
         "sitting": sitting,
         "organiser": organiser,
-        "started": timezone.now() >= sitting.theory_starts_at,
+        "started": started,
         "people": people,
         "rooms": rooms,
         "eligible": eligible,
         "propose_form": ProposeForm(choices=[(s.public_id, s.name) for s in eligible]),
         "room_form": RoomForm(),
         "seating_form": SeatingForm(),
-        "examiner_form": ExaminerForm(),
+        "examiner_form": ExaminerForm(
+            proposals=examiner_proposals(sitting=sitting, user=request.user)
+            if organiser and not started
+            else ()
+        ),
         "withdraw_form": WithdrawForm(),
         "review_form": ReviewPanelForm(),
         "seat_form": SeatForm(),
@@ -342,13 +348,13 @@ def sitting_examiner(request, public_id):
         messages.error(request, _("Give the room number and the examiner's account."))
         return _back(sitting)
     room = get_room_for(request.user, sitting, form.cleaned_data["room"])
-    user = get_user_model().objects.filter(username=form.cleaned_data["username"].strip()).first()
+    user = get_user_model().objects.filter(username=form.cleaned_data["account"]).first()
     if user is None:
         messages.error(request, _("No account with this username."))
         return _back(sitting)
     _run(
         request,
-        lambda: services.examiner_assign(
+        lambda: services.examiner_appoint(
             room=room,
             user=user,
             is_chief=form.cleaned_data["is_chief"],

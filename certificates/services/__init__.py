@@ -71,6 +71,7 @@ from .practical_import import (
 from .reminders import certificate_send_expiry_reminders
 from .sitting_day import (
     check_in,
+    examiner_appoint,
     examiner_assign,
     practical_flag_resolve,
     practical_score_record,
@@ -143,6 +144,7 @@ __all__ = [
     "certification_settings_get",
     "check_in",
     "eligible_staff",
+    "examiner_appoint",
     "examiner_assign",
     "mask_name",
     "new_verification_code",

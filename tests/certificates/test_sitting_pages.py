@@ -408,3 +408,39 @@ def test_planning_over_the_api_creates_the_theory_exam_unless_told_not_to(
     response = client.post("/api/certificates/sittings/", body, content_type="application/json")
     assert response.status_code == 201 and response.json()["theory_session"] is None
     assert ExamSession.objects.count() == 1
+
+
+def test_the_sitting_page_proposes_examiners_away_from_the_candidates_and_appoints_one(
+    client, seated, city
+):
+    """The page proposes staff of the organiser's units with an account, none in line
+    with a candidate's unit (the county above a candidate's township is left out);
+    choosing one makes them an examiner of the room."""
+    from organisation.models import RoleAssignment
+
+    from ..factories import DepartmentFactory, UserFactory
+
+    county_c = DepartmentFactory(parent=city.city, code="CC", name="丙县")
+    away = StaffFactory(department=county_c, user=UserFactory(), name="赵考评")
+    near = StaffFactory(department=city.county_a, user=UserFactory(), name="钱近邻")
+    page = client.get(reverse("certificates:sitting", args=[seated.public_id]))
+    proposed = dict(page.context["examiner_form"].fields["proposed"].widget.choices)
+    assert away.user.username in proposed and "丙县" in proposed[away.user.username]
+    assert near.user.username not in proposed
+    assert not set(proposed) & {
+        c.staff.user.username for c in Candidate.objects.filter(staff__user__isnull=False)
+    }
+    response = _post(
+        client, "sitting_examiner", seated.public_id, room=1, proposed=away.user.username
+    )
+    assert "考评员已安排" in _messages(response)
+    assert RoleAssignment.objects.filter(user=away.user, role="examiner").exists()
+    response = _post(
+        client, "sitting_examiner", seated.public_id, room=1, username=near.user.username
+    )
+    assert "上下级" in _messages(response)
+    assert not RoleAssignment.objects.filter(user=near.user).exists()
+    page = client.get(reverse("certificates:sitting", args=[seated.public_id]))
+    assert away.user.username not in dict(
+        page.context["examiner_form"].fields["proposed"].widget.choices
+    )

@@ -33,6 +33,7 @@ from certificates.services import (
     candidate_withdraw,
     check_in,
     eligible_staff,
+    examiner_appoint,
     examiner_assign,
     practical_flag_resolve,
     practical_score_record,
@@ -46,7 +47,8 @@ from certificates.services import (
     sitting_theory_create,
 )
 from exams.models import ExamSession, QuestionType, SessionKind
-from organisation.models import Role
+from organisation.models import Role, RoleAssignment
+from organisation.services import MSG_EXAMINER_NEEDS_ACCOUNT
 
 from ..exams.helpers import hand_in_and_score, make_bank, open_session
 from ..factories import DepartmentFactory, StaffFactory, UserFactory, make_user_with_role
@@ -386,6 +388,51 @@ def test_an_examiner_of_a_unit_above_or_below_the_candidates_cannot_score_them(
     practical_score_record(candidate=by_unit["B1"], scores=scores, acting_user=examiners[1])
     practical_score_record(candidate=by_unit["A1"], scores=scores, acting_user=examiners[2])
     assert PracticalScore.objects.values("candidate").distinct().count() == 2
+
+
+def test_the_organiser_makes_a_staff_member_of_their_units_an_examiner_of_a_room(
+    sitting, organiser, city, coordinator_a
+):
+    """Appointing grants the examiner role bound to the person's own unit (audited) and
+    assigns them; a refusal (their unit in line with a candidate's, a person outside
+    the organiser's units, an account without a staff record, not an organiser)
+    changes nothing, the role included."""
+    people = _seated(sitting, organiser, city, per_unit=1)
+    room = people[0].room
+    near = StaffFactory(department=city.county_b, user=UserFactory())
+    with pytest.raises(ValidationError) as exc:
+        examiner_appoint(room=room, user=near.user, acting_user=organiser)
+    assert "乙一镇" in _zh(exc.value)
+    outsider = UserFactory()
+    with pytest.raises(ValidationError) as exc:
+        examiner_appoint(room=room, user=outsider, acting_user=organiser)
+    assert exc.value.message_dict["user"] == [str(MSG_EXAMINER_NEEDS_ACCOUNT)]
+    far = StaffFactory(department=city.city, user=UserFactory())
+    with pytest.raises(PermissionDenied):
+        examiner_appoint(room=room, user=far.user, acting_user=coordinator_a)
+    assert not RoleAssignment.objects.filter(role=Role.EXAMINER).exists()
+    assert not room.examiners.exists()
+    assert not AuditEntry.objects.filter(action="role.assigned").exists()
+
+    examiner_appoint(room=room, user=far.user, is_chief=True, acting_user=organiser)
+    grant = RoleAssignment.objects.get(role=Role.EXAMINER)
+    assert (grant.user, grant.department) == (far.user, city.city)
+    assert room.examiners.get().is_chief
+    entry = AuditEntry.objects.get(action="role.assigned")
+    assert entry.data == {"role": "examiner", "department": "C"}
+
+
+def test_a_county_organiser_cannot_make_a_person_of_another_county_an_examiner(
+    city, levels, coordinator_a
+):
+    sitting = plan_sitting(coordinator_a, city.county_a, levels[4])
+    room = sitting_room_add(
+        sitting=sitting, number=1, name="一楼", capacity=5, acting_user=coordinator_a
+    )
+    other = StaffFactory(department=city.township_b1, user=UserFactory())
+    with pytest.raises(PermissionDenied):
+        examiner_appoint(room=room, user=other.user, acting_user=coordinator_a)
+    assert not RoleAssignment.objects.filter(role=Role.EXAMINER).exists()
 
 
 def test_an_examiner_of_the_county_above_a_seated_candidate_is_not_assigned(
