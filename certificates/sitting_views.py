@@ -19,7 +19,12 @@ from django.views.decorators.http import require_POST
 
 from core.imports.workbook import XLSX_CONTENT_TYPE
 from exams.models import ExamSession, SessionKind
-from organisation.access import departments_managed_by, require_coordinator, user_roles
+from organisation.access import (
+    departments_managed_by,
+    get_department_for,
+    require_coordinator,
+    user_roles,
+)
 from organisation.models import Staff
 
 from . import services
@@ -153,14 +158,16 @@ def sitting_detail(request, public_id):
             and person.attendance != Attendance.PRESENT
             and (organiser or person.staff.department_id in managed)
         )
+    # The people a coordinator proposes from: their units, or one unit's subtree.
+    within = departments_managed_by(request.user)
+    unit = None
+    if request.GET.get("unit"):
+        unit = get_department_for(request.user, request.GET["unit"], write=True)
+        within = within.filter(path__startswith=unit.path)
     eligible = (
         []
         if timezone.now() >= sitting.theory_starts_at
-        else list(
-            services.eligible_staff(sitting=sitting, within=departments_managed_by(request.user))[
-                :300
-            ]
-        )
+        else list(services.eligible_staff(sitting=sitting, within=within)[:300])
     )
     rooms = list(
         sitting.rooms.annotate(
@@ -176,6 +183,12 @@ def sitting_detail(request, public_id):
         "rooms": rooms,
         "eligible": eligible,
         "propose_form": ProposeForm(choices=[(s.public_id, s.name) for s in eligible]),
+        "propose_unit": unit,
+        "propose_units": list(
+            departments_managed_by(request.user).order_by("path").values("pk", "name")[:500]
+        )
+        if not started
+        else [],
         "room_form": RoomForm(),
         "seating_form": SeatingForm(),
         "examiner_form": ExaminerForm(

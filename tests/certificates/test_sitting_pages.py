@@ -444,3 +444,16 @@ def test_the_sitting_page_proposes_examiners_away_from_the_candidates_and_appoin
     assert away.user.username not in dict(
         page.context["examiner_form"].fields["proposed"].widget.choices
     )
+
+
+def test_the_organiser_lists_the_eligible_staff_of_one_unit(client, seated, city):
+    here = StaffFactory(department=city.township_b1, name="孙可报")
+    there = StaffFactory(department=city.township_a1, name="周可报")
+    url = reverse("certificates:sitting", args=[seated.public_id])
+    everyone = {s.pk for s in client.get(url).context["eligible"]}
+    assert {here.pk, there.pk} <= everyone
+    response = client.get(url, {"unit": city.county_b.pk})
+    assert {s.pk for s in response.context["eligible"]} == {here.pk}
+    assert "孙可报" in response.content.decode() and "周可报" not in response.content.decode()
+    client.force_login(make_user_with_role(Role.COORDINATOR, city.county_a))
+    assert client.get(url, {"unit": city.county_b.pk}).status_code == 404
