@@ -68,8 +68,8 @@ def certificate_list(*, queryset: QuerySet[Certificate]) -> QuerySet[Certificate
 
 def examiner_proposals(*, sitting, user, limit: int = 100) -> QuerySet:
     """Accounts the coordinators' page proposes as the sitting's examiners: active
-    staff of the user's units with a sign-in account, none of them a candidate or
-    already an examiner of the sitting, and none from a unit in line with a confirmed
+    staff of the user's units with a sign-in account, other than the user, none of them
+    a candidate or already an examiner of the sitting, and none from a unit in line with a confirmed
     candidate's (`organisation.access.units_in_line_with`): those who hold the examiner
     role first, then by unit and staff number."""
     from django.db.models import Exists, OuterRef
@@ -91,6 +91,7 @@ def examiner_proposals(*, sitting, user, limit: int = 100) -> QuerySet:
             user__isnull=False,
             user__is_active=True,
         )
+        .exclude(user_id=getattr(user, "pk", None))  # an organiser does not examine
         .exclude(department__in=units_in_line_with(list(units)))
         .exclude(pk__in=Candidate.objects.filter(sitting=sitting).values("staff_id"))
         .exclude(
