@@ -198,12 +198,22 @@ def sitting_link_theory(
     *, sitting: Sitting, session: ExamSession, acting_user=None, request=None
 ) -> Sitting:
     """Make a formal theory exam of the organiser's units the sitting's theory part
-    (its audience becomes the confirmed candidates while it has not opened)."""
+    (its audience becomes the confirmed candidates while it has not opened). The exam it
+    replaces, if it has not opened, loses the candidates as its audience."""
+    from exams.services import exam_session_update
+
     check_organiser(acting_user, sitting)
     if sitting.results_at is not None:
         raise ValidationError(m.MSG_SITTING_STARTED, code="started")
     _check_theory_session(session, acting_user)
+    previous = sitting.theory_session
     with transaction.atomic():
+        if (
+            previous is not None
+            and previous.pk != session.pk
+            and previous.doors_open_at > timezone.now()
+        ):
+            exam_session_update(session=previous, fields={}, staff_ids=[], acting_user=acting_user)
         sitting.theory_session = session
         sitting.save(update_fields=["theory_session"])
         _sync_theory_audience(sitting, acting_user)

@@ -324,9 +324,12 @@ def test_the_theory_exam_is_linked_on_the_page_and_takes_the_candidates(client, 
     monthly = open_session(city.city, rules=[{"type": "single", "count": 2, "points": 50}])
     response = _post(client, "sitting_theory", seated.public_id, session=str(monthly.public_id))
     assert "正式理论考试" in _messages(response)
+    created = seated.theory_session  # made at planning
+    assert created.audience_staff.count() == 3
     response = _post(client, "sitting_theory", seated.public_id, session=str(session.public_id))
     seated.refresh_from_db()
     assert seated.theory_session == session
+    assert not created.audience_staff.exists()  # the candidates no longer sit the old one
     assert set(session.audience_staff.values_list("pk", flat=True)) == set(
         Candidate.objects.values_list("staff_id", flat=True)
     )
