@@ -260,6 +260,17 @@ def test_the_administrator_configures_a_units_application_and_never_sees_its_sec
     assert entry.data["mode"] == "app"
     assert "the-app-secret" not in str(entry.data)
 
+    # Back to the robot: the application's secret is not kept as the robot's.
+    change = reverse("admin:notices_channelconfig_change", args=[config.pk])
+    back = client.post(change, {**form, "mode": "robot", "token": "robot-key-of-wecom-1111"})
+    assert back.status_code == 302, back.content.decode()[:3000]
+    config.refresh_from_db()
+    assert (config.mode, config.token(), config.secret()) == (
+        ChannelMode.ROBOT,
+        "robot-key-of-wecom-1111",
+        "",
+    )
+
     # SMS has no application.
     sms = client.post(url, {**form, "channel": "sms", "department": city.county_a.pk})
     assert sms.status_code == 200
