@@ -225,10 +225,6 @@ class _Stop(Exception):
         self.outcome = outcome
 
 
-class _TokenExpired(Exception):
-    pass
-
-
 class WorkMessageProvider:
     """Shared by the WeCom application and the DingTalk work notice, which differ only
     in addresses, field names and error codes (the subclasses).
@@ -282,13 +278,11 @@ class WorkMessageProvider:
             raise _Stop(Outcome(False, f"HTTP {status}: {raw[:200]}"))
         return data
 
-    def _fail(self, data: dict, *, final: bool | None = None) -> _Stop:
+    def _fail(self, data: dict) -> _Stop:
         code = data.get("errcode")
         answer = f"{code}: {data.get('errmsg', '')}"[:500]
-        if final is None:
-            # A token refused again right after it was fetched may pass later.
-            final = code not in self.RETRY_CODES | self.TOKEN_CODES
-        return _Stop(Outcome(False, answer, retry=not final))
+        # A token refused again right after it was fetched may pass later.
+        return _Stop(Outcome(False, answer, retry=code in self.RETRY_CODES | self.TOKEN_CODES))
 
     def token(self, config: ChannelConfig, *, fresh: bool = False) -> str:
         key = self._key(config, "token")
