@@ -130,6 +130,22 @@ class DeliveryStatus(models.TextChoices):
     FAILED = "failed", _("Failed")
 
 
+class DeliveryReason(models.TextChoices):
+    """What a try came to, as people read it (the provider's own answer is kept beside
+    it for support)."""
+
+    SENT = "sent", _("Delivered to the provider")
+    RATE_LIMITED = "rate_limited", _("The provider is limiting the sending rate")
+    UNAVAILABLE = "unavailable", _("The provider is temporarily unavailable")
+    NETWORK = "network", _("The provider could not be reached")
+    REFUSED = "refused", _("Refused by the provider (key, signature, template or app settings)")
+    UNKNOWN_USER = "unknown_user", _("No account with this mobile number in the unit's app")
+    NO_MOBILE = "no_mobile", _("No mobile number on file")
+    NO_EMAIL = "no_email", _("No e-mail address on file")
+    CHANNEL_CLOSED = "channel_closed", _("The unit no longer offers this channel")
+    TEMPORARY = "temporary", _("Temporary failure")
+
+
 class Delivery(models.Model):
     """One notice carried by one outside channel to one person, with every try.
 
@@ -160,6 +176,9 @@ class Delivery(models.Model):
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     next_try_at = models.DateTimeField(_("next try"), null=True, blank=True)
     answer = models.CharField(_("provider's answer"), max_length=500, blank=True)
+    reason = models.CharField(
+        _("result"), max_length=20, choices=DeliveryReason.choices, blank=True
+    )
     created_at = models.DateTimeField(_("queued at"))
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -28,6 +28,7 @@ import base64
 import hashlib
 import hmac
 import json
+import re
 import time
 import urllib.error
 import urllib.parse
@@ -39,7 +40,7 @@ from django.core.cache import cache
 from django.core.mail import send_mail
 from django.utils import timezone
 
-from .models import Channel, ChannelConfig, ChannelMode
+from .models import Channel, ChannelConfig, ChannelMode, DeliveryReason
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,44 @@ class Outcome:
     ok: bool
     answer: str
     retry: bool = True
+
+    @property
+    def reason(self) -> str:
+        """The try's result as people read it (`DeliveryReason`)."""
+        return outcome_reason(self)
+
+
+# The dispatch's own answers (no provider was asked).
+NO_CHANNEL_TEXT = "the unit no longer offers this channel"
+NO_MOBILE_TEXT = "no mobile number"
+NO_EMAIL_TEXT = "no e-mail address"
+UNKNOWN_USER_TEXT = "no account with this mobile number"
+# Rate limits: Tencent Cloud, WeCom (robot, app), DingTalk (robot, app).
+_RATE_LIMIT_CODES = {"45009", "45033", "130101", "90002", "90005", "90006", "90018"}
+_EXCEPTION = re.compile(r"^[A-Za-z_.]*(Error|Exception|Timeout|timeout)\b")
+
+
+def outcome_reason(outcome: Outcome) -> str:
+    answer = outcome.answer or ""
+    code = answer.split(":", 1)[0].strip()
+    if outcome.ok:
+        return DeliveryReason.SENT
+    fixed = {
+        NO_CHANNEL_TEXT: DeliveryReason.CHANNEL_CLOSED,
+        NO_MOBILE_TEXT: DeliveryReason.NO_MOBILE,
+        NO_EMAIL_TEXT: DeliveryReason.NO_EMAIL,
+    }
+    if answer in fixed:
+        return fixed[answer]
+    if UNKNOWN_USER_TEXT in answer:
+        return DeliveryReason.UNKNOWN_USER
+    if code in _RATE_LIMIT_CODES or "LimitExceeded" in code:
+        return DeliveryReason.RATE_LIMITED
+    if code.startswith("HTTP 5"):
+        return DeliveryReason.UNAVAILABLE
+    if code == "ServerNetworkError" or _EXCEPTION.match(code):
+        return DeliveryReason.NETWORK
+    return DeliveryReason.TEMPORARY if outcome.retry else DeliveryReason.REFUSED
 
 
 class EmailProvider:
@@ -240,7 +279,7 @@ class WorkMessageProvider:
     TOKEN_CODES: frozenset[int] = frozenset()  # the token is invalid or expired
     RETRY_CODES: frozenset[int] = frozenset()  # rate limits, system busy
     NOT_FOUND_CODES: frozenset[int] = frozenset()  # no user with this mobile
-    NOT_FOUND_TEXT = "no account with this mobile number"
+    NOT_FOUND_TEXT = UNKNOWN_USER_TEXT
 
     # The subclasses' dialect.
     def base_url(self) -> str:

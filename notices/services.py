@@ -39,7 +39,14 @@ from .models import (
     Delivery,
     DeliveryStatus,
 )
-from .providers import Outcome, Recipient, provider_for
+from .providers import (
+    NO_CHANNEL_TEXT,
+    NO_EMAIL_TEXT,
+    NO_MOBILE_TEXT,
+    Outcome,
+    Recipient,
+    provider_for,
+)
 
 logger = logging.getLogger("notices")
 
@@ -324,6 +331,7 @@ def delivery_attempt(*, delivery_id: int) -> bool:
             sent_at=done,
             next_try_at=None,
             answer=outcome.answer,
+            reason=outcome.reason,
             updated_at=done,
         )
         return True
@@ -333,17 +341,23 @@ def delivery_attempt(*, delivery_id: int) -> bool:
             status=DeliveryStatus.RETRYING,
             next_try_at=next_try,
             answer=outcome.answer,
+            reason=outcome.reason,
             updated_at=done,
         )
         _schedule([delivery.pk], run_after=next_try)
         return False
     Delivery.objects.filter(pk=delivery.pk).update(
-        status=DeliveryStatus.FAILED, next_try_at=None, answer=outcome.answer, updated_at=done
+        status=DeliveryStatus.FAILED,
+        next_try_at=None,
+        answer=outcome.answer,
+        reason=outcome.reason,
+        updated_at=done,
     )
-    delivery.status, delivery.attempts, delivery.answer = (
+    delivery.status, delivery.attempts, delivery.answer, delivery.reason = (
         DeliveryStatus.FAILED,
         attempts,
         outcome.answer,
+        outcome.reason,
     )
     _report_failure(delivery)
     return False
@@ -360,11 +374,11 @@ def _send(delivery: Delivery) -> Outcome:
     if delivery.channel in CONFIGURED_CHANNELS:
         config = ChannelResolver().config(delivery.department, delivery.channel)
         if config is None:
-            return Outcome(False, "the unit no longer offers this channel", retry=False)
+            return Outcome(False, NO_CHANNEL_TEXT, retry=False)
         if not recipient.mobile:
-            return Outcome(False, "no mobile number", retry=False)
+            return Outcome(False, NO_MOBILE_TEXT, retry=False)
     elif not recipient.email:
-        return Outcome(False, "no e-mail address", retry=False)
+        return Outcome(False, NO_EMAIL_TEXT, retry=False)
     try:
         return provider_for(delivery.channel, config).send(
             config=config, recipient=recipient, title=delivery.title, text=_text(delivery)

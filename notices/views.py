@@ -82,6 +82,7 @@ def _export(request, rows, filters):
             _("Attempts"),
             _("Sent at"),
             _("Next try"),
+            _("Result"),
             _("Provider's answer"),
         ]
     )
@@ -104,6 +105,7 @@ def _export(request, rows, filters):
                     row.attempts,
                     local(row.sent_at),
                     local(row.next_try_at),
+                    row.get_reason_display() if row.reason else "",
                     row.answer,
                 )
             ]

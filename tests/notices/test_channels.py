@@ -124,6 +124,7 @@ def test_a_failing_provider_is_retried_with_back_off_then_the_coordinator_hears(
     assert (delivery.status, delivery.attempts) == (DeliveryStatus.RETRYING, 1)
     expected = "130101" if failure == "limit" else "HTTP 500"
     assert expected in delivery.answer
+    assert delivery.reason == ("rate_limited" if failure == "limit" else "unavailable")
 
     waits = []
     for attempt in (2, 3):
@@ -140,6 +141,9 @@ def test_a_failing_provider_is_retried_with_back_off_then_the_coordinator_hears(
     assert len(providers.of("dingtalk")) == 4
     report = Notification.objects.get(user=coordinator, key=f"delivery-failed:{delivery.pk}")
     assert report.url.startswith(reverse("notices:deliveries"))
+    # The coordinator reads the reason in words, not the provider's code.
+    reason = "服务商限制发送频率" if failure == "limit" else "服务商暂时不可用"
+    assert reason in report.body and expected not in report.body
     assert not Notification.objects.filter(user=elsewhere).exists()
     assert AuditEntry.objects.filter(
         action="notices.delivery_failed", target_id=str(delivery.pk)
@@ -188,6 +192,7 @@ def test_a_bad_signature_is_refused_by_the_provider_and_not_retried(
     assert ding_delivery.answer.startswith("310000")
     assert (sms_delivery.status, sms_delivery.attempts) == (DeliveryStatus.FAILED, 1)
     assert sms_delivery.answer.startswith("AuthFailure.SignatureFailure")
+    assert ding_delivery.reason == sms_delivery.reason == "refused"
     assert (
         Notification.objects.filter(user=coordinator, key__startswith="delivery-failed:").count()
         == 2
@@ -279,7 +284,9 @@ def test_the_delivery_log_is_scoped_filtered_and_exported(
         user.save()
     with django_capture_on_commit_callbacks(execute=True):
         remind()
-    Delivery.objects.filter(user=mine).update(status=DeliveryStatus.FAILED, answer="310000: x")
+    Delivery.objects.filter(user=mine).update(
+        status=DeliveryStatus.FAILED, answer="310000: x", reason="refused"
+    )
 
     client.force_login(coordinator_a)
     page = client.get(reverse("notices:deliveries")).content.decode()
@@ -287,12 +294,14 @@ def test_the_delivery_log_is_scoped_filtered_and_exported(
     assert theirs.get_full_name() not in page
     assert f"{mine.username[:1]}***@example.cn" in page
     assert "通知发送记录" in page and "服务商应答" in page
+    assert "服务商拒绝发送（密钥、签名、模板或应用设置有误）" in page
     filtered = client.get(reverse("notices:deliveries"), {"status": "sent"}).content.decode()
     assert mine.get_full_name() not in filtered
     response = client.get(reverse("notices:deliveries"), {"status": "failed", "format": "xlsx"})
     rows = list(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
     assert len(rows) == 2 and rows[1][1] == mine.get_full_name()
     assert "310000: x" in rows[1]
+    assert "服务商拒绝发送（密钥、签名、模板或应用设置有误）" in rows[1]
 
     client.force_login(mine)
     assert client.get(reverse("notices:deliveries")).status_code == 404

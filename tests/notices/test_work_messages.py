@@ -165,8 +165,9 @@ def test_a_mobile_unknown_to_the_directory_fails_clearly_without_retry(
     assert delivery.answer.startswith(code)
     assert "no account with this mobile number" in delivery.answer
     assert providers.of(f"{channel}_app") == []
+    assert delivery.reason == "unknown_user"
     report = Notification.objects.get(user=coordinator, key=f"delivery-failed:{delivery.pk}")
-    assert code in report.body
+    assert "本单位应用中没有使用该手机号的账号" in report.body
     assert AuditEntry.objects.filter(
         action="notices.delivery_failed", target_id=str(delivery.pk)
     ).exists()

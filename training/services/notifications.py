@@ -93,9 +93,9 @@ def delivery_failed_notify(*, delivery, coordinators) -> None:
         "channel": delivery.get_channel_display(),
         "person": person,
     }
-    body = gettext("%(title)s. The provider answered: %(answer)s") % {
+    body = gettext("%(title)s. Reason: %(reason)s") % {
         "title": delivery.title,
-        "answer": delivery.answer or "-",
+        "reason": delivery.get_reason_display() if delivery.reason else "-",
     }
     url = reverse("notices:deliveries") + "?status=failed"
     for coordinator in coordinators:
