@@ -10,7 +10,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -70,6 +70,32 @@ def _completed(modules: list[WeeklyModule], staff_queryset: QuerySet[Staff]) -> 
     )
 
 
+def _completions_by_enrolled(
+    modules: list[WeeklyModule], staff_queryset: QuerySet[Staff]
+) -> dict[int, int]:
+    """{module id: completions by people actively enrolled in its track on or before
+    its due date}, counted by the database."""
+    enrolled_in_time = Enrolment.objects.filter(
+        staff_id=OuterRef("staff_id"),
+        track_id=OuterRef("module__track_id"),
+        status=EnrolmentStatus.ACTIVE,
+        enrolled_at__date__lte=OuterRef("module__due_on"),
+    )
+    return dict(
+        ModuleCompletion.objects.filter(
+            Exists(enrolled_in_time),
+            module__in=modules,
+            completed_at__isnull=False,
+            staff__in=staff_queryset,
+            staff__status=StaffStatus.ACTIVE,
+        )
+        .values("module_id")
+        .annotate(n=Count("pk"))
+        .values_list("module_id", "n")
+        .order_by()
+    )
+
+
 def _overdue_pairs(*, staff_queryset: QuerySet[Staff], today: datetime.date) -> list[tuple]:
     """(-days overdue, unit id, staff number, staff id, module) of everyone behind on a
     published module past its due date, in the order the pages show them. Reads plain
@@ -115,41 +141,43 @@ def overdue_rows(*, staff_queryset: QuerySet[Staff], today: datetime.date) -> li
 def overdue_page(
     *, staff_queryset: QuerySet[Staff], today: datetime.date, limit: int
 ) -> tuple[list[OverdueRow], int]:
-    """The first `limit` of `overdue_rows` and how many there are in all, in the same
-    queries. Tens of thousands of (person, module) pairs on a city: they are counted
-    per module (people enrolled by its due date, less those who completed it) and only
-    the most overdue modules are walked person by person, until `limit` rows are found;
-    only those people are read as objects."""
+    """The first `limit` of `overdue_rows` and how many there are in all, in a fixed
+    number of queries. A city has tens of thousands of (person, module) pairs: they are
+    counted per module (people enrolled by its due date, less the completions the
+    database counts), and only the most overdue modules, as many as fill `limit` rows,
+    are walked person by person; only those people are read as objects."""
     modules = _due_modules(today)
     if not modules:
         return [], 0
-    track_ids = {m.track_id for m in modules}
     zone = timezone.get_current_timezone()
-    enrolled_on: dict[tuple[int, int], datetime.date] = {}
     by_track: dict[int, list[tuple]] = defaultdict(list)  # (unit id, staff number, staff id)
     for staff_id, track_id, enrolled_at, department_id, number in _active_enrolments(
-        track_ids, staff_queryset
+        {m.track_id for m in modules}, staff_queryset
     ):
-        enrolled_on[staff_id, track_id] = day = enrolled_at.astimezone(zone).date()
-        by_track[track_id].append((department_id, number, staff_id, day))
+        by_track[track_id].append(
+            (department_id, number, staff_id, enrolled_at.astimezone(zone).date())
+        )
     days = {track_id: sorted(e[3] for e in rows) for track_id, rows in by_track.items()}
-    done = _completed(modules, staff_queryset)
-    behind = {  # people enrolled on or before the due date
-        m.pk: bisect.bisect_right(days.get(m.track_id, ()), m.due_on) for m in modules
+    completed = _completions_by_enrolled(modules, staff_queryset)
+    behind = {
+        m.pk: bisect.bisect_right(days.get(m.track_id, ()), m.due_on) - completed.get(m.pk, 0)
+        for m in modules
     }
-    track_of = {m.pk: (m.track_id, m.due_on) for m in modules}
-    for staff_id, module_id in done:
-        track_id, due_on = track_of[module_id]
-        day = enrolled_on.get((staff_id, track_id))
-        if day is not None and day <= due_on:
-            behind[module_id] -= 1
-    total = sum(behind.values())
-    picked: list[tuple] = []
-    for due_on, group in itertools.groupby(
-        sorted(modules, key=lambda m: m.due_on), key=lambda m: m.due_on
-    ):
-        if len(picked) >= limit:
+    groups = [
+        (due_on, list(group))
+        for due_on, group in itertools.groupby(
+            sorted(modules, key=lambda m: m.due_on), key=lambda m: m.due_on
+        )
+    ]
+    needed, rows_so_far = [], 0  # the most overdue groups that fill the page
+    for due_on, group in groups:
+        if rows_so_far >= limit:
             break
+        needed.append((due_on, group))
+        rows_so_far += sum(behind[m.pk] for m in group)
+    done = _completed([m for _due, group in needed for m in group], staff_queryset)
+    picked: list[tuple] = []
+    for due_on, group in needed:
         minus_days = -(today - due_on).days
         pairs = [
             (minus_days, department_id, number, staff_id, module)
@@ -158,7 +186,7 @@ def overdue_page(
             if day <= due_on and (staff_id, module.pk) not in done
         ]
         picked += heapq.nsmallest(limit - len(picked), pairs, key=_order)
-    return _rows(picked), total
+    return _rows(picked), sum(behind.values())
 
 
 class Cell:
