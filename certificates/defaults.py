@@ -13,6 +13,15 @@ LEVELS = [
     (1, "一级/高级技师", False, True),
 ]
 
+# The theory exam a sitting's planning creates (100 points, the same shape as the
+# monthly exam); settings.CERTIFICATES_THEORY_BLUEPRINT overrides it. Each rule:
+# {"type", "count", "points", "knowledge_point_id"?, "difficulty"?}.
+THEORY_BLUEPRINT = [
+    {"type": "single", "count": 30, "points": 2},
+    {"type": "multiple", "count": 10, "points": 2},
+    {"type": "true_false", "count": 20, "points": 1},
+]
+
 
 def configuration_ensure(SkillLevel, CertificationSettings):
     """Create the levels and the rules row where missing; never overwrite."""

@@ -64,3 +64,44 @@ def certificate_list(*, queryset: QuerySet[Certificate]) -> QuerySet[Certificate
     return queryset.select_related("staff__department", "level").order_by(
         "staff__department__path", "-issue_date", "-pk"
     )
+
+
+def examiner_proposals(*, sitting, user, limit: int = 100) -> QuerySet:
+    """Accounts the coordinators' page proposes as the sitting's examiners: active
+    staff of the user's units with a sign-in account, other than the user, none of them
+    a candidate or already an examiner of the sitting, and none from a unit in line with a confirmed
+    candidate's (`organisation.access.units_in_line_with`): those who hold the examiner
+    role first, then by unit and staff number."""
+    from django.db.models import Exists, OuterRef
+
+    from organisation.access import departments_managed_by, units_in_line_with
+    from organisation.models import Department, Role, RoleAssignment, Staff, StaffStatus
+
+    from .models import Candidate, CandidateStatus, ExaminerAssignment
+
+    units = Department.objects.filter(
+        pk__in=Candidate.objects.filter(sitting=sitting, status=CandidateStatus.CONFIRMED).values(
+            "staff__department_id"
+        )
+    )
+    return (
+        Staff.objects.filter(
+            department__in=departments_managed_by(user),
+            status=StaffStatus.ACTIVE,
+            user__isnull=False,
+            user__is_active=True,
+        )
+        .exclude(user_id=getattr(user, "pk", None))  # an organiser does not examine
+        .exclude(department__in=units_in_line_with(list(units)))
+        .exclude(pk__in=Candidate.objects.filter(sitting=sitting).values("staff_id"))
+        .exclude(
+            user_id__in=ExaminerAssignment.objects.filter(room__sitting=sitting).values("user_id")
+        )
+        .annotate(
+            is_examiner=Exists(
+                RoleAssignment.objects.filter(user_id=OuterRef("user_id"), role=Role.EXAMINER)
+            )
+        )
+        .select_related("department", "user")
+        .order_by("-is_examiner", "department__path", "staff_number")[:limit]
+    )

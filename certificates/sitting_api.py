@@ -6,13 +6,15 @@ is visible to but may not act with, 404 for what is not the user's."""
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
-from django.http import Http404
-from drf_spectacular.utils import extend_schema
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.imports.workbook import XLSX_CONTENT_TYPE
 from exams.models import ExamSession, Question
 from organisation.access import departments_managed_by, get_staff_for, require_coordinator
 
@@ -25,7 +27,15 @@ from .access import (
     rooms_examined_by,
     sittings_visible_to,
 )
-from .models import Candidate, Room, Sitting, SkillLevel
+from .models import Candidate, CandidateStatus, Room, Sitting, SkillLevel
+from .sitting_documents import (
+    seated_candidates,
+    sign_in_pdf,
+    sign_in_xlsx,
+    tickets_pdf,
+    tickets_zip,
+)
+from .sitting_messages import MSG_NOT_SEATED
 
 LOOKUP = "[0-9a-fA-F-]{32,36}"
 
@@ -40,6 +50,14 @@ class SittingSerializer(serializers.ModelSerializer):
         queryset=ExamSession.objects.all(),
         required=False,
         allow_null=True,
+        help_text="an existing formal theory exam; without it (and with create_theory) "
+        "planning creates the sitting's theory exam",
+    )
+    create_theory = serializers.BooleanField(
+        write_only=True,
+        default=True,
+        help_text="create the theory exam (theory blueprint, theory times, the candidates "
+        "as audience) when no theory_session is given",
     )
 
     class Meta:
@@ -56,6 +74,7 @@ class SittingSerializer(serializers.ModelSerializer):
             "confirm_by",
             "tasks",
             "theory_session",
+            "create_theory",
             "seated_at",
             "results_at",
             "issue_requested_at",
@@ -129,7 +148,11 @@ class SeatingSerializer(serializers.Serializer):
 
 class ExaminerSerializer(serializers.Serializer):
     room = serializers.IntegerField(min_value=1)
-    username = serializers.CharField(max_length=150)
+    username = serializers.CharField(
+        max_length=150,
+        help_text="the examiner's account; one without the examiner role is made an examiner "
+        "(a staff member of the organiser's units, bound to their own unit)",
+    )
     is_chief = serializers.BooleanField(default=False)
 
 
@@ -170,6 +193,10 @@ class ExaminerRoomSerializer(serializers.ModelSerializer):
     class Meta:
         model = Room
         fields = ["sitting", "sitting_title", "number", "name", "capacity", "signed_off_at"]
+
+
+def _format_parameter(*formats: str) -> OpenApiParameter:
+    return OpenApiParameter("fmt", str, OpenApiParameter.PATH, enum=list(formats))
 
 
 class SittingViewSet(viewsets.GenericViewSet):
@@ -317,7 +344,7 @@ class SittingViewSet(viewsets.GenericViewSet):
         user = get_user_model().objects.filter(username=data["username"]).first()
         if user is None:
             raise Http404
-        services.examiner_assign(
+        services.examiner_appoint(
             room=room,
             user=user,
             is_chief=data["is_chief"],
@@ -420,6 +447,70 @@ class SittingViewSet(viewsets.GenericViewSet):
             sitting=self._sitting(organise=True), acting_user=request.user, request=request
         )
         return Response(SittingSerializer(sitting).data, status=202)
+
+    # --- printed papers: the same documents as the sitting page's links ---------------
+
+    @extend_schema(
+        request=None,
+        parameters=[_format_parameter("pdf", "zip")],
+        responses={(200, "application/pdf"): bytes, (200, "application/zip"): bytes},
+    )
+    @action(detail=True, methods=["get"], url_path="tickets/(?P<fmt>pdf|zip)")
+    def tickets(self, request, public_id=None, fmt=None):
+        """Every seated candidate's admission ticket (准考证, with its QR code): one PDF,
+        or a ZIP of one PDF per candidate. The sitting's organisers only."""
+        sitting = self._sitting(organise=True)
+        people = list(seated_candidates(sitting))
+        if not people:
+            raise ValidationError(MSG_NOT_SEATED)
+        if fmt == "zip":
+            return _file(
+                tickets_zip(sitting, people), "application/zip", f"tickets-{sitting.pk}.zip"
+            )
+        return _file(tickets_pdf(sitting, people), "application/pdf", f"tickets-{sitting.pk}.pdf")
+
+    @extend_schema(request=None, responses={(200, "application/pdf"): bytes})
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path=f"candidates/(?P<candidate_id>{LOOKUP})/ticket",
+    )
+    def ticket(self, request, public_id=None, candidate_id=None):
+        """One seated candidate's admission ticket (their unit's readers and the
+        organisers)."""
+        sitting = self._sitting()
+        candidate = self._candidate(sitting, candidate_id)
+        if candidate.status != CandidateStatus.CONFIRMED or candidate.seat is None:
+            raise Http404
+        return _file(
+            tickets_pdf(sitting, [candidate]), "application/pdf", f"{candidate.ticket_number}.pdf"
+        )
+
+    @extend_schema(
+        request=None,
+        parameters=[_format_parameter("pdf", "xlsx")],
+        responses={(200, "application/pdf"): bytes, (200, XLSX_CONTENT_TYPE): bytes},
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path=r"rooms/(?P<number>\d+)/sign-in/(?P<fmt>pdf|xlsx)",
+    )
+    def sign_in(self, request, public_id=None, number=None, fmt=None):
+        """A room's sign-in sheet (签到表), PDF or xlsx: the organisers and the room's
+        examiners."""
+        sitting = self._sitting()
+        room = get_room_for(request.user, sitting, number)
+        if fmt == "xlsx":
+            return _file(sign_in_xlsx(room), XLSX_CONTENT_TYPE, f"sign-in-{room.number:02d}.xlsx")
+        return _file(sign_in_pdf(room), "application/pdf", f"sign-in-{room.number:02d}.pdf")
+
+
+def _file(content: bytes, content_type: str, name: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 class ExaminerRoomsView(APIView):

@@ -39,10 +39,12 @@ class SittingForm(forms.Form):
         ).exclude(rubric=[]),
         widget=forms.CheckboxSelectMultiple,
     )
+    # Empty (the default): planning creates the sitting's theory exam.
     theory_session = forms.ModelChoiceField(
         label=_("Theory exam (formal theory exam)"),
         queryset=ExamSession.objects.none(),
         required=False,
+        empty_label=_("Create it for this sitting (theory blueprint, the theory times)"),
     )
 
     def __init__(self, *args, sessions=None, **kwargs):
@@ -87,9 +89,39 @@ class SeatingForm(forms.Form):
 
 
 class ExaminerForm(forms.Form):
+    """An examiner for a room: one of the accounts the page proposes
+    (`certificates.selectors.examiner_proposals`) or another account by its username.
+    An account without the examiner role is made one (`services.examiner_appoint`)."""
+
     room = forms.IntegerField(label=_("Room number"), min_value=1)
-    username = forms.CharField(label=_("Examiner's account (username)"), max_length=150)
+    proposed = forms.CharField(
+        label=_("Proposed examiners (not of the candidates' units or the units in line)"),
+        required=False,
+        max_length=150,
+        widget=forms.Select,
+    )
+    username = forms.CharField(
+        label=_("Examiner's account (username)"), max_length=150, required=False
+    )
     is_chief = forms.BooleanField(label=_("Chief examiner"), required=False)
+
+    def __init__(self, *args, proposals=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = [("", "—")]
+        for staff in proposals:
+            label = f"{staff.name} · {staff.department.name} · {staff.user.get_username()}"
+            if getattr(staff, "is_examiner", False):
+                label += f" · {_('examiner')}"
+            choices.append((staff.user.get_username(), label))
+        self.fields["proposed"].widget.choices = choices
+
+    def clean(self):
+        data = super().clean()
+        account = (data.get("proposed") or data.get("username") or "").strip()
+        if not account:
+            raise forms.ValidationError(_("Give the room number and the examiner's account."))
+        data["account"] = account
+        return data
 
 
 class SeatForm(forms.Form):

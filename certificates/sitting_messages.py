@@ -50,8 +50,13 @@ MSG_TICKET_WITHDRAWN = _("This candidate has been withdrawn from the sitting.")
 MSG_NOT_ROOM_STAFF = _("Only the room's examiners and the sitting's coordinators can do this.")
 
 # --- examiners and scores ---
+MSG_NOT_SEATED = _("Seats have not been assigned yet.")
+MSG_THEORY_ALREADY = _("This sitting already has its theory exam.")
 MSG_NOT_AN_EXAMINER = _("This account does not have the examiner role.")
-MSG_EXAMINER_OWN_UNIT = _("An examiner may not examine people of their own unit (%(name)s).")
+MSG_EXAMINER_OWN_UNIT = _(
+    "An examiner may not examine people of their own unit or of a unit above or below it "
+    "(%(name)s)."
+)
 MSG_EXAMINER_TWICE = _("This examiner is already assigned to this room.")
 MSG_CHIEF_TAKEN = _("This room already has a chief examiner.")
 MSG_NOT_ROOM_EXAMINER = _("You are not an examiner of this candidate's room.")

@@ -19,7 +19,12 @@ from django.views.decorators.http import require_POST
 
 from core.imports.workbook import XLSX_CONTENT_TYPE
 from exams.models import ExamSession, SessionKind
-from organisation.access import departments_managed_by, require_coordinator, user_roles
+from organisation.access import (
+    departments_managed_by,
+    get_department_for,
+    require_coordinator,
+    user_roles,
+)
 from organisation.models import Staff
 
 from . import services
@@ -33,6 +38,7 @@ from .access import (
     sittings_visible_to,
 )
 from .models import Attendance, CandidateStatus, PracticalScore, Room
+from .selectors import examiner_proposals
 from .services.sitting_day import is_room_chief, sitting_criteria
 from .services.sitting_results import issuable
 from .sitting_documents import (
@@ -55,6 +61,7 @@ from .sitting_forms import (
     SittingForm,
     WithdrawForm,
 )
+from .sitting_messages import MSG_NOT_SEATED
 
 
 def _run(request, action: Callable, success: str) -> bool:
@@ -104,7 +111,11 @@ def sitting_list(request):
             organising = departments_managed_by(request.user).order_by("depth", "path").first()
             try:
                 sitting = services.sitting_create(
-                    acting_user=request.user, request=request, department=organising, **data
+                    acting_user=request.user,
+                    request=request,
+                    department=organising,
+                    create_theory=True,
+                    **data,
                 )
             except (ValidationError, PermissionDenied) as exc:
                 if isinstance(exc, ValidationError) and hasattr(exc, "error_dict"):
@@ -147,31 +158,44 @@ def sitting_detail(request, public_id):
             and person.attendance != Attendance.PRESENT
             and (organiser or person.staff.department_id in managed)
         )
+    # The people a coordinator proposes from: their units, or one unit's subtree.
+    within = departments_managed_by(request.user)
+    unit = None
+    if request.GET.get("unit"):
+        unit = get_department_for(request.user, request.GET["unit"], write=True)
+        within = within.filter(path__startswith=unit.path)
     eligible = (
         []
         if timezone.now() >= sitting.theory_starts_at
-        else list(
-            services.eligible_staff(sitting=sitting, within=departments_managed_by(request.user))[
-                :300
-            ]
-        )
+        else list(services.eligible_staff(sitting=sitting, within=within)[:300])
     )
     rooms = list(
         sitting.rooms.annotate(
             seated=Count("candidates", filter=Q(candidates__seat__isnull=False))
         ).prefetch_related("examiners__user")
     )
+    started = timezone.now() >= sitting.theory_starts_at
     context = {
         "sitting": sitting,
         "organiser": organiser,
-        "started": timezone.now() >= sitting.theory_starts_at,
+        "started": started,
         "people": people,
         "rooms": rooms,
         "eligible": eligible,
         "propose_form": ProposeForm(choices=[(s.public_id, s.name) for s in eligible]),
+        "propose_unit": unit,
+        "propose_units": list(
+            departments_managed_by(request.user).order_by("path").values("pk", "name")[:500]
+        )
+        if not started
+        else [],
         "room_form": RoomForm(),
         "seating_form": SeatingForm(),
-        "examiner_form": ExaminerForm(),
+        "examiner_form": ExaminerForm(
+            proposals=examiner_proposals(sitting=sitting, user=request.user)
+            if organiser and not started
+            else ()
+        ),
         "withdraw_form": WithdrawForm(),
         "review_form": ReviewPanelForm(),
         "seat_form": SeatForm(),
@@ -337,13 +361,13 @@ def sitting_examiner(request, public_id):
         messages.error(request, _("Give the room number and the examiner's account."))
         return _back(sitting)
     room = get_room_for(request.user, sitting, form.cleaned_data["room"])
-    user = get_user_model().objects.filter(username=form.cleaned_data["username"].strip()).first()
+    user = get_user_model().objects.filter(username=form.cleaned_data["account"]).first()
     if user is None:
         messages.error(request, _("No account with this username."))
         return _back(sitting)
     _run(
         request,
-        lambda: services.examiner_assign(
+        lambda: services.examiner_appoint(
             room=room,
             user=user,
             is_chief=form.cleaned_data["is_chief"],
@@ -368,7 +392,7 @@ def sitting_tickets(request, public_id, fmt: str):
     sitting = get_sitting_for(request.user, public_id, organise=True)
     people = list(seated_candidates(sitting))
     if not people:
-        messages.error(request, _("Seats have not been assigned yet."))
+        messages.error(request, MSG_NOT_SEATED)
         return _back(sitting)
     if fmt == "zip":
         content = _printable(request, sitting, lambda: tickets_zip(sitting, people))

@@ -44,6 +44,7 @@ urlpatterns = [
     path("exams/", include("exams.urls")),
     path("certificates/", include("certificates.urls")),
     path("training/", include("training.urls")),
+    path("notices/", include("notices.urls")),
     path("admin/", admin.site.urls),
     path("api/me/", organisation_api.MeView.as_view(), name="api-me"),
     path("api/auth/token/", ObtainTokenView.as_view(), name="api-token"),

@@ -270,6 +270,28 @@ def examiner_units(user) -> QuerySet[Department]:
     ).distinct()
 
 
+def units_in_line_with(units: Iterable[Department]) -> QuerySet[Department]:
+    """Units on one line of the tree with any of `units`: the unit itself, every unit
+    below it and every unit above it, except the root of the tree. The root (the whole
+    city) contains everyone, so it counts only as itself: a person of the root unit is
+    in line with the root unit alone, and a unit's line stops below the root."""
+    condition = Q(pk__in=[])
+    for unit in units:
+        step = unit.steplen
+        condition |= Q(pk=unit.pk)
+        if unit.depth > 1:
+            condition |= Q(path__startswith=unit.path) | Q(
+                path__in=[unit.path[:end] for end in range(2 * step, len(unit.path), step)]
+            )
+    return Department.objects.filter(condition)
+
+
+def examiner_conflict_units(user) -> QuerySet[Department]:
+    """The units whose people the examiner may not examine: their own units
+    (`examiner_units`) with the units above and below them (`units_in_line_with`)."""
+    return units_in_line_with(list(examiner_units(user)))
+
+
 def require_unit_manager(user) -> None:
     """Holds a write role on at least one unit (coordinator or administrator)."""
     _require(user, departments_managed_by(user).exists(), "unit_manager")

@@ -31,6 +31,9 @@ MSG_UNIT_NOT_YOURS = _("You can only manage staff of your own unit and the units
 MSG_ONLY_ADMINISTRATORS = _("Only administrators can do this.")
 MSG_NAME_REQUIRED = _("The name is required.")
 MSG_STAFF_NUMBER_REQUIRED = _("The staff number is required.")
+MSG_EXAMINER_NEEDS_ACCOUNT = _(
+    "Only an active staff member of your units with a sign-in account can be made an examiner."
+)
 
 _MOBILE = re.compile(r"^1\d{10}$")
 
@@ -270,6 +273,31 @@ def role_assign(
                 target=user,
                 request=request,
                 data={"role": role, "department": department.code},
+            )
+    return assignment
+
+
+def role_grant_examiner(*, staff: Staff, acting_user=None, request=None) -> RoleAssignment:
+    """Make a staff member an examiner (考评员). A coordinator may do it for people of
+    their own units: the role reads no unit's data, only the rooms a sitting assigns
+    them. It is bound to the person's own unit, which is then never examined by them
+    (organisation.access.examiner_conflict_units). Audited `role.assigned`."""
+    _check_can_manage(acting_user, staff.department)
+    user = staff.user
+    if user is None or not user.is_active or staff.status != StaffStatus.ACTIVE:
+        raise ValidationError(MSG_EXAMINER_NEEDS_ACCOUNT, code="no_account")
+    with transaction.atomic():
+        assignment, created = RoleAssignment.objects.get_or_create(
+            user=user, role=Role.EXAMINER, department=staff.department
+        )
+        user_roles_forget(user.pk)
+        if created:
+            audit_record(
+                action="role.assigned",
+                actor=acting_user,
+                target=user,
+                request=request,
+                data={"role": Role.EXAMINER, "department": staff.department.code},
             )
     return assignment
 

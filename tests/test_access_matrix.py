@@ -527,6 +527,9 @@ INTEGER_ID_ROUTES = {
     "api/^certificates/sittings/(?P<public_id>[0-9a-fA-F-]{32,36})/rooms/(?P<number>\\d+)/candidates/$",
     "api/^certificates/sittings/(?P<public_id>[0-9a-fA-F-]{32,36})/rooms/(?P<number>\\d+)/check-in/$",
     "api/^certificates/sittings/(?P<public_id>[0-9a-fA-F-]{32,36})/rooms/(?P<number>\\d+)/sign-off/$",
+    # ... and its printed papers over the API; `fmt` is the file's format, not an id.
+    "api/^certificates/sittings/(?P<public_id>[0-9a-fA-F-]{32,36})/rooms/(?P<number>\\d+)/sign-in/(?P<fmt>pdf|xlsx)/$",
+    "api/^certificates/sittings/(?P<public_id>[0-9a-fA-F-]{32,36})/tickets/(?P<fmt>pdf|zip)/$",
     # A question of the bank, under the session's UUID (graders never see names).
     "exams/manage/<uuid:public_id>/grade/<int:question_id>/",
     "api/exams/manage/sessions/<uuid:public_id>/grading/<int:question_id>/",

@@ -13,9 +13,10 @@ Two rules:
       1 audit
       2 accounts
       3 organisation
-      4 roster, exams
-      5 certificates
-      6 training
+      4 notices
+      5 roster, exams
+      6 certificates
+      7 training
 
 Every app has a layer and is checked, one parametrized case per app.
 """
@@ -34,10 +35,11 @@ LAYERS = {
     "audit": 1,
     "accounts": 2,
     "organisation": 3,
-    "roster": 4,
-    "exams": 4,
-    "certificates": 5,
-    "training": 6,
+    "notices": 4,
+    "roster": 5,
+    "exams": 5,
+    "certificates": 6,
+    "training": 7,
 }
 APPS = tuple(LAYERS)
 

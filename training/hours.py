@@ -47,14 +47,27 @@ def other_lesson_active(
     )
 
 
-def lesson_credit(*, staff: Staff, lesson: Lesson, progress: LessonProgress, now) -> Decimal:
+def lesson_credit(
+    *,
+    staff: Staff,
+    lesson: Lesson,
+    progress: LessonProgress,
+    now,
+    spent_before: float | None = None,
+) -> Decimal:
     """Credit (or raise) the lesson's hours to what the table gives for the time spent.
-    Returns the hours the lesson now holds."""
+    Returns the hours the lesson now holds.
+
+    `spent_before`: the time spent before this heartbeat, when the caller knows it.
+    If the table gives the same hours for it, the credit row already holds them (it
+    was written when the time reached that tier) and is not read again."""
     programme = lesson.module.track.programme
     spent = float(progress.watched_seconds or 0) + float(progress.read_seconds or 0)
     hours = programme.credit_for_seconds(spent)
     if not hours:
         return Decimal(0)
+    if spent_before is not None and programme.credit_for_seconds(spent_before) == hours:
+        return hours
     key = f"lesson:{lesson.pk}"
     credit = StudyHourCredit.objects.filter(staff=staff, source_key=key).first()
     if credit is None:

@@ -26,7 +26,7 @@ import io
 import random
 from collections import Counter
 from collections.abc import Callable
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from decimal import Decimal
 from unittest import mock
@@ -36,6 +36,7 @@ from django.contrib.auth.hashers import make_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
 from django.db.models import Q
+from django.test.utils import override_settings
 from django.utils import timezone
 
 from organisation.models import Department, Role, RoleAssignment, Staff, StaffStatus
@@ -104,6 +105,7 @@ class CitySimulation:
         on_month_end: Callable[[datetime.date, MonthReport], None] | None = None,
         people_fraction: float = 1.0,
         run_worker: bool | None = None,
+        heartbeat_seconds: int | None = None,
     ):
         self.months = months
         self.rng = random.Random(seed)
@@ -117,14 +119,27 @@ class CitySimulation:
             timezone.make_aware(datetime.datetime.combine(start, datetime.time(0, 0)))
         )
         self.people: dict[int, Person] = {}
+        # Staff left out of the simulated share: drawn once, so that the share stays
+        # the one asked for however often new staff are looked for.
+        self.bystanders: set[int] = set()
         self.reports: list[MonthReport] = []
         self.run_worker = run_worker
+        # The city's configured heartbeat interval (TRAINING_HEARTBEAT_SECONDS), or
+        # another one for the whole run: pages then post every that many seconds and
+        # each heartbeat credits up to it. A longer one simulates the same time spent
+        # with fewer calls (bench/city_year.py).
+        self.heartbeat_seconds = heartbeat_seconds
 
     # --- the loop ----------------------------------------------------------------
 
     def run(self) -> list[MonthReport]:
         end = _add_months(self.start.replace(day=1), self.months)
-        with self.clock.running():
+        interval = (
+            override_settings(TRAINING_HEARTBEAT_SECONDS=self.heartbeat_seconds)
+            if self.heartbeat_seconds
+            else nullcontext()
+        )
+        with self.clock.running(), interval:
             day = self.start
             report = MonthReport(day.strftime("%Y-%m"))
             while day < end:
@@ -234,9 +249,10 @@ class CitySimulation:
         for staff_id, user_id in Staff.objects.filter(
             status=StaffStatus.ACTIVE, is_window_staff=True, user__isnull=False
         ).values_list("pk", "user_id"):
-            if staff_id in self.people:
+            if staff_id in self.people or staff_id in self.bystanders:
                 continue
             if self.rng.random() > self.people_fraction:
+                self.bystanders.add(staff_id)
                 continue
             base = self.rng.uniform(0.35, 0.8)
             self.people[staff_id] = Person(

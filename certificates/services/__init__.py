@@ -71,6 +71,7 @@ from .practical_import import (
 from .reminders import certificate_send_expiry_reminders
 from .sitting_day import (
     check_in,
+    examiner_appoint,
     examiner_assign,
     practical_flag_resolve,
     practical_score_record,
@@ -90,6 +91,7 @@ from .sittings import (
     sitting_create,
     sitting_link_theory,
     sitting_room_add,
+    sitting_theory_create,
 )
 
 __all__ = [
@@ -142,6 +144,7 @@ __all__ = [
     "certification_settings_get",
     "check_in",
     "eligible_staff",
+    "examiner_appoint",
     "examiner_assign",
     "mask_name",
     "new_verification_code",
@@ -161,5 +164,6 @@ __all__ = [
     "sitting_link_theory",
     "sitting_results_compute",
     "sitting_room_add",
+    "sitting_theory_create",
     "validate_upload",
 ]

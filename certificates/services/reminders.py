@@ -1,10 +1,10 @@
-"""Expiry reminders by mail to the coordinators of the holder's unit."""
+"""Expiry reminders to the holder and the coordinators of the holder's unit: in the app
+(`Notice`) and by the channel each chose (`notices.services.notices_dispatch`)."""
 
 from __future__ import annotations
 
 import datetime
 
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import F, Value
 from django.db.models.lookups import StartsWith
@@ -12,13 +12,14 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from audit.services import audit_record
+from notices.services import Outgoing, notices_dispatch
 from organisation.models import Department, Role, RoleAssignment
 
 from ..models import (
     Certificate,
     Notice,
 )
-from .common import certification_settings_get, logger
+from .common import certification_settings_get
 
 # --- expiry reminders --------------------------------------------------------------------
 
@@ -29,14 +30,6 @@ def _coordinators_of(department: Department):
         .filter(StartsWith(Value(department.path), F("department__path")))
         .select_related("user")
     )
-
-
-def _mail(subject: str, body: str, recipients: list[str]) -> None:
-    """Send a reminder; a mail failure is logged, the in-app notice stays."""
-    try:
-        send_mail(subject, body, None, recipients)
-    except Exception:
-        logger.exception("expiry reminder mail failed")
 
 
 def certificate_send_expiry_reminders(*, today: datetime.date | None = None) -> int:
@@ -81,13 +74,17 @@ def certificate_send_expiry_reminders(*, today: datetime.date | None = None) -> 
             Notice.objects.bulk_create(
                 [Notice(user=u, certificate=certificate, message=message) for u in unique_users]
             )
-            emails = sorted({u.email for u in unique_users if u.email})
-            if emails:
-                transaction.on_commit(
-                    lambda emails=emails, message=message: _mail(
-                        gettext("Certificate expiry reminder"), message, emails
+            notices_dispatch(
+                notices=[
+                    Outgoing(
+                        user=u,
+                        key=f"certificate-expiry:{certificate.pk}",
+                        title=gettext("Certificate expiry reminder"),
+                        body=message,
                     )
-                )
+                    for u in unique_users
+                ]
+            )
             audit_record(
                 action="certificate.expiry_reminded",
                 target=certificate,

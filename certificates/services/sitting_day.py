@@ -17,8 +17,9 @@ from django.utils import formats, timezone
 
 from audit.services import audit_record
 from core.text import clean_text, compact
-from organisation.access import examiner_units
-from organisation.models import Role, RoleAssignment
+from organisation.access import examiner_conflict_units
+from organisation.models import Role, RoleAssignment, Staff
+from organisation.services import MSG_EXAMINER_NEEDS_ACCOUNT, role_grant_examiner
 
 from .. import sitting_messages as m
 from ..models import (
@@ -53,7 +54,7 @@ def examiner_assign(
     *, room: Room, user, is_chief: bool = False, acting_user=None, request=None
 ) -> ExaminerAssignment:
     """Put an examiner (an account with the examiner role) in a room; never someone
-    of the same unit as a candidate seated there."""
+    of a candidate's unit or a unit above or below it (`examiner_conflict_units`)."""
     check_organiser(acting_user, room.sitting)
     if room.is_signed_off:
         raise ValidationError(m.MSG_ROOM_SIGNED_OFF, code="signed_off")
@@ -65,7 +66,7 @@ def examiner_assign(
         raise ValidationError({"is_chief": ValidationError(m.MSG_CHIEF_TAKEN, "chief")})
     clash = (
         room.candidates.filter(
-            status=CandidateStatus.CONFIRMED, staff__department__in=examiner_units(user)
+            status=CandidateStatus.CONFIRMED, staff__department__in=examiner_conflict_units(user)
         )
         .select_related("staff__department")
         .first()
@@ -88,6 +89,27 @@ def examiner_assign(
             data={"room": room.number, "examiner": user.get_username(), "chief": is_chief},
         )
     return assignment
+
+
+def examiner_appoint(
+    *, room: Room, user, is_chief: bool = False, acting_user=None, request=None
+) -> ExaminerAssignment:
+    """What the coordinators' page does: an account without the examiner role is made
+    an examiner first (a staff member of the organiser's units, the role bound to their
+    own unit: `organisation.services.role_grant_examiner`, audited), then assigned by
+    `examiner_assign`'s rules. A refusal changes nothing, the role included."""
+    check_organiser(acting_user, room.sitting)
+    with transaction.atomic():
+        if not RoleAssignment.objects.filter(user_id=user.pk, role=Role.EXAMINER).exists():
+            staff = Staff.objects.select_related("department", "user").filter(user_id=user.pk)
+            if not staff.exists():
+                raise ValidationError(
+                    {"user": ValidationError(MSG_EXAMINER_NEEDS_ACCOUNT, "no_account")}
+                )
+            role_grant_examiner(staff=staff.get(), acting_user=acting_user, request=request)
+        return examiner_assign(
+            room=room, user=user, is_chief=is_chief, acting_user=acting_user, request=request
+        )
 
 
 # --- at the door -----------------------------------------------------------------------
@@ -271,7 +293,7 @@ def _check_examiner_for(candidate: Candidate, user) -> None:
     room = candidate.room
     if room is None or not is_room_examiner(user, room):
         raise PermissionDenied(m.MSG_NOT_ROOM_EXAMINER)
-    if examiner_units(user).filter(pk=candidate.staff.department_id).exists():
+    if examiner_conflict_units(user).filter(pk=candidate.staff.department_id).exists():
         raise ValidationError(
             m.MSG_EXAMINER_OWN_UNIT, "own_unit", {"name": candidate.staff.department.name}
         )

@@ -12,10 +12,12 @@ import random
 import secrets
 from collections import defaultdict
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from audit.services import audit_record
 from core.text import clean_text
@@ -32,6 +34,7 @@ from organisation.access import departments_managed_by
 from organisation.models import Department, Staff, StaffStatus
 
 from .. import sitting_messages as m
+from ..defaults import THEORY_BLUEPRINT as BLUEPRINT
 from ..models import Candidate, CandidateStatus, Certificate, Room, Sitting, SkillLevel
 from .common import MSG_LEVEL_NOT_OFFERED, certification_settings_get
 
@@ -91,10 +94,15 @@ def sitting_create(
     confirm_by: datetime.date,
     tasks: list[Question] = (),
     theory_session: ExamSession | None = None,
+    create_theory: bool = False,
     acting_user=None,
     request=None,
 ) -> Sitting:
-    """Plan a sitting for one offered level, organised by a unit the user manages."""
+    """Plan a sitting for one offered level, organised by a unit the user manages.
+
+    The theory part is an existing formal theory exam (`theory_session`) or, with
+    `create_theory`, one made for the sitting (`sitting_theory_create`); a bank too short
+    for its blueprint refuses the plan and nothing is written."""
     if not manages_unit(acting_user, department):
         raise PermissionDenied(m.MSG_NOT_ORGANISER)
     if not level.is_offered:
@@ -131,19 +139,81 @@ def sitting_create(
             request=request,
             data={"level": level.code, "tasks": [t.pk for t in tasks]},
         )
+        if theory_session is None and create_theory:
+            sitting_theory_create(sitting=sitting, acting_user=acting_user, request=request)
     return sitting
+
+
+def theory_blueprint() -> list[dict]:
+    return [dict(rule) for rule in getattr(settings, "CERTIFICATES_THEORY_BLUEPRINT", BLUEPRINT)]
+
+
+def sitting_theory_create(*, sitting: Sitting, acting_user=None, request=None) -> ExamSession:
+    """The sitting's theory exam (理论知识考试), made by the exam engine the way every
+    session is: created unpublished with the theory blueprint, then published by
+    `exam_session_publish` (blueprint check, papers drawn ahead in the background). It
+    is open during the theory window, for the sitting's confirmed candidates (kept in
+    step when candidates are seated); each candidate's result then becomes their
+    assessment's theory score. A bank too short for the blueprint raises the engine's
+    messages, one per short rule."""
+    from exams.services import exam_session_create, exam_session_publish
+
+    check_organiser(acting_user, sitting)
+    if sitting.theory_session_id is not None or sitting.results_at is not None:
+        raise ValidationError(m.MSG_THEORY_ALREADY, code="theory_exists")
+    minutes = int((sitting.theory_ends_at - sitting.theory_starts_at).total_seconds() // 60)
+    with transaction.atomic():
+        session = exam_session_create(
+            title=clean_text(f"{sitting.title} {gettext('theory exam')}")[:200],
+            kind=SessionKind.FORMAL_THEORY,
+            department=sitting.department,
+            opens_at=sitting.theory_starts_at,
+            closes_at=sitting.theory_ends_at,
+            duration_minutes=max(minutes, 1),
+            staff_ids=list(
+                sitting.candidates.filter(status=CandidateStatus.CONFIRMED).values_list(
+                    "staff_id", flat=True
+                )
+            ),
+            rules=theory_blueprint(),
+            pass_mark=certification_settings_get().pass_mark,
+            created_by=acting_user,
+            publish=False,
+            request=request,
+        )
+        session = exam_session_publish(session=session, acting_user=acting_user, request=request)
+        sitting.theory_session = session
+        sitting.save(update_fields=["theory_session"])
+        audit_record(
+            action="sitting.theory_created",
+            actor=acting_user,
+            target=sitting,
+            request=request,
+            data={"session": str(session.public_id)},
+        )
+    return session
 
 
 def sitting_link_theory(
     *, sitting: Sitting, session: ExamSession, acting_user=None, request=None
 ) -> Sitting:
     """Make a formal theory exam of the organiser's units the sitting's theory part
-    (its audience becomes the confirmed candidates while it has not opened)."""
+    (its audience becomes the confirmed candidates while it has not opened). The exam it
+    replaces, if it has not opened, loses the candidates as its audience."""
+    from exams.services import exam_session_update
+
     check_organiser(acting_user, sitting)
     if sitting.results_at is not None:
         raise ValidationError(m.MSG_SITTING_STARTED, code="started")
     _check_theory_session(session, acting_user)
+    previous = sitting.theory_session
     with transaction.atomic():
+        if (
+            previous is not None
+            and previous.pk != session.pk
+            and previous.doors_open_at > timezone.now()
+        ):
+            exam_session_update(session=previous, fields={}, staff_ids=[], acting_user=acting_user)
         sitting.theory_session = session
         sitting.save(update_fields=["theory_session"])
         _sync_theory_audience(sitting, acting_user)
@@ -351,13 +421,13 @@ def _away_from_own_examiners(
 ) -> list[Candidate]:
     """Examiners already in a room never examine their own unit: a person who would sit
     before one is swapped with someone of another room where neither clashes."""
-    from organisation.access import examiner_units
+    from organisation.access import examiner_conflict_units
 
     clash = {
         room.pk: {
             unit
             for assignment in room.examiners.select_related("user")
-            for unit in examiner_units(assignment.user).values_list("pk", flat=True)
+            for unit in examiner_conflict_units(assignment.user).values_list("pk", flat=True)
         }
         for room in rooms
     }

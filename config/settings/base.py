@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "audit",
     "accounts",
     "organisation",
+    "notices",
     "roster",
     "exams",
     "certificates",
@@ -411,3 +412,25 @@ EXAM_SCORING_GRACE_SECONDS = int(env("EXAM_SCORING_GRACE_SECONDS", "5") or 0)
 EXAM_RESULTS_CHANGED_HOOKS: list[str] = [
     "certificates.exam_results.assessments_follow_exam_results"
 ]
+
+# Notification channels (notices/): outside the app, each notice goes by the channel its
+# person chose among those their unit configured (e-mail, SMS, WeCom, DingTalk robots).
+NOTICES_SMS_ENDPOINT = env("NOTICES_SMS_ENDPOINT", "sms.tencentcloudapi.com")
+NOTICES_SMS_SCHEME = env("NOTICES_SMS_SCHEME", "https")
+# Longest template parameter (the notice's title); the approved template has one.
+NOTICES_SMS_PARAM_MAX = int(env("NOTICES_SMS_PARAM_MAX", "12") or 12)
+NOTICES_WECOM_ROBOT_URL = env(
+    "NOTICES_WECOM_ROBOT_URL", "https://qyapi.weixin.qq.com/cgi-bin/webhook/send"
+)
+NOTICES_DINGTALK_ROBOT_URL = env(
+    "NOTICES_DINGTALK_ROBOT_URL", "https://oapi.dingtalk.com/robot/send"
+)
+NOTICES_HTTP_TIMEOUT = int(env("NOTICES_HTTP_TIMEOUT", "10") or 10)
+NOTICES_MAX_ATTEMPTS = int(env("NOTICES_MAX_ATTEMPTS", "4") or 4)
+NOTICES_RETRY_SECONDS = int(env("NOTICES_RETRY_SECONDS", "60") or 60)  # then 2x, 4x...
+# Local time "HH:MM-HH:MM" during which the channels below wait (empty: never).
+NOTICES_QUIET_HOURS = env("NOTICES_QUIET_HOURS", "21:00-08:00")
+NOTICES_QUIET_CHANNELS = env_list("NOTICES_QUIET_CHANNELS", "sms")
+# Called (dotted paths, keyword arguments delivery, coordinators) when a notice could
+# not be delivered after the last try: the coordinators hear of it in the app.
+NOTICES_FAILED_HOOKS: list[str] = ["training.services.notifications.delivery_failed_notify"]

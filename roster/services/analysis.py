@@ -16,7 +16,7 @@ from django.core.exceptions import ValidationError
 from core import imports
 from organisation.access import departments_managed_by
 from organisation.crypto import hash_id_number
-from organisation.idnumbers import validate_id_number
+from organisation.idnumbers import mask_id_number, validate_id_number
 from organisation.models import Department, Staff, StaffStatus
 from organisation.services import validate_mobile
 
@@ -46,6 +46,7 @@ from .messages import (
     CODE_MOBILE,
     CODE_MOBILE_TAKEN,
     CODE_REQUIRED,
+    CODE_STAFF_NUMBER_OF_ERASED,
     CODE_STAFF_NUMBER_TAKEN,
     CODE_TOO_LONG,
     CODE_UNIT_AMBIGUOUS,
@@ -58,8 +59,10 @@ from .messages import (
     MSG_DUPLICATE_MOBILE,
     MSG_DUPLICATE_STAFF_NUMBER,
     MSG_ID_AS_NUMBER,
+    MSG_ID_ERASED,
     MSG_MOBILE_TAKEN,
     MSG_REQUIRED,
+    MSG_STAFF_NUMBER_OF_ERASED,
     MSG_STAFF_NUMBER_TAKEN,
     MSG_TOO_LONG,
     MSG_UNIT_AMBIGUOUS,
@@ -116,6 +119,10 @@ class _Plan:
     # (staff pk, {field: new value}, is_transfer)
     updates: list[tuple[int, dict[str, Any], bool]] = field(default_factory=list)
     leaver_ids: list[int] = field(default_factory=list)
+    # Staff pk -> ID number of people returning after their personal data was erased
+    # (the retention period after leaving): matched by staff number and name, they get
+    # their ID number back and a new initial password.
+    returning: dict[int, str] = field(default_factory=dict)
 
 
 class _Units:
@@ -419,6 +426,8 @@ class _Holders:
     by_number: dict[str, int] = field(default_factory=dict)
     by_mobile: dict[str, int] = field(default_factory=dict)
     accounts: set[str] = field(default_factory=set)
+    # Staff numbers of people whose personal data was erased (no ID number to match).
+    erased: dict[str, dict] = field(default_factory=dict)
 
     @classmethod
     def load(cls, chunk: list[_Row]) -> _Holders:
@@ -440,6 +449,14 @@ class _Holders:
         if numbers:
             held = Staff.objects.filter(**in_filter("staff_number", numbers)).order_by()
             holders.by_number = dict(held.values_list("staff_number", "pk"))
+            holders.erased = {
+                staff["staff_number"]: staff
+                for staff in Staff.objects.filter(
+                    **in_filter("staff_number", numbers), personal_data_erased_at__isnull=False
+                )
+                .order_by()
+                .values(*_STAFF_FIELDS)
+            }
         if mobiles:
             held = Staff.objects.filter(**in_filter("mobile", mobiles)).exclude(mobile="")
             holders.by_mobile = dict(held.order_by().values_list("mobile", "pk"))
@@ -474,6 +491,11 @@ def _compare_with_database(
         if row.bad:
             continue
         current = holders.by_hash.get(row.id_hash)
+        returning = False
+        if current is None:
+            erased = holders.erased.get(row.staff_number)
+            if erased is not None and erased["name"] == row.name:
+                current, returning = erased, True
         _check_taken(row, current, holders, errors)
         if row.bad:
             continue
@@ -491,7 +513,11 @@ def _compare_with_database(
                 )
             continue
         matched_ids.add(current["pk"])
-        _plan_update(row, current, plan=plan, units=units, counts=counts, limit=limit)
+        if returning:
+            plan.returning[current["pk"]] = row.id_number
+        _plan_update(
+            row, current, plan=plan, units=units, counts=counts, limit=limit, returning=returning
+        )
     return matched_ids, covered_units
 
 
@@ -500,8 +526,21 @@ def _check_taken(row: _Row, current: dict | None, holders: _Holders, errors: _Er
     own_pk = current["pk"] if current else None
     holder = holder_number = holders.by_number.get(row.staff_number)
     if holder is not None and holder != own_pk:
-        params = {"value": row.staff_number}
-        errors.add(row, FIELD_STAFF_NUMBER, CODE_STAFF_NUMBER_TAKEN, MSG_STAFF_NUMBER_TAKEN, params)
+        erased = holders.erased.get(row.staff_number)
+        if erased is not None:
+            params = {"value": row.staff_number, "name": erased["name"]}
+            errors.add(
+                row,
+                FIELD_STAFF_NUMBER,
+                CODE_STAFF_NUMBER_OF_ERASED,
+                MSG_STAFF_NUMBER_OF_ERASED,
+                params,
+            )
+        else:
+            params = {"value": row.staff_number}
+            errors.add(
+                row, FIELD_STAFF_NUMBER, CODE_STAFF_NUMBER_TAKEN, MSG_STAFF_NUMBER_TAKEN, params
+            )
     holder = holders.by_mobile.get(row.mobile) if row.mobile else None
     if holder is not None and holder != own_pk:
         errors.add(row, FIELD_MOBILE, CODE_MOBILE_TAKEN, MSG_MOBILE_TAKEN, {"value": row.mobile})
@@ -511,11 +550,21 @@ def _check_taken(row: _Row, current: dict | None, holders: _Holders, errors: _Er
 
 
 def _plan_update(
-    row: _Row, current: dict, *, plan: _Plan, units: _Units, counts: dict, limit: int
+    row: _Row,
+    current: dict,
+    *,
+    plan: _Plan,
+    units: _Units,
+    counts: dict,
+    limit: int,
+    returning: bool = False,
 ) -> None:
-    """A known person: a transfer (from outside the user's units), a change, or nothing."""
+    """A known person: a transfer (from outside the user's units), a change, or nothing.
+    A person returning after their personal data was erased gets the ID number back."""
     report = plan.report
     changes, display = _changes(current, row, units)
+    if returning:
+        display = {"id_number": [str(MSG_ID_ERASED), mask_id_number(row.id_number)], **display}
     is_transfer = not units.by_id[current["department_id"]]["managed"]
     if is_transfer:
         counts["transfers"] += 1
@@ -573,28 +622,30 @@ def _find_leavers(
             )
 
 
+_STAFF_FIELDS = (
+    "pk",
+    "id_number_hash",
+    "name",
+    "staff_number",
+    "department_id",
+    "post",
+    "is_window_staff",
+    "mobile",
+    "hire_date",
+    "status",
+    "user_id",
+)
+
+
 def _existing_staff(hashes: list[str]) -> list[dict]:
     if not hashes:
         return []
-    fields = (
-        "pk",
-        "id_number_hash",
-        "name",
-        "staff_number",
-        "department_id",
-        "post",
-        "is_window_staff",
-        "mobile",
-        "hire_date",
-        "status",
-        "user_id",
-    )
     return [
         staff
         for chunk in _chunks(hashes)
         for staff in Staff.objects.filter(**in_filter("id_number_hash", chunk))
         .order_by()
-        .values(*fields)
+        .values(*_STAFF_FIELDS)
     ]
 
 

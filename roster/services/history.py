@@ -239,6 +239,9 @@ def roster_commit(
                     "transfers_confirmed": confirm_transfers,
                     "valid_rows_only": report.skipped_invalid,
                     "counts": report.counts,
+                    # People back after their personal data was erased (ID number
+                    # stored again, new initial password).
+                    "returned_staff_ids": result["returned"],
                 },
             )
             hook_args = {

@@ -34,6 +34,12 @@ MSG_DUPLICATE_MOBILE = _("The same mobile number appears on rows %(rows)s.")
 MSG_STAFF_NUMBER_TAKEN = _("The staff number %(value)s already belongs to another person.")
 MSG_MOBILE_TAKEN = _("The mobile number %(value)s already belongs to another person.")
 MSG_ACCOUNT_TAKEN = _("A sign-in account named %(value)s already exists.")
+MSG_STAFF_NUMBER_OF_ERASED = _(
+    "The staff number %(value)s belonged to %(name)s, who left and whose personal data "
+    "was erased after the retention period. If this is the same person returning, write "
+    "the name as before; otherwise give the new person a new staff number."
+)
+MSG_ID_ERASED = _("erased after the retention period")
 
 MSG_NOT_ALLOWED = _("Only training coordinators and administrators can import rosters.")
 MSG_NOT_READY = _("This import cannot be committed in its current state.")
@@ -55,6 +61,7 @@ CODE_DUPLICATE_MOBILE = "duplicate_mobile"
 CODE_STAFF_NUMBER_TAKEN = "staff_number_taken"
 CODE_MOBILE_TAKEN = "mobile_taken"
 CODE_ACCOUNT_TAKEN = "account_taken"
+CODE_STAFF_NUMBER_OF_ERASED = "staff_number_of_erased"
 
 
 def _row_messages() -> dict:
@@ -76,6 +83,7 @@ def _row_messages() -> dict:
         CODE_STAFF_NUMBER_TAKEN: MSG_STAFF_NUMBER_TAKEN,
         CODE_MOBILE_TAKEN: MSG_MOBILE_TAKEN,
         CODE_ACCOUNT_TAKEN: MSG_ACCOUNT_TAKEN,
+        CODE_STAFF_NUMBER_OF_ERASED: MSG_STAFF_NUMBER_OF_ERASED,
         "id_empty": idnumbers.MSG_EMPTY,
         "id_legacy_15": idnumbers.MSG_LEGACY_15,
         "id_length": idnumbers.MSG_LENGTH,

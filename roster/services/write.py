@@ -10,7 +10,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from accounts.services import initial_codes_generate, initial_password_hashes
-from organisation.crypto import encrypt_id_number
+from organisation.crypto import encrypt_id_number, hash_id_number
 from organisation.idnumbers import mask_id_number
 from organisation.models import Staff, StaffStatus
 
@@ -107,6 +107,7 @@ def _write(plan: _Plan, *, acting_user, confirm_transfers: bool) -> dict:
             model_fields = ["department" if f == "department" else f for f in fields]
             extra = ["left_on"] if "status" in fields else []
             Staff.objects.bulk_update(list(objects.values()), [*model_fields, *extra, "updated_at"])
+    returned = _returning(plan, applied={pk for pk, _c in updates}, passwords=passwords)
     for user_id, username in renamed_users:
         User.objects.filter(pk=user_id).update(username=username)
     if reactivated_users:
@@ -119,8 +120,37 @@ def _write(plan: _Plan, *, acting_user, confirm_transfers: bool) -> dict:
         User.objects.filter(staff__pk__in=chunk).update(is_active=False)
     return {
         "created": created,
+        "returned": returned,
         "updated": updated,
         "transferred": transferred,
         "left": list(plan.leaver_ids),
         "passwords": passwords,
     }
+
+
+def _returning(plan: _Plan, *, applied: set[int], passwords: list[list[str]]) -> list[int]:
+    """People back after their personal data was erased: their ID number is stored
+    again and their account gets a new one-time initial password (the erasure made the
+    old one unusable)."""
+    User = get_user_model()
+    pks = [pk for pk in plan.returning if pk in applied]
+    if not pks:
+        return []
+    staff = Staff.objects.select_related("department").in_bulk(pks)
+    codes = initial_codes_generate(len(pks))
+    hashes = initial_password_hashes(codes)
+    for pk, code, hashed in zip(pks, codes, hashes, strict=True):
+        person = staff[pk]
+        id_number = plan.returning[pk]
+        Staff.objects.filter(pk=pk).update(
+            id_number_encrypted=encrypt_id_number(id_number),
+            id_number_hash=hash_id_number(id_number),
+            id_number_masked=mask_id_number(id_number),
+            personal_data_erased_at=None,
+        )
+        if person.user_id:
+            User.objects.filter(pk=person.user_id).update(
+                password=hashed, must_change_password=True, is_active=True
+            )
+            passwords.append([person.staff_number, person.name, person.department.name, code])
+    return pks

@@ -18,6 +18,7 @@ from pypdf import PdfReader
 
 from certificates.models import Candidate, CandidateStatus, CheckIn, PracticalScore, Sitting
 from certificates.services import examiner_assign
+from exams.models import ExamSession
 from organisation.models import Role
 
 from ..factories import StaffFactory, make_user_with_role
@@ -37,25 +38,35 @@ def _messages(response) -> str:
     return " ".join(str(m) for m in response.context["messages"])
 
 
-@pytest.fixture
-def seated(client, city, levels, organiser):
-    """A sitting planned on the page, one room, three confirmed candidates seated."""
-    client.force_login(organiser)
-    task = scenario_task()
+def _plan_form(levels, task) -> dict:
     start = timezone.localtime() + datetime.timedelta(days=2)
-    response = client.post(
-        reverse("certificates:sittings"),
-        {
-            "title": "2026年第5批认定",
-            "level": levels[4].pk,
-            "theory_starts_at": start.strftime("%Y-%m-%dT09:00"),
-            "theory_ends_at": start.strftime("%Y-%m-%dT10:30"),
-            "practical_starts_at": start.strftime("%Y-%m-%dT14:00"),
-            "practical_ends_at": start.strftime("%Y-%m-%dT17:00"),
-            "confirm_by": (start - datetime.timedelta(days=1)).strftime("%Y-%m-%d"),
-            "tasks": [task.pk],
-        },
-    )
+    return {
+        "title": "2026年第5批认定",
+        "level": levels[4].pk,
+        "theory_starts_at": start.strftime("%Y-%m-%dT09:00"),
+        "theory_ends_at": start.strftime("%Y-%m-%dT10:30"),
+        "practical_starts_at": start.strftime("%Y-%m-%dT14:00"),
+        "practical_ends_at": start.strftime("%Y-%m-%dT17:00"),
+        "confirm_by": (start - datetime.timedelta(days=1)).strftime("%Y-%m-%d"),
+        "tasks": [task.pk],
+    }
+
+
+@pytest.fixture
+def theory_bank(settings):
+    """A bank that fills a small theory blueprint."""
+    from ..exams.helpers import make_bank
+
+    settings.CERTIFICATES_THEORY_BLUEPRINT = [{"type": "single", "count": 4, "points": 25}]
+    make_bank()
+
+
+@pytest.fixture
+def seated(client, city, levels, organiser, theory_bank):
+    """A sitting planned on the page (its theory exam created), one room, three
+    confirmed candidates seated."""
+    client.force_login(organiser)
+    response = client.post(reverse("certificates:sittings"), _plan_form(levels, scenario_task()))
     sitting = Sitting.objects.get()
     assert response.status_code == 302
     sid = sitting.public_id
@@ -279,6 +290,26 @@ def test_the_sitting_page_runs_the_same_queries_for_more_candidates(
     assert len(more) == len(few)
 
 
+def test_planning_on_the_page_creates_the_theory_exam_for_the_seated_candidates(seated):
+    session = seated.theory_session
+    assert session.kind == "formal_theory" and session.published
+    assert session.opens_at == seated.theory_starts_at
+    assert set(session.audience_staff.values_list("pk", flat=True)) == set(
+        Candidate.objects.values_list("staff_id", flat=True)
+    )
+
+
+def test_planning_with_a_bank_too_short_says_so_and_plans_nothing(
+    client, city, levels, organiser, settings
+):
+    settings.CERTIFICATES_THEORY_BLUEPRINT = [{"type": "single", "count": 5, "points": 20}]
+    client.force_login(organiser)
+    response = client.post(reverse("certificates:sittings"), _plan_form(levels, scenario_task()))
+    assert response.status_code == 200
+    assert "题库" in response.content.decode()
+    assert not Sitting.objects.exists() and not ExamSession.objects.exists()
+
+
 def test_the_theory_exam_is_linked_on_the_page_and_takes_the_candidates(client, seated, city):
     from ..exams.helpers import make_bank, open_session
 
@@ -293,9 +324,12 @@ def test_the_theory_exam_is_linked_on_the_page_and_takes_the_candidates(client, 
     monthly = open_session(city.city, rules=[{"type": "single", "count": 2, "points": 50}])
     response = _post(client, "sitting_theory", seated.public_id, session=str(monthly.public_id))
     assert "正式理论考试" in _messages(response)
+    created = seated.theory_session  # made at planning
+    assert created.audience_staff.count() == 3
     response = _post(client, "sitting_theory", seated.public_id, session=str(session.public_id))
     seated.refresh_from_db()
     assert seated.theory_session == session
+    assert not created.audience_staff.exists()  # the candidates no longer sit the old one
     assert set(session.audience_staff.values_list("pk", flat=True)) == set(
         Candidate.objects.values_list("staff_id", flat=True)
     )
@@ -308,3 +342,121 @@ def test_administrators_see_sittings_read_only_in_the_admin(client, seated, admi
     response = client.get(f"/admin/certificates/sitting/{seated.pk}/change/")
     assert response.status_code == 200
     assert 'name="title"' not in response.text  # nothing editable
+
+
+def test_tickets_and_sign_in_sheets_download_over_the_api_for_those_who_may(client, seated, city):
+    """The API serves the same papers as the page: the organisers get every ticket (PDF
+    or ZIP) and the sign-in sheets; a unit's coordinator gets only their people's
+    tickets; a room's examiner gets that room's sheets; anyone else a 404."""
+    api = f"/api/certificates/sittings/{seated.public_id}/"
+    first = Candidate.objects.select_related("staff").order_by("room__number", "seat").first()
+    response = client.get(api + "tickets/pdf/")
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    assert first.ticket_number in _pdf_text(response.content)
+    with zipfile.ZipFile(io.BytesIO(client.get(api + "tickets/zip/").content)) as archive:
+        assert len(archive.namelist()) == 3
+    sheet = load_workbook(io.BytesIO(client.get(api + "rooms/1/sign-in/xlsx/").content)).active
+    assert {r[2] for r in list(sheet.iter_rows(values_only=True))[1:]} == {
+        "张小明",
+        "李华",
+        "王芳",
+    }
+    assert "签到表" in _pdf_text(client.get(api + "rooms/1/sign-in/pdf/").content)
+    assert client.get(api + "tickets/xls/").status_code == 404
+
+    by_unit = {c.staff.department_id: c for c in Candidate.objects.select_related("staff")}
+    client.force_login(make_user_with_role(Role.COORDINATOR, city.county_a))
+    assert client.get(api + "tickets/pdf/").status_code == 404
+    assert client.get(api + "rooms/1/sign-in/pdf/").status_code == 404
+    own = by_unit[city.township_a1.pk]
+    response = client.get(api + f"candidates/{own.public_id}/ticket/")
+    assert response.status_code == 200 and own.ticket_number in _pdf_text(response.content)
+    other = by_unit[city.township_b1.pk]
+    assert client.get(api + f"candidates/{other.public_id}/ticket/").status_code == 404
+
+    room_examiner = examiner(city.city)
+    examiner_assign(room=first.room, user=room_examiner, acting_user=seated.created_by)
+    client.force_login(room_examiner)
+    assert client.get(api + "rooms/1/sign-in/xlsx/").status_code == 200
+    assert client.get(api + "tickets/pdf/").status_code == 404
+    client.force_login(examiner(city.city))
+    assert client.get(api + "rooms/1/sign-in/xlsx/").status_code == 404
+
+
+def test_tickets_before_seating_are_refused_over_the_api_with_the_reason(
+    client, city, levels, organiser
+):
+    sitting = plan_sitting(organiser, city.city, levels[4])
+    client.force_login(organiser)
+    response = client.get(f"/api/certificates/sittings/{sitting.public_id}/tickets/pdf/")
+    assert response.status_code == 400
+    assert "尚未编排座位" in response.content.decode()
+
+
+def test_planning_over_the_api_creates_the_theory_exam_unless_told_not_to(
+    client, city, levels, organiser, theory_bank
+):
+    client.force_login(organiser)
+    task = scenario_task()
+    body = {**_plan_form(levels, task), "level": 4}
+    body["theory_starts_at"] += "+08:00"
+    body["theory_ends_at"] += "+08:00"
+    body["practical_starts_at"] += "+08:00"
+    body["practical_ends_at"] += "+08:00"
+    response = client.post("/api/certificates/sittings/", body, content_type="application/json")
+    assert response.status_code == 201, response.json()
+    session = ExamSession.objects.get(public_id=response.json()["theory_session"])
+    assert session.kind == "formal_theory" and session.published
+    body["create_theory"] = False
+    response = client.post("/api/certificates/sittings/", body, content_type="application/json")
+    assert response.status_code == 201 and response.json()["theory_session"] is None
+    assert ExamSession.objects.count() == 1
+
+
+def test_the_sitting_page_proposes_examiners_away_from_the_candidates_and_appoints_one(
+    client, seated, city
+):
+    """The page proposes staff of the organiser's units with an account, none in line
+    with a candidate's unit (the county above a candidate's township is left out);
+    choosing one makes them an examiner of the room."""
+    from organisation.models import RoleAssignment
+
+    from ..factories import DepartmentFactory, UserFactory
+
+    county_c = DepartmentFactory(parent=city.city, code="CC", name="丙县")
+    away = StaffFactory(department=county_c, user=UserFactory(), name="赵考评")
+    near = StaffFactory(department=city.county_a, user=UserFactory(), name="钱近邻")
+    page = client.get(reverse("certificates:sitting", args=[seated.public_id]))
+    proposed = dict(page.context["examiner_form"].fields["proposed"].widget.choices)
+    assert away.user.username in proposed and "丙县" in proposed[away.user.username]
+    assert near.user.username not in proposed
+    assert not set(proposed) & {
+        c.staff.user.username for c in Candidate.objects.filter(staff__user__isnull=False)
+    }
+    response = _post(
+        client, "sitting_examiner", seated.public_id, room=1, proposed=away.user.username
+    )
+    assert "考评员已安排" in _messages(response)
+    assert RoleAssignment.objects.filter(user=away.user, role="examiner").exists()
+    response = _post(
+        client, "sitting_examiner", seated.public_id, room=1, username=near.user.username
+    )
+    assert "上下级" in _messages(response)
+    assert not RoleAssignment.objects.filter(user=near.user).exists()
+    page = client.get(reverse("certificates:sitting", args=[seated.public_id]))
+    assert away.user.username not in dict(
+        page.context["examiner_form"].fields["proposed"].widget.choices
+    )
+
+
+def test_the_organiser_lists_the_eligible_staff_of_one_unit(client, seated, city):
+    here = StaffFactory(department=city.township_b1, name="孙可报")
+    there = StaffFactory(department=city.township_a1, name="周可报")
+    url = reverse("certificates:sitting", args=[seated.public_id])
+    everyone = {s.pk for s in client.get(url).context["eligible"]}
+    assert {here.pk, there.pk} <= everyone
+    response = client.get(url, {"unit": city.county_b.pk})
+    assert {s.pk for s in response.context["eligible"]} == {here.pk}
+    assert "孙可报" in response.content.decode() and "周可报" not in response.content.decode()
+    client.force_login(make_user_with_role(Role.COORDINATOR, city.county_a))
+    assert client.get(url, {"unit": city.county_b.pk}).status_code == 404

@@ -23,6 +23,7 @@ from certificates.models import (
     Certificate,
     CheckIn,
     PracticalScore,
+    Sitting,
 )
 from certificates.selectors import certificate_verify
 from certificates.services import (
@@ -32,6 +33,7 @@ from certificates.services import (
     candidate_withdraw,
     check_in,
     eligible_staff,
+    examiner_appoint,
     examiner_assign,
     practical_flag_resolve,
     practical_score_record,
@@ -42,12 +44,14 @@ from certificates.services import (
     sitting_issue_request,
     sitting_results_compute,
     sitting_room_add,
+    sitting_theory_create,
 )
-from exams.models import QuestionType
-from organisation.models import Role
+from exams.models import ExamSession, QuestionType, SessionKind
+from organisation.models import Role, RoleAssignment
+from organisation.services import MSG_EXAMINER_NEEDS_ACCOUNT
 
 from ..exams.helpers import hand_in_and_score, make_bank, open_session
-from ..factories import StaffFactory, UserFactory, make_user_with_role
+from ..factories import DepartmentFactory, StaffFactory, UserFactory, make_user_with_role
 from .helpers import issued_certificate
 from .sitting_helpers import (
     confirmed_candidates,
@@ -361,6 +365,89 @@ def test_an_examiner_of_the_candidates_unit_cannot_score_them(scoring_room, sitt
     assert AuditEntry.objects.filter(action="sitting.score_refused").exists()
 
 
+def test_an_examiner_of_a_unit_above_or_below_the_candidates_cannot_score_them(
+    scoring_room, sitting, city
+):
+    """The own-unit rule covers the whole line of the tree: the county above a
+    candidate's township and a station below it; a sister township or the other county
+    may score."""
+    _room, people, examiners = scoring_room
+    by_unit = {p.staff.department.code: p for p in people}
+    scores = full_scores(sitting, lambda mx: mx)
+    StaffFactory(department=city.county_a, user=examiners[1])
+    station = DepartmentFactory(parent=city.township_b1, code="B1S", name="乙一镇便民站")
+    StaffFactory(department=station, user=examiners[2])
+    for user, candidate in ((examiners[1], by_unit["A1"]), (examiners[1], by_unit["A2"])):
+        with pytest.raises(ValidationError) as exc:
+            practical_score_record(candidate=candidate, scores=scores, acting_user=user)
+        assert exc.value.code == "own_unit" and "上下级" in _zh(exc.value)
+    with pytest.raises(ValidationError) as exc:
+        practical_score_record(candidate=by_unit["B1"], scores=scores, acting_user=examiners[2])
+    assert "乙一镇" in _zh(exc.value)
+    assert not PracticalScore.objects.exists()
+    practical_score_record(candidate=by_unit["B1"], scores=scores, acting_user=examiners[1])
+    practical_score_record(candidate=by_unit["A1"], scores=scores, acting_user=examiners[2])
+    assert PracticalScore.objects.values("candidate").distinct().count() == 2
+
+
+def test_the_organiser_makes_a_staff_member_of_their_units_an_examiner_of_a_room(
+    sitting, organiser, city, coordinator_a
+):
+    """Appointing grants the examiner role bound to the person's own unit (audited) and
+    assigns them; a refusal (their unit in line with a candidate's, a person outside
+    the organiser's units, an account without a staff record, not an organiser)
+    changes nothing, the role included."""
+    people = _seated(sitting, organiser, city, per_unit=1)
+    room = people[0].room
+    near = StaffFactory(department=city.county_b, user=UserFactory())
+    with pytest.raises(ValidationError) as exc:
+        examiner_appoint(room=room, user=near.user, acting_user=organiser)
+    assert "乙一镇" in _zh(exc.value)
+    outsider = UserFactory()
+    with pytest.raises(ValidationError) as exc:
+        examiner_appoint(room=room, user=outsider, acting_user=organiser)
+    assert exc.value.message_dict["user"] == [str(MSG_EXAMINER_NEEDS_ACCOUNT)]
+    far = StaffFactory(department=city.city, user=UserFactory())
+    with pytest.raises(PermissionDenied):
+        examiner_appoint(room=room, user=far.user, acting_user=coordinator_a)
+    assert not RoleAssignment.objects.filter(role=Role.EXAMINER).exists()
+    assert not room.examiners.exists()
+    assert not AuditEntry.objects.filter(action="role.assigned").exists()
+
+    examiner_appoint(room=room, user=far.user, is_chief=True, acting_user=organiser)
+    grant = RoleAssignment.objects.get(role=Role.EXAMINER)
+    assert (grant.user, grant.department) == (far.user, city.city)
+    assert room.examiners.get().is_chief
+    entry = AuditEntry.objects.get(action="role.assigned")
+    assert entry.data == {"role": "examiner", "department": "C"}
+
+
+def test_a_county_organiser_cannot_make_a_person_of_another_county_an_examiner(
+    city, levels, coordinator_a
+):
+    sitting = plan_sitting(coordinator_a, city.county_a, levels[4])
+    room = sitting_room_add(
+        sitting=sitting, number=1, name="一楼", capacity=5, acting_user=coordinator_a
+    )
+    other = StaffFactory(department=city.township_b1, user=UserFactory())
+    with pytest.raises(PermissionDenied):
+        examiner_appoint(room=room, user=other.user, acting_user=coordinator_a)
+    assert not RoleAssignment.objects.filter(role=Role.EXAMINER).exists()
+
+
+def test_an_examiner_of_the_county_above_a_seated_candidate_is_not_assigned(
+    sitting, organiser, city
+):
+    people = _seated(sitting, organiser, city, per_unit=1)
+    room = people[0].room
+    with pytest.raises(ValidationError) as exc:
+        examiner_assign(room=room, user=examiner(city.county_b), acting_user=organiser)
+    assert exc.value.message_dict["user"] and "乙一镇" in _zh(exc.value)
+    assert not room.examiners.exists()
+    examiner_assign(room=room, user=examiner(city.city), acting_user=organiser)
+    assert room.examiners.count() == 1
+
+
 def test_a_score_outside_the_rubric_is_refused_and_nothing_is_saved(scoring_room, sitting):
     _room, people, examiners = scoring_room
     scores = full_scores(sitting, lambda mx: mx)
@@ -525,6 +612,92 @@ def test_results_take_theory_from_the_exam_and_certificates_are_issued_in_one_st
     certificate = Certificate.objects.first()
     assert certificate_verify(code=certificate.verification_code).number == certificate.number
     assert AuditEntry.objects.filter(action="sitting.certificates_issued").exists()
+
+
+SMALL_THEORY = [{"type": "single", "count": 4, "points": 25}]
+
+
+def test_planning_creates_the_theory_exam_through_the_exam_engines_publish_path(
+    city, levels, organiser, settings, django_capture_on_commit_callbacks
+):
+    """The sitting's theory exam is a formal theory session of the organiser's unit,
+    open in the theory window, published after the blueprint check (papers are then
+    drawn in the background); its audience follows the candidates when they are seated."""
+    settings.CERTIFICATES_THEORY_BLUEPRINT = SMALL_THEORY
+    make_bank()
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        sitting = plan_sitting(organiser, city.city, levels[4], create_theory=True)
+    session = sitting.theory_session
+    assert session.kind == SessionKind.FORMAL_THEORY and session.published
+    assert (session.opens_at, session.closes_at) == (
+        sitting.theory_starts_at,
+        sitting.theory_ends_at,
+    )
+    assert session.duration_minutes == 90 and session.department == city.city
+    assert list(session.rules.values_list("type", "count")) == [("single", 4)]
+    assert session.title.startswith(sitting.title)
+    assert callbacks  # the papers are prepared on commit, as for every published session
+    assert {"exam.session_published", "sitting.theory_created"} <= set(
+        AuditEntry.objects.values_list("action", flat=True)
+    )
+    people = _seated(sitting, organiser, city, per_unit=1)
+    assert set(session.audience_staff.values_list("pk", flat=True)) == {p.staff_id for p in people}
+    with pytest.raises(ValidationError) as exc:
+        sitting_theory_create(sitting=sitting, acting_user=organiser)
+    assert exc.value.messages == [str(m.MSG_THEORY_ALREADY)]
+
+
+def test_a_bank_too_short_for_the_theory_blueprint_refuses_the_plan_and_changes_nothing(
+    city, levels, organiser, settings
+):
+    settings.CERTIFICATES_THEORY_BLUEPRINT = [{"type": "single", "count": 500, "points": 1}]
+    make_bank()
+    with pytest.raises(ValidationError) as exc:
+        plan_sitting(organiser, city.city, levels[4], create_theory=True)
+    assert "题库" in _zh(exc.value)
+    assert not Sitting.objects.exists() and not ExamSession.objects.exists()
+    assert not AuditEntry.objects.filter(action="sitting.created").exists()
+
+
+def test_the_created_theory_exam_is_sat_in_the_engine_and_its_scores_become_the_results(
+    scoring_room, sitting, organiser, city, settings
+):
+    """Created for the sitting by a later step (the candidates already seated), sat on
+    the day through the exam engine: each candidate's score is their theory score."""
+    from exams.services import attempt_save, attempt_start
+
+    settings.CERTIFICATES_THEORY_BLUEPRINT = SMALL_THEORY
+    make_bank()
+    room, people, examiners = scoring_room
+    session = sitting_theory_create(sitting=sitting, acting_user=organiser)
+    assert set(session.audience_staff.values_list("pk", flat=True)) == {p.staff_id for p in people}
+    now = timezone.now()  # the day comes
+    ExamSession.objects.filter(pk=session.pk).update(
+        opens_at=now - datetime.timedelta(minutes=5), closes_at=now + datetime.timedelta(hours=1)
+    )
+    session.refresh_from_db()
+    for right, person in zip((4, 2, 3), people, strict=True):
+        user = UserFactory()
+        person.staff.user = user
+        person.staff.save(update_fields=["user"])
+        attempt = attempt_start(session=session, staff=person.staff)
+        for item in list(attempt.items.order_by("position"))[:right]:
+            attempt_save(
+                attempt_id=attempt.public_id,
+                user_id=user.pk,
+                position=item.position,
+                answer=item.key,
+                seq=1,
+            )
+        hand_in_and_score(attempt)
+    _score_everyone(room, people, examiners, sitting)
+    summary = sitting_results_compute(sitting=sitting, acting_user=organiser)
+    assert (summary.passed, summary.failed) == (2, 1)
+    theory = {
+        c.staff_id: c.assessment.theory_score
+        for c in Candidate.objects.select_related("assessment")
+    }
+    assert sorted(theory.values()) == [50, 75, 100]
 
 
 def test_level_two_needs_the_review_panel(city, levels, organiser):

@@ -128,3 +128,35 @@ def test_the_reading_page_reports_heartbeats_over_the_api(reading, client):
         content_type="application/json",
     )
     assert response.status_code == 200 and response.json()["interval"] == 15
+
+
+def test_a_reading_heartbeat_costs_six_statements_until_a_new_tier(reading):
+    """Every open reading page posts a heartbeat every interval: the lesson with its
+    programme, the enrolment, the person's lock, the progress row, the other-lesson
+    check and the update; the credit row is touched only on reaching a new tier."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from training.models import Lesson
+
+    staff, lesson, _second, _programme = reading
+
+    def statements(seconds):
+        fresh = Lesson.objects.get(pk=lesson.pk)  # as the API view passes it
+        with CaptureQueriesContext(connection) as ctx:
+            result = read(staff, fresh, seconds)
+        sql = [q["sql"] for q in ctx.captured_queries if "SAVEPOINT" not in q["sql"].upper()]
+        return result, sql
+
+    for second in range(0, 60 + 1, 15):  # a minute: the first tier (0.25 h) reached
+        read(staff, lesson, second)
+    assert hours(staff) == Decimal("0.25")
+    result, sql = statements(75)
+    assert result.reason == "credited" and result.hours == Decimal("0.25")
+    assert len(sql) == 6, sql
+    assert not any("studyhourcredit" in s for s in sql)
+    for second in range(90, 15 * 60 - 15 + 1, 15):
+        read(staff, lesson, second)
+    result, sql = statements(15 * 60)  # fifteen minutes: the next tier
+    assert result.hours == Decimal("0.5") and hours(staff) == Decimal("0.5")
+    assert any("studyhourcredit" in s for s in sql)

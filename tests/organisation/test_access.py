@@ -15,11 +15,13 @@ from audit.models import AuditEntry
 from organisation.access import (
     departments_managed_by,
     departments_visible_to,
+    examiner_conflict_units,
     get_department_for,
     get_staff_for,
     staff_visible_to,
+    units_in_line_with,
 )
-from organisation.models import Role, Staff
+from organisation.models import Role, RoleAssignment, Staff
 
 from ..factories import DepartmentFactory, StaffFactory, UserFactory, make_user_with_role
 
@@ -187,3 +189,35 @@ def test_role_changes_take_effect_at_once_despite_the_roles_cache(city):
     role_revoke(assignment=assignment)
     fresh = type(user).objects.get(pk=user.pk)
     assert not user_roles(fresh).is_coordinator
+
+
+def test_units_in_line_are_the_unit_with_the_units_above_and_below_it_except_the_root(city):
+    """An examiner's conflict rule: a county is in line with itself and its townships, a
+    township with itself and its county (never with a sister township or another
+    county); the root (the whole city) is in line only with itself."""
+    station = DepartmentFactory(parent=city.township_a1, code="A1S", name="甲一镇便民站")
+
+    def line(*units):
+        return set(units_in_line_with(list(units)).values_list("code", flat=True))
+
+    assert line(city.county_a) == {"A", "A1", "A2", "A1S"}
+    assert line(city.township_a1) == {"A", "A1", "A1S"}
+    assert line(station) == {"A", "A1", "A1S"}
+    assert line(city.city) == {"C"}
+    assert line(city.township_a2, city.township_b1) == {"A", "A2", "B", "B1"}
+    assert line() == set()
+
+
+def test_an_examiners_conflict_units_follow_their_staff_unit_and_examiner_roles(city):
+    """Their own staff record's unit and the units their examiner roles are bound to,
+    each with its line; the units of their other roles do not count."""
+    user = make_user_with_role(Role.EXAMINER, city.township_b1)
+    StaffFactory(department=city.township_a2, user=user)
+    RoleAssignment.objects.create(user=user, role=Role.COORDINATOR, department=city.city)
+    assert set(examiner_conflict_units(user).values_list("code", flat=True)) == {
+        "A",
+        "A2",
+        "B",
+        "B1",
+    }
+    assert not examiner_conflict_units(UserFactory()).exists()

@@ -168,3 +168,57 @@ def test_an_upload_checked_but_never_imported_loses_its_kept_rows_too(
     assert not storage.exists(kept)
     record.refresh_from_db()
     assert not record.file
+
+
+def test_a_leaver_returning_after_erasure_is_rehired_under_the_old_record(people, coordinator_a):
+    """The staff number still belongs to the erased record, which has no ID number to
+    match: the same name and staff number bring the person back (certificate and
+    history kept), with the new file's ID number and a new initial password."""
+    from roster import services
+
+    long_gone, _recent, _working = people
+    level = certification_settings_get().required_level
+    certificate = quick_certificate(long_gone, level, issued=datetime.date(2020, 6, 1))
+    retention_run(apply=True, today=TODAY)
+    row = person("A1", staff_number=long_gone.staff_number, name=long_gone.name)
+
+    record, report = upload_and_commit(coordinator_a, xlsx([row]))
+
+    assert report.counts["new"] == 0 and report.counts["updated"] == 1
+    changes = report.updated[0]["changes"]
+    assert changes["id_number"][0] == "超过保存期限已删除"
+    assert changes["id_number"][1].endswith(row[1][-4:]) and "*" in changes["id_number"][1]
+    long_gone.refresh_from_db()
+    assert long_gone.status == StaffStatus.ACTIVE and long_gone.left_on is None
+    assert long_gone.personal_data_erased_at is None
+    assert long_gone.id_number_hash and long_gone.id_number_masked.endswith(row[1][-4:])
+    assert long_gone.certificates.get() == certificate
+    user = long_gone.user
+    user.refresh_from_db()
+    assert user.is_active and user.has_usable_password() and user.must_change_password
+    passwords = services.roster_initial_passwords_take(
+        roster_import=record, acting_user=coordinator_a
+    )
+    assert [p[0] for p in passwords] == [long_gone.staff_number]
+    entry = AuditEntry.objects.get(action="roster.imported")
+    assert entry.data["returned_staff_ids"] == [long_gone.pk]
+    # Nothing is due for erasure any more: the person works here again.
+    assert retention_run(apply=True, today=TODAY).nothing_due
+
+
+def test_a_new_person_cannot_take_an_erased_leavers_staff_number(people, coordinator_a):
+    from roster import services
+
+    from .files import upload
+
+    long_gone, _recent, _working = people
+    retention_run(apply=True, today=TODAY)
+    row = person("A1", staff_number=long_gone.staff_number, name="另一人")
+    record = services.roster_upload(
+        file=upload(xlsx([row])), filename="r.xlsx", acting_user=coordinator_a
+    )
+    [error] = record.report["errors"]
+    assert error["code"] == "staff_number_of_erased"
+    assert long_gone.name in error["message"] and "新工号" in error["message"]
+    long_gone.refresh_from_db()
+    assert long_gone.personal_data_erased_at is not None

@@ -276,7 +276,14 @@ def reading_heartbeat(
     active: bool,
     now: datetime.datetime | None = None,
 ) -> ReadingResult:
-    """Account one heartbeat of a text lesson's page (see the module docstring)."""
+    """Account one heartbeat of a text lesson's page (see the module docstring).
+
+    Every open reading page posts one every interval, so this is the busiest write of
+    the training side: six statements in the common case (the lesson with its
+    programme, the enrolment, the person's lock, the progress row, the other-lesson
+    check, the update); the credit row is read only when the time spent reaches a new
+    tier of the credit table."""
+    lesson = _with_programme(lesson)
     staff_can_study(staff=staff, module=lesson.module)
     if lesson.has_video:
         raise PermissionDenied(MSG_VIDEO_LESSON)
@@ -285,10 +292,11 @@ def reading_heartbeat(
     with transaction.atomic():
         # One person's heartbeats are taken one at a time (their row is the lock), so
         # two tabs cannot both see "no other lesson" and both earn.
-        Staff.objects.select_for_update().filter(pk=staff.pk).first()
+        list(Staff.objects.select_for_update().filter(pk=staff.pk).values_list("pk"))
         progress, _created = LessonProgress.objects.select_for_update().get_or_create(
             staff=staff, lesson=lesson
         )
+        spent_before = float(progress.watched_seconds or 0) + float(progress.read_seconds or 0)
         credit = 0.0
         if progress.last_read_at is None:
             reason = "baseline"
@@ -312,5 +320,16 @@ def reading_heartbeat(
             progress.last_read_at = now if (visible and active) else None
         progress.read_seconds = float(progress.read_seconds or 0) + credit
         progress.save(update_fields=["read_seconds", "last_read_at"])
-        hours = lesson_credit(staff=staff, lesson=lesson, progress=progress, now=now)
+        hours = lesson_credit(
+            staff=staff, lesson=lesson, progress=progress, now=now, spent_before=spent_before
+        )
     return ReadingResult(credit, progress.read_seconds, hours, reason)
+
+
+def _with_programme(lesson: Lesson) -> Lesson:
+    """The lesson with its module, track and programme loaded (one query, not three),
+    unless the caller already loaded them."""
+    cached = Lesson.module.is_cached(lesson)
+    if cached and WeeklyModule.track.is_cached(lesson.module):
+        return lesson
+    return Lesson.objects.select_related("module__track__programme").get(pk=lesson.pk)

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.conf import settings
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
+
+from notices.services import Outgoing, notices_dispatch
 
 from ..models import (
     Notification,
 )
-from .common import logger
 
 # --- Notifications, publication, reminders, escalation -----------------------------
 
@@ -20,20 +21,16 @@ from .common import logger
 def notification_send(
     *, user, key: str, title: str, body: str = "", url: str = "", email: bool = True
 ) -> bool:
-    """An in-app notification (and an email when the user has an address), sent once
-    per (user, key). Returns whether it was sent now."""
+    """An in-app notification, sent once per (user, key), and the same notice by the
+    outside channel the person chose (`notices.services.notices_dispatch`; `email=False`
+    keeps it in the app). Returns whether it was sent now."""
     try:
         with transaction.atomic():
-            note = Notification.objects.create(user=user, key=key, title=title, body=body, url=url)
+            Notification.objects.create(user=user, key=key, title=title, body=body, url=url)
     except IntegrityError:
         return False
-    if email and user.email:
-        link = f"{settings.CERTIFICATE_PUBLIC_BASE_URL}{url}" if url else ""
-        try:
-            send_mail(title, f"{body}\n\n{link}".strip(), None, [user.email])
-            Notification.objects.filter(pk=note.pk).update(emailed=True)
-        except Exception:  # mail trouble must not undo the in-app notice
-            logger.exception("training notification email failed")
+    if email:
+        notices_dispatch(notices=[Outgoing(user=user, key=key, title=title, body=body, url=url)])
     return True
 
 
@@ -50,8 +47,9 @@ class NotificationDraft:
 def notifications_send_many(*, drafts: list[NotificationDraft], chunk: int = 1000) -> int:
     """Send many notifications, each (user, key) once: the ones already sent are skipped
     with one query per chunk, the new ones are inserted in bulk (the unique constraint
-    settles races), and each email is claimed (emailed=False -> True) before it is sent,
-    so two concurrent runs never email twice. Returns how many were new."""
+    settles races) and handed to the dispatch for the outside channels, which sends each
+    (user, key, channel) once, so two concurrent runs never send twice. Returns how many
+    were new."""
     sent = 0
     for start in range(0, len(drafts), chunk):
         part = drafts[start : start + chunk]
@@ -76,26 +74,39 @@ def notifications_send_many(*, drafts: list[NotificationDraft], chunk: int = 100
             ignore_conflicts=True,
         )
         sent += len(fresh)
-        wanted = {ident for ident, d in fresh.items() if d.email and d.user.email}
-        if not wanted:
-            continue
-        rows = Notification.objects.filter(
-            key__in={k for _u, k in wanted},
-            user_id__in={u for u, _k in wanted},
-            emailed=False,
-        ).values_list("pk", "user_id", "key")
-        for pk, user_id, key in rows:
-            draft = fresh.get((user_id, key))
-            if draft is None or (user_id, key) not in wanted:
-                continue
-            if not Notification.objects.filter(pk=pk, emailed=False).update(emailed=True):
-                continue  # another run claimed this email
-            link = f"{settings.CERTIFICATE_PUBLIC_BASE_URL}{draft.url}" if draft.url else ""
-            try:
-                send_mail(draft.title, f"{draft.body}\n\n{link}".strip(), None, [draft.user.email])
-            except Exception:  # mail trouble must not stop the other notices
-                logger.exception("training notification email failed")
+        notices_dispatch(
+            notices=[
+                Outgoing(user=d.user, key=d.key, title=d.title, body=d.body, url=d.url)
+                for d in fresh.values()
+                if d.email
+            ]
+        )
     return sent
+
+
+def delivery_failed_notify(*, delivery, coordinators) -> None:
+    """`NOTICES_FAILED_HOOKS`: the coordinators responsible for a person hear in the app
+    (never by an outside channel, which could fail in turn) that a notice did not reach
+    them after the last try."""
+    person = delivery.user.get_full_name() or delivery.user.get_username()
+    title = gettext("Not delivered by %(channel)s: %(person)s") % {
+        "channel": delivery.get_channel_display(),
+        "person": person,
+    }
+    body = gettext("%(title)s. The provider answered: %(answer)s") % {
+        "title": delivery.title,
+        "answer": delivery.answer or "-",
+    }
+    url = reverse("notices:deliveries") + "?status=failed"
+    for coordinator in coordinators:
+        notification_send(
+            user=coordinator,
+            key=f"delivery-failed:{delivery.pk}",
+            title=title[:200],
+            body=body,
+            url=url,
+            email=False,
+        )
 
 
 @transaction.atomic

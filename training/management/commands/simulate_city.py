@@ -28,8 +28,15 @@ class Command(BaseCommand):
         parser.add_argument(
             "--check", action="store_true", help="Check the city's invariants every month."
         )
+        parser.add_argument(
+            "--heartbeat-seconds",
+            type=int,
+            default=None,
+            help="Run the city with this study-page heartbeat interval instead of the "
+            "configured one (fewer calls for the same time spent).",
+        )
 
-    def handle(self, *args, months, seed, people, check, **options):
+    def handle(self, *args, months, seed, people, check, heartbeat_seconds, **options):
         from exams.demo import seed_bank
         from exams.models import Question
         from training.demo import seed_programme
@@ -66,7 +73,12 @@ class Command(BaseCommand):
                     problems[report.month] = len(found)
 
         CitySimulation(
-            months=months, seed=seed, start=start, people_fraction=people, on_month_end=month_end
+            months=months,
+            seed=seed,
+            start=start,
+            people_fraction=people,
+            on_month_end=month_end,
+            heartbeat_seconds=heartbeat_seconds,
         ).run()
         if problems:
             raise CommandError(f"Invariants broken: {problems}")

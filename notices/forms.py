@@ -1,0 +1,81 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .models import Channel, ChannelConfig, DeliveryStatus
+
+
+class PreferenceForm(forms.Form):
+    channel = forms.ChoiceField(
+        label=_("Besides the notices in the app, send them to me by"),
+        widget=forms.RadioSelect,
+        required=False,
+    )
+
+    def __init__(self, *args, available: list[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        labels = dict(Channel.choices)
+        self.fields["channel"].choices = [("", _("Nothing else (in the app only)"))] + [
+            (c, labels[c]) for c in available
+        ]
+
+
+class DeliveryFilterForm(forms.Form):
+    status = forms.ChoiceField(
+        label=_("Status"),
+        required=False,
+        choices=[("", _("All")), *DeliveryStatus.choices],
+    )
+    channel = forms.ChoiceField(
+        label=_("Channel"), required=False, choices=[("", _("All")), *Channel.choices]
+    )
+
+
+class ChannelConfigForm(forms.ModelForm):
+    """The administrator's form: secrets are written, never shown back (an empty field
+    keeps the stored one)."""
+
+    token = forms.CharField(
+        label=_("Key / access token / SecretId"),
+        required=False,
+        widget=forms.PasswordInput(render_value=False),
+        help_text=_(
+            "WeCom: the robot's key; DingTalk: the robot's access_token; SMS: the "
+            "SecretId. Leave empty to keep the stored one."
+        ),
+    )
+    secret = forms.CharField(
+        label=_("Signing secret / SecretKey"),
+        required=False,
+        widget=forms.PasswordInput(render_value=False),
+        help_text=_(
+            "DingTalk: the robot's signing secret (SEC…); SMS: the SecretKey. Leave "
+            "empty to keep the stored one."
+        ),
+    )
+
+    class Meta:
+        model = ChannelConfig
+        fields = [
+            "department",
+            "channel",
+            "enabled",
+            "sms_app_id",
+            "sms_sign_name",
+            "sms_template_id",
+            "sms_region",
+        ]
+
+    def clean(self):
+        data = super().clean()
+        channel = data.get("channel")
+        has_token = bool(data.get("token") or (self.instance.pk and self.instance.token_hint))
+        has_secret = bool(data.get("secret") or (self.instance.pk and self.instance.secret_hint))
+        if data.get("enabled") and channel and not has_token:
+            self.add_error("token", _("This channel needs its key or token."))
+        if data.get("enabled") and channel == "sms":
+            if not has_secret:
+                self.add_error("secret", _("This channel needs its key or token."))
+            for name in ("sms_app_id", "sms_sign_name", "sms_template_id"):
+                if not data.get(name):
+                    self.add_error(name, _("Required for SMS (approved in advance)."))
+        return data
