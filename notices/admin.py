@@ -9,19 +9,32 @@ from organisation.access import departments_managed_by
 from organisation.admin import AdministratorOnlyMixin
 
 from .forms import ChannelConfigForm
-from .models import ChannelConfig
+from .models import ChannelConfig, ChannelMode
 from .services import channel_config_save
 
 
 @admin.register(ChannelConfig)
 class ChannelConfigAdmin(AdministratorOnlyMixin, admin.ModelAdmin):
     form = ChannelConfigForm
-    list_display = ["department", "channel", "enabled", "token_shown", "secret_shown", "updated_at"]
-    list_filter = ["channel", "enabled"]
+    list_display = [
+        "department",
+        "channel",
+        "mode",
+        "enabled",
+        "token_shown",
+        "secret_shown",
+        "updated_at",
+    ]
+    list_filter = ["channel", "mode", "enabled"]
     search_fields = ["department__name", "department__code"]
     autocomplete_fields = ["department"]
     fieldsets = [
-        (None, {"fields": ["department", "channel", "enabled", "token", "secret"]}),
+        (None, {"fields": ["department", "channel", "mode", "enabled"]}),
+        (_("Group robot / SMS account"), {"fields": ["token", "secret"]}),
+        (
+            _("WeCom / DingTalk application (work messages)"),
+            {"fields": ["app_id", "agent_id", "app_secret"]},
+        ),
         (
             _("SMS (Tencent Cloud)"),
             {"fields": ["sms_app_id", "sms_sign_name", "sms_template_id", "sms_region"]},
@@ -50,10 +63,16 @@ class ChannelConfigAdmin(AdministratorOnlyMixin, admin.ModelAdmin):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def save_model(self, request, obj, form, change):
+        # An application keeps its secret where a robot keeps its signing secret.
+        secret = form.cleaned_data.get("secret") or None
+        if obj.mode == ChannelMode.APP:
+            secret = form.cleaned_data.get("app_secret") or None
+        if change and secret is None and form.initial.get("mode") != obj.mode:
+            secret = ""  # the other mode's secret means nothing here
         channel_config_save(
             config=obj,
             acting_user=request.user,
             token=form.cleaned_data.get("token") or None,
-            secret=form.cleaned_data.get("secret") or None,
+            secret=secret,
             request=request,
         )

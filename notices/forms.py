@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import Channel, ChannelConfig, DeliveryStatus
+from .models import APP_CHANNELS, Channel, ChannelConfig, ChannelMode, DeliveryStatus
 
 
 class PreferenceForm(forms.Form):
@@ -52,6 +52,15 @@ class ChannelConfigForm(forms.ModelForm):
             "empty to keep the stored one."
         ),
     )
+    app_secret = forms.CharField(
+        label=_("Application secret"),
+        required=False,
+        widget=forms.PasswordInput(render_value=False),
+        help_text=_(
+            "WeCom: the application's Secret; DingTalk: the app's AppSecret. Leave empty "
+            "to keep the stored one."
+        ),
+    )
 
     class Meta:
         model = ChannelConfig
@@ -59,15 +68,27 @@ class ChannelConfigForm(forms.ModelForm):
             "department",
             "channel",
             "enabled",
+            "mode",
+            "app_id",
+            "agent_id",
             "sms_app_id",
             "sms_sign_name",
             "sms_template_id",
             "sms_region",
         ]
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["mode"].required = False  # not given: the group robot, as before
+
+    def clean_mode(self):
+        return self.cleaned_data.get("mode") or ChannelMode.ROBOT
+
     def clean(self):
         data = super().clean()
         channel = data.get("channel")
+        if data.get("mode") == ChannelMode.APP:
+            return self._clean_app(data, channel)
         has_token = bool(data.get("token") or (self.instance.pk and self.instance.token_hint))
         has_secret = bool(data.get("secret") or (self.instance.pk and self.instance.secret_hint))
         if data.get("enabled") and channel and not has_token:
@@ -78,4 +99,20 @@ class ChannelConfigForm(forms.ModelForm):
             for name in ("sms_app_id", "sms_sign_name", "sms_template_id"):
                 if not data.get(name):
                     self.add_error(name, _("Required for SMS (approved in advance)."))
+        return data
+
+    def _clean_app(self, data, channel):
+        """An application needs its IDs and secret; the robot's fields are not used."""
+        if channel not in APP_CHANNELS:
+            self.add_error("mode", _("Only WeCom and DingTalk can send through an application."))
+            return data
+        stored = bool(
+            self.instance.pk and self.instance.mode == ChannelMode.APP and self.instance.secret_hint
+        )
+        if data.get("enabled"):
+            for name in ("app_id", "agent_id"):
+                if not data.get(name):
+                    self.add_error(name, _("Required to send through the application."))
+            if not (data.get("app_secret") or stored):
+                self.add_error("app_secret", _("Required to send through the application."))
         return data

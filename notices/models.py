@@ -21,6 +21,18 @@ class Channel(models.TextChoices):
     DINGTALK = "dingtalk", _("DingTalk")
 
 
+class ChannelMode(models.TextChoices):
+    """How a unit's WeCom or DingTalk channel reaches a person: the group robot posts into
+    the unit's group mentioning them; the application sends a work message to them alone
+    (企业微信应用消息 / 钉钉工作通知)."""
+
+    ROBOT = "robot", _("Group robot")
+    APP = "app", _("Application (work message to the person)")
+
+
+# Channels that may be configured as an application instead of a group robot.
+APP_CHANNELS = ("wecom", "dingtalk")
+
 # Channels a unit must configure before anybody in it can choose them; e-mail is the
 # site's own SMTP server (settings), open to everyone with an address.
 CONFIGURED_CHANNELS = (Channel.SMS, Channel.WECOM, Channel.DINGTALK)
@@ -32,8 +44,12 @@ class ChannelConfig(models.Model):
     `enabled` off closes the channel for its subtree.
 
     Secrets (the robot's key or access token and signing secret, the SMS account's
-    SecretId and SecretKey) are encrypted with the key that protects ID numbers and are
-    shown only by their last characters."""
+    SecretId and SecretKey, the WeCom / DingTalk application's secret) are encrypted
+    with the key that protects ID numbers and are shown only by their last characters.
+
+    WeCom and DingTalk send through the group robot or, with `mode` "app", through the
+    unit's application: corp ID / AppKey and agent ID here, the application's secret
+    encrypted."""
 
     department = models.ForeignKey(
         Department, verbose_name=_("unit"), on_delete=models.CASCADE, related_name="+"
@@ -44,6 +60,17 @@ class ChannelConfig(models.Model):
         choices=[(c.value, c.label) for c in CONFIGURED_CHANNELS],
     )
     enabled = models.BooleanField(_("enabled"), default=True)
+    mode = models.CharField(
+        _("sent through"),
+        max_length=8,
+        choices=ChannelMode.choices,
+        default=ChannelMode.ROBOT,
+        help_text=_("WeCom and DingTalk only: the group robot or the unit's application."),
+    )
+    # WeCom / DingTalk application: the corp ID (WeCom) or AppKey (DingTalk), the agent
+    # ID; the application's secret is `secret_encrypted`.
+    app_id = models.CharField(_("corp ID / AppKey"), max_length=64, blank=True)
+    agent_id = models.CharField(_("agent ID (AgentId)"), max_length=32, blank=True)
     # SMS (Tencent Cloud): the application, the approved signature and template.
     sms_app_id = models.CharField(_("SMS application ID (SdkAppId)"), max_length=32, blank=True)
     sms_sign_name = models.CharField(_("SMS signature"), max_length=32, blank=True)
@@ -54,7 +81,7 @@ class ChannelConfig(models.Model):
     # WeCom robot key / DingTalk access token / SMS SecretId.
     token_encrypted = models.TextField(blank=True, editable=False)
     token_hint = models.CharField(max_length=8, blank=True, editable=False)
-    # DingTalk signing secret / SMS SecretKey.
+    # DingTalk signing secret / SMS SecretKey / the application's secret.
     secret_encrypted = models.TextField(blank=True, editable=False)
     secret_hint = models.CharField(max_length=8, blank=True, editable=False)
     updated_at = models.DateTimeField(auto_now=True)

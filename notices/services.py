@@ -39,7 +39,7 @@ from .models import (
     Delivery,
     DeliveryStatus,
 )
-from .providers import PROVIDERS, Outcome, Recipient
+from .providers import Outcome, Recipient, provider_for
 
 logger = logging.getLogger("notices")
 
@@ -366,7 +366,7 @@ def _send(delivery: Delivery) -> Outcome:
     elif not recipient.email:
         return Outcome(False, "no e-mail address", retry=False)
     try:
-        return PROVIDERS[delivery.channel].send(
+        return provider_for(delivery.channel, config).send(
             config=config, recipient=recipient, title=delivery.title, text=_text(delivery)
         )
     except Exception as error:  # a provider's own bug must not leave the row "sending"
@@ -453,6 +453,7 @@ def channel_config_save(
             "unit": config.department.code,
             "channel": config.channel,
             "enabled": config.enabled,
+            "mode": config.mode,
             "created": created,
             "token_changed": bool(token),
             "secret_changed": bool(secret),

@@ -414,7 +414,8 @@ EXAM_RESULTS_CHANGED_HOOKS: list[str] = [
 ]
 
 # Notification channels (notices/): outside the app, each notice goes by the channel its
-# person chose among those their unit configured (e-mail, SMS, WeCom, DingTalk robots).
+# person chose among those their unit configured (e-mail, SMS, WeCom, DingTalk: robots or
+# the unit's application).
 NOTICES_SMS_ENDPOINT = env("NOTICES_SMS_ENDPOINT", "sms.tencentcloudapi.com")
 NOTICES_SMS_SCHEME = env("NOTICES_SMS_SCHEME", "https")
 # Longest template parameter (the notice's title); the approved template has one.
@@ -425,6 +426,13 @@ NOTICES_WECOM_ROBOT_URL = env(
 NOTICES_DINGTALK_ROBOT_URL = env(
     "NOTICES_DINGTALK_ROBOT_URL", "https://oapi.dingtalk.com/robot/send"
 )
+# Work messages through a unit's WeCom application / DingTalk app (instead of the robot).
+NOTICES_WECOM_API_URL = env("NOTICES_WECOM_API_URL", "https://qyapi.weixin.qq.com/cgi-bin")
+NOTICES_DINGTALK_API_URL = env("NOTICES_DINGTALK_API_URL", "https://oapi.dingtalk.com")
+# An access token is fetched again this many seconds before it expires.
+NOTICES_APP_TOKEN_MARGIN = int(env("NOTICES_APP_TOKEN_MARGIN", "300") or 300)
+# How long a person's WeCom / DingTalk user ID, found by mobile number, is remembered.
+NOTICES_APP_USERID_SECONDS = int(env("NOTICES_APP_USERID_SECONDS", "86400") or 86400)
 NOTICES_HTTP_TIMEOUT = int(env("NOTICES_HTTP_TIMEOUT", "10") or 10)
 NOTICES_MAX_ATTEMPTS = int(env("NOTICES_MAX_ATTEMPTS", "4") or 4)
 NOTICES_RETRY_SECONDS = int(env("NOTICES_RETRY_SECONDS", "60") or 60)  # then 2x, 4x...

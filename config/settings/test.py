@@ -28,6 +28,8 @@ NOTICES_SMS_ENDPOINT = "127.0.0.1:9"
 NOTICES_SMS_SCHEME = "http"
 NOTICES_WECOM_ROBOT_URL = "http://127.0.0.1:9/cgi-bin/webhook/send"
 NOTICES_DINGTALK_ROBOT_URL = "http://127.0.0.1:9/robot/send"
+NOTICES_WECOM_API_URL = "http://127.0.0.1:9/cgi-bin"
+NOTICES_DINGTALK_API_URL = "http://127.0.0.1:9"
 NOTICES_HTTP_TIMEOUT = 2
 # Quiet hours would make a test's outcome depend on the hour it runs; the tests of quiet
 # hours set them.

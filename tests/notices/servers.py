@@ -10,9 +10,17 @@
 - DingTalk custom robot (`/robot/send?access_token=&timestamp=&sign=`): checks the token,
   the timestamp (within an hour) and the HMAC-SHA256 signature of "timestamp\\nsecret",
   answers errcode 0, 300001 for an unknown token, 310000 for a bad signature, 130101 when
-  rate-limited.
+  rate-limited;
+- WeCom application API (`/cgi-bin/gettoken`, `/cgi-bin/user/getuserid`,
+  `/cgi-bin/message/send`) and DingTalk's (`/gettoken`, `/topapi/v2/user/getbymobile`,
+  `/topapi/message/corpconversation/asyncsend_v2`): tokens issued for the right
+  credentials with `expires_in`, refused when unknown or expired (WeCom 40014 / 42001,
+  DingTalk 88 / 40014), the directory's user ID by mobile (WeCom 46004, DingTalk 60121
+  when unknown), the agent ID checked, rate limits (WeCom 45009, DingTalk 90018).
 
-`server.script[kind]` lists the answers to give next ("ok", "limit", "500"), then "ok".
+`server.script[kind]` lists the answers to give next ("ok", "limit", "500"), then "ok";
+`expire_tokens()` makes every token issued so far expired; `wecom_users` and
+`dingtalk_users` map mobile numbers to user IDs.
 """
 
 from __future__ import annotations
@@ -37,6 +45,13 @@ SMS_SIGN_NAME = "洪州市政务服务"
 WECOM_KEY = "693a91f6-7xxx-4bc4-97a0-0ec2sifa5aaa"
 DINGTALK_TOKEN = "local-dingtalk-access-token"
 DINGTALK_SECRET = "SEClocaltestsecret0123456789"
+WECOM_CORP_ID = "wwlocal0123456789"
+WECOM_AGENT_ID = "1000002"
+WECOM_APP_SECRET = "local-wecom-app-secret-abcdefghijklmnop"
+DINGTALK_APP_KEY = "dinglocalappkey01"
+DINGTALK_AGENT_ID = "2900000001"
+DINGTALK_APP_SECRET = "local-dingtalk-app-secret-0123456789"
+TOKEN_SECONDS = 7200
 
 
 @dataclass
@@ -72,6 +87,24 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
+    APP_PATHS = {
+        ("GET", "/cgi-bin/gettoken"): "wecom_token",
+        ("POST", "/cgi-bin/user/getuserid"): "wecom_userid",
+        ("POST", "/cgi-bin/message/send"): "wecom_app",
+        ("GET", "/gettoken"): "dingtalk_token",
+        ("POST", "/topapi/v2/user/getbymobile"): "dingtalk_userid",
+        ("POST", "/topapi/message/corpconversation/asyncsend_v2"): "dingtalk_app",
+    }
+
+    def do_GET(self):
+        parts = urlsplit(self.path)
+        query = {k: v[0] for k, v in parse_qs(parts.query).items()}
+        kind = self.APP_PATHS.get(("GET", parts.path))
+        if kind is None:
+            return self._answer(404, "not found")
+        self.server.provider.received.append(Received(kind, {}, query, dict(self.headers)))
+        return getattr(self, f"_{kind}")(query, self.server.provider)
+
     def do_POST(self):
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length)
@@ -82,6 +115,10 @@ class _Handler(BaseHTTPRequestHandler):
             body = json.loads(raw or b"{}")
         except ValueError:
             body = {}
+        app_kind = self.APP_PATHS.get(("POST", parts.path))
+        if app_kind is not None:
+            provider.received.append(Received(app_kind, body, query, dict(self.headers)))
+            return self._app_call(app_kind, body, query, provider)
         if parts.path == "/" and self.headers.get("X-TC-Action"):
             kind = "sms"
         elif parts.path == "/cgi-bin/webhook/send":
@@ -228,6 +265,103 @@ class _Handler(BaseHTTPRequestHandler):
             )
         return self._answer(200, {"errcode": 0, "errmsg": "ok"})
 
+    # --- WeCom application / DingTalk work notice ------------------------------------------
+
+    def _issue(self, provider: ProviderServer, vendor: str) -> None:
+        token = f"{vendor}-token-{uuid.uuid4().hex}"
+        with provider._lock:
+            provider.tokens[token] = (vendor, time.time() + provider.token_seconds)
+        self._answer(
+            200,
+            {
+                "errcode": 0,
+                "errmsg": "ok",
+                "access_token": token,
+                "expires_in": provider.token_seconds,
+            },
+        )
+
+    def _wecom_token(self, query: dict, provider: ProviderServer):
+        if query.get("corpid") != WECOM_CORP_ID:
+            return self._answer(200, {"errcode": 40013, "errmsg": "invalid corpid"})
+        if query.get("corpsecret") != WECOM_APP_SECRET:
+            return self._answer(200, {"errcode": 40001, "errmsg": "invalid credential"})
+        return self._issue(provider, "wecom")
+
+    def _dingtalk_token(self, query: dict, provider: ProviderServer):
+        if query.get("appkey") != DINGTALK_APP_KEY or query.get("appsecret") != (
+            DINGTALK_APP_SECRET
+        ):
+            return self._answer(200, {"errcode": 40089, "errmsg": "不合法的corpid或corpsecret"})
+        return self._issue(provider, "dingtalk")
+
+    def _app_call(self, kind: str, body: dict, query: dict, provider: ProviderServer):
+        vendor = kind.split("_")[0]
+        with provider._lock:
+            issued = provider.tokens.get(query.get("access_token", ""))
+        if issued is None or issued[0] != vendor:
+            if vendor == "wecom":
+                return self._answer(200, {"errcode": 40014, "errmsg": "invalid access_token"})
+            return self._answer(
+                200, {"errcode": 88, "sub_code": "40014", "errmsg": "不合法的access_token"}
+            )
+        if issued[1] <= time.time():
+            if vendor == "wecom":
+                return self._answer(200, {"errcode": 42001, "errmsg": "access_token expired"})
+            return self._answer(
+                200, {"errcode": 88, "sub_code": "42001", "errmsg": "access_token已过期"}
+            )
+        return getattr(self, f"_{kind}")(body, provider)
+
+    def _wecom_userid(self, body: dict, provider: ProviderServer):
+        userid = provider.wecom_users.get(body.get("mobile", ""))
+        if userid is None:
+            return self._answer(200, {"errcode": 46004, "errmsg": "user no exist"})
+        return self._answer(200, {"errcode": 0, "errmsg": "ok", "userid": userid})
+
+    def _dingtalk_userid(self, body: dict, provider: ProviderServer):
+        userid = provider.dingtalk_users.get(body.get("mobile", ""))
+        if userid is None:
+            return self._answer(200, {"errcode": 60121, "errmsg": "找不到该用户"})
+        return self._answer(
+            200,
+            {"errcode": 0, "errmsg": "ok", "result": {"userid": userid}, "request_id": "r1"},
+        )
+
+    def _wecom_app(self, body: dict, provider: ProviderServer):
+        if str(body.get("agentid")) != WECOM_AGENT_ID:
+            return self._answer(200, {"errcode": 40056, "errmsg": "invalid agentid"})
+        if body.get("msgtype") != "text" or not body.get("text", {}).get("content"):
+            return self._answer(200, {"errcode": 40008, "errmsg": "invalid message type"})
+        if body.get("touser") not in provider.wecom_users.values():
+            return self._answer(200, {"errcode": 81013, "errmsg": "user & party & tag all invalid"})
+        answer = provider.next("wecom_app")
+        if answer == "500":
+            return self._answer(500, "<html>500</html>")
+        if answer == "limit":
+            return self._answer(200, {"errcode": 45009, "errmsg": "api freq out of limit"})
+        return self._answer(
+            200, {"errcode": 0, "errmsg": "ok", "invaliduser": "", "msgid": uuid.uuid4().hex}
+        )
+
+    def _dingtalk_app(self, body: dict, provider: ProviderServer):
+        if str(body.get("agent_id")) != DINGTALK_AGENT_ID:
+            return self._answer(200, {"errcode": 400005, "errmsg": "不合法的agentId"})
+        msg = body.get("msg") or {}
+        if msg.get("msgtype") != "text" or not msg.get("text", {}).get("content"):
+            return self._answer(200, {"errcode": 40035, "errmsg": "缺少参数 msg"})
+        if body.get("userid_list") not in provider.dingtalk_users.values():
+            return self._answer(200, {"errcode": 33012, "errmsg": "无效的USERID"})
+        answer = provider.next("dingtalk_app")
+        if answer == "500":
+            return self._answer(500, "<html>500</html>")
+        if answer == "limit":
+            return self._answer(200, {"errcode": 90018, "errmsg": "调用频率超过限制"})
+        provider.task_id += 1
+        return self._answer(
+            200, {"errcode": 0, "errmsg": "ok", "task_id": provider.task_id, "request_id": "r2"}
+        )
+
 
 class ProviderServer:
     """Start with `start()`, stop with `stop()`; `port`, `received`, `script`."""
@@ -238,7 +372,18 @@ class ProviderServer:
 
     def __init__(self):
         self.received: list[Received] = []
-        self.script: dict[str, list[str]] = {"sms": [], "wecom": [], "dingtalk": []}
+        self.script: dict[str, list[str]] = {
+            "sms": [],
+            "wecom": [],
+            "dingtalk": [],
+            "wecom_app": [],
+            "dingtalk_app": [],
+        }
+        self.tokens: dict[str, tuple[str, float]] = {}  # token: (vendor, expires at)
+        self.token_seconds = TOKEN_SECONDS
+        self.wecom_users: dict[str, str] = {}  # mobile: userid
+        self.dingtalk_users: dict[str, str] = {}
+        self.task_id = 0
         self._lock = threading.Lock()
         self._server = self.HTTPServer(("127.0.0.1", 0), _Handler)
         self._server.provider = self
@@ -248,6 +393,11 @@ class ProviderServer:
     def next(self, kind: str) -> str:
         with self._lock:
             return self.script[kind].pop(0) if self.script[kind] else "ok"
+
+    def expire_tokens(self) -> None:
+        """Every token issued so far has expired (as after two hours)."""
+        with self._lock:
+            self.tokens = {t: (vendor, 0.0) for t, (vendor, _at) in self.tokens.items()}
 
     def of(self, kind: str) -> list[Received]:
         return [r for r in self.received if r.kind == kind]

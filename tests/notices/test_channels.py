@@ -18,47 +18,13 @@ from notices.models import Channel, ChannelConfig, ChannelPreference, Delivery, 
 from notices.services import Outgoing, notices_dispatch
 from organisation.models import Role
 from tests.factories import make_learner, make_user_with_role
-from tests.training.helpers import make_module, make_programme, make_track
-from training.models import Enrolment, Notification
+from training.models import Notification
 from training.simulation import SimulatedClock
 
 from .conftest import configure
+from .helpers import choose, days, remind, tick_to_next_try
 
 pytestmark = pytest.mark.django_db
-
-
-def days(n):
-    return timezone.localdate() + datetime.timedelta(days=n)
-
-
-@pytest.fixture
-def overdue(city):
-    """A city programme with a module due ten days ago; returns a function that enrols
-    a new learner of a unit in it (so they are overdue)."""
-    track = make_track(make_programme(city.city, escalate_after_days=30))
-    module = make_module(track, week=1, starts_on=days(-16), due_on=days(-10))
-
-    def learner(unit, **fields):
-        user, staff = make_learner(unit, **fields)
-        Enrolment.objects.create(
-            staff=staff, track=track, enrolled_at=timezone.now() - datetime.timedelta(days=30)
-        )
-        return user, staff
-
-    learner.module = module
-    return learner
-
-
-def remind():
-    out = io.StringIO()
-    call_command("training_remind", stdout=out)
-    return out.getvalue()
-
-
-def choose(client, user, channel):
-    client.force_login(user)
-    response = client.post(reverse("notices:preferences"), {"channel": channel})
-    assert response.status_code == 302, response.content.decode()[:2000]
 
 
 @pytest.mark.parametrize("channel", [Channel.SMS, Channel.WECOM, Channel.DINGTALK])
@@ -133,20 +99,6 @@ def test_nothing_is_sent_twice(
     assert Delivery.objects.count() == 1
 
 
-def _tick_to_next_try(delivery):
-    """Run the scheduled `notices_retry` just before and just after the next try is due;
-    returns the delay that was waited."""
-    delivery.refresh_from_db()
-    due = delivery.next_try_at
-    with SimulatedClock(due - datetime.timedelta(seconds=1)).running():
-        call_command("notices_retry", stdout=io.StringIO())
-    delivery.refresh_from_db()
-    assert delivery.next_try_at == due  # not yet
-    with SimulatedClock(due).running():
-        call_command("notices_retry", stdout=io.StringIO())
-    delivery.refresh_from_db()
-
-
 @pytest.mark.parametrize("failure", ["limit", "500"])
 def test_a_failing_provider_is_retried_with_back_off_then_the_coordinator_hears(
     failure,
@@ -177,13 +129,13 @@ def test_a_failing_provider_is_retried_with_back_off_then_the_coordinator_hears(
     for attempt in (2, 3):
         before = delivery.next_try_at
         previous_try = delivery.updated_at
-        _tick_to_next_try(delivery)
+        tick_to_next_try(delivery)
         waits.append(round((before - previous_try).total_seconds()))
         assert (delivery.status, delivery.attempts) == (DeliveryStatus.RETRYING, attempt)
     assert waits == [60, 120]  # the base delay, then doubled
     assert not Notification.objects.filter(user=coordinator).exists()
 
-    _tick_to_next_try(delivery)  # the fourth and last try
+    tick_to_next_try(delivery)  # the fourth and last try
     assert (delivery.status, delivery.attempts) == (DeliveryStatus.FAILED, 4)
     assert len(providers.of("dingtalk")) == 4
     report = Notification.objects.get(user=coordinator, key=f"delivery-failed:{delivery.pk}")
@@ -209,7 +161,7 @@ def test_a_failure_then_success_is_logged_as_sent(
     delivery = Delivery.objects.get(user=user)
     assert delivery.status == DeliveryStatus.RETRYING
     assert delivery.answer.startswith("RequestLimitExceeded")
-    _tick_to_next_try(delivery)
+    tick_to_next_try(delivery)
     assert (delivery.status, delivery.attempts) == (DeliveryStatus.SENT, 2)
     assert delivery.answer.startswith("Ok: send success")
 
