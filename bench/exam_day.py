@@ -622,14 +622,52 @@ def machine_cpu() -> tuple[float, float]:
     return (sum(values) - idle) / tick, sum(values) / tick
 
 
-def cpu_seconds(pids: list[int]) -> float:
-    total = 0.0
+def _stat_cpu(pid, *, children: bool) -> float:
+    """CPU seconds of a process (utime + stime), and with `children` of its children
+    that have ended and been reaped (cutime + cstime): gunicorn recycles workers
+    (`max_requests`) and PostgreSQL ends backends, and their CPU lands there."""
     tick = os.sysconf("SC_CLK_TCK")
-    for pid in pids:
-        with contextlib.suppress(OSError, IndexError):
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            total += (int(fields[11]) + int(fields[12])) / tick
+    with contextlib.suppress(OSError, IndexError):
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        used = int(fields[11]) + int(fields[12])
+        if children:
+            used += int(fields[13]) + int(fields[14])
+        return used / tick
+    return 0.0
+
+
+def cpu_seconds(pids: list[int], master: int | None = None) -> float:
+    """The processes' CPU; with `master`, also that of its ended (recycled) workers."""
+    return sum(_stat_cpu(pid, children=pid == master) for pid in pids)
+
+
+def gunicorn_cpu_seconds(servers) -> float:
+    return sum(
+        cpu_seconds([each.proc.pid, *each.worker_pids()], master=each.proc.pid) for each in servers
+    )
+
+
+def postgres_cpu_seconds() -> float:
+    """CPU of every PostgreSQL process on this machine (all databases: other work on
+    the machine counts too), ended backends included through the postmaster."""
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        with contextlib.suppress(OSError):
+            stat = (entry / "stat").read_text()
+            if "(postgres)" not in stat[:64]:
+                continue
+            ppid = int(stat.rsplit(")", 1)[1].split()[1])
+            # The postmaster's parent is not PostgreSQL; its reaped backends count.
+            total += _stat_cpu(entry.name, children=not _is_postgres(ppid))
     return total
+
+
+def _is_postgres(pid: int) -> bool:
+    with contextlib.suppress(OSError):
+        return "(postgres)" in Path(f"/proc/{pid}/stat").read_text()[:64]
+    return False
 
 
 def set_window_from_now(session_pk: int, args) -> datetime.datetime:
@@ -809,8 +847,8 @@ def main(argv: list[str] | None = None) -> int:
 
         for each in servers:
             await_warm(each.url, args.workers * args.threads * 2)
-        pids = [p for each in servers for p in (each.proc.pid, *each.worker_pids())]
-        server_cpu0 = cpu_seconds(pids)
+        server_cpu0 = gunicorn_cpu_seconds(servers)
+        postgres0 = postgres_cpu_seconds()
         machine0 = machine_cpu()
         own0 = resource.getrusage(resource.RUSAGE_SELF)
         data["closes_at"] = set_window_from_now(data["session_pk"], args).isoformat()
@@ -825,7 +863,6 @@ def main(argv: list[str] | None = None) -> int:
                 finaliser.wait(10)
         elapsed = run.now()
         own1 = resource.getrusage(resource.RUSAGE_SELF)
-        pids = [p for each in servers for p in (each.proc.pid, *each.worker_pids())]
         machine1 = machine_cpu()
         generator = own1.ru_utime + own1.ru_stime - own0.ru_utime - own0.ru_stime
         busy, total = machine1[0] - machine0[0], machine1[1] - machine0[1]
@@ -834,8 +871,9 @@ def main(argv: list[str] | None = None) -> int:
             "machine_busy_share": round(busy / total, 3) if total else None,
             "load_generator_s": round(generator, 1),
             "load_generator_share_of_machine": round(generator / total, 3) if total else None,
-            # Workers replaced after a kill are not counted; then this is a lower bound.
-            "gunicorn_s": round(cpu_seconds(pids) - server_cpu0, 1),
+            # Recycled and killed workers included (their master reaped them).
+            "gunicorn_s": round(gunicorn_cpu_seconds(servers) - server_cpu0, 1),
+            "postgres_all_databases_s": round(postgres_cpu_seconds() - postgres0, 1),
         }
 
     starts_end = run.starts_done

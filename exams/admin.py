@@ -1,10 +1,14 @@
 """The question bank and exam sessions in the Django admin, for administrators."""
 
+from functools import partial
+
 from django.contrib import admin
+from django.db import transaction
 
 from audit.services import audit_record
 from organisation.access import departments_visible_to, is_administrator
 
+from .audience import forget_start_facts
 from .models import BankSettings, BlueprintRule, ExamSession, KnowledgePoint, Question
 
 
@@ -86,3 +90,8 @@ class ExamSessionAdmin(AdministratorOnly, admin.ModelAdmin):
             .get_queryset(request)
             .filter(department__in=departments_visible_to(request.user))
         )
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # Starts read the session's settings and audience from the cache.
+        transaction.on_commit(partial(forget_start_facts, form.instance.public_id))

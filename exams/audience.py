@@ -10,12 +10,14 @@ learner's lists and `access.get_session_for_learner` are built on it).
 
 from __future__ import annotations
 
-import time
+import datetime
 import uuid
 from dataclasses import dataclass
 
+from django.core.cache import cache
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.db.models.lookups import StartsWith
+from django.utils import timezone
 
 from organisation.models import Department, Staff, StaffStatus
 
@@ -66,40 +68,102 @@ def audience_q(staff: Staff) -> Q:
 
 @dataclass(frozen=True)
 class StartFacts:
-    """What a start needs to know about a session besides its row: who is named, the
-    listed units' paths, and who has extra time."""
+    """What a start needs to know about a session, kept in the cache for its open
+    window: its settings (the lean start path, `exams/api/fastpath.py`, reads no session
+    row), who is named, the listed units' paths, and who has extra time."""
 
+    session_pk: int
+    title: str
+    published: bool
+    doors_open_at: datetime.datetime
+    closes_at: datetime.datetime
+    duration_minutes: int
+    window_staff_only: bool
+    one_device: bool
+    leave_limit: int | None
+    leave_auto_submit: bool
+    no_copy: bool
     named: frozenset[int]
     paths: tuple[str, ...]
     extra_minutes: dict[int, int]
 
-
-# Per process, for a few seconds: a mass start asks for the same session's facts
-# thousands of times a minute. A change made in this process is seen at once
-# (`forget_start_facts`, on commit of a session change); in other processes within
-# START_FACTS_SECONDS. Once a session has opened its audience cannot change; a later
-# closing time or new extra time reaches other processes within that delay.
-START_FACTS_SECONDS = 15.0
-_start_facts: dict[uuid.UUID, tuple[float, StartFacts]] = {}
+    def is_open_for_start(self, now: datetime.datetime) -> bool:
+        return self.published and self.doors_open_at <= now < self.closes_at
 
 
-def start_facts(session: ExamSession) -> StartFacts:
-    hit = _start_facts.get(session.public_id)
-    if hit is not None and hit[0] > time.monotonic():
-        return hit[1]
-    facts = StartFacts(
+# In the shared cache (Redis in production), so that every process sees a change at
+# once: a mass start asks for the same session's facts thousands of times a minute.
+# Kept until the session closes; every change of a session, its audience or its extra
+# time forgets them (`forget_start_facts`, on commit: the services and the admin).
+# The version in the key keeps a deploy from reading facts pickled by older code.
+_FACTS_KEY = "exams:start-facts:v2:{}"
+_FACTS_MIN_SECONDS = 60
+_FACTS_MAX_SECONDS = 24 * 3600
+
+
+def _facts_of(session: ExamSession) -> StartFacts:
+    return StartFacts(
+        session_pk=session.pk,
+        title=session.title,
+        published=session.published,
+        doors_open_at=session.doors_open_at,
+        closes_at=session.closes_at,
+        duration_minutes=session.duration_minutes,
+        window_staff_only=session.window_staff_only,
+        one_device=session.one_device,
+        leave_limit=session.leave_limit,
+        leave_auto_submit=session.leave_auto_submit,
+        no_copy=session.no_copy,
         named=frozenset(
             _NAMED.objects.filter(examsession_id=session.pk).values_list("staff_id", flat=True)
         ),
         paths=tuple(session.audience_departments.values_list("path", flat=True)),
         extra_minutes=dict(session.extra_times.values_list("staff_id", "minutes")),
     )
-    _start_facts[session.public_id] = (time.monotonic() + START_FACTS_SECONDS, facts)
+
+
+def _remember(public_id: uuid.UUID, facts: StartFacts) -> None:
+    left = (facts.closes_at - timezone.now()).total_seconds()
+    seconds = int(min(max(left, _FACTS_MIN_SECONDS), _FACTS_MAX_SECONDS))
+    cache.set(_FACTS_KEY.format(public_id), facts, seconds)
+
+
+def start_facts(session: ExamSession) -> StartFacts:
+    """The session's start facts, from the cache (read and cached on a miss)."""
+    facts = cache.get(_FACTS_KEY.format(session.public_id))
+    if facts is None:
+        facts = _facts_of(session)
+        _remember(session.public_id, facts)
+    return facts
+
+
+def start_facts_by_id(public_id: uuid.UUID) -> StartFacts | None:
+    """The same by the session's public id, for the lean start path: None when there
+    is no such session (the full stack then answers)."""
+    facts = cache.get(_FACTS_KEY.format(public_id))
+    if facts is None:
+        session = ExamSession.objects.filter(public_id=public_id).first()
+        if session is None:
+            return None
+        facts = _facts_of(session)
+        _remember(public_id, facts)
     return facts
 
 
 def forget_start_facts(public_id: uuid.UUID) -> None:
-    _start_facts.pop(public_id, None)
+    cache.delete(_FACTS_KEY.format(public_id))
+
+
+def in_audience(facts: StartFacts, *, staff_id: int, active: bool, window: bool, path: str) -> bool:
+    """The audience rule of `audience_q` from the session's cached facts and the
+    person's own row: no query."""
+    if not active:
+        return False
+    if staff_id in facts.named:
+        return True
+    if facts.window_staff_only and not window:
+        return False
+    return bool(path) and any(path.startswith(p) for p in facts.paths)
 
 
 def staff_in_audience(*, session: ExamSession, staff: Staff) -> bool:
@@ -111,7 +175,7 @@ def staff_in_audience(*, session: ExamSession, staff: Staff) -> bool:
     facts = start_facts(session)
     if staff.pk in facts.named:
         return True
-    if session.window_staff_only and not staff.is_window_staff:
+    if facts.window_staff_only and not staff.is_window_staff:
         return False
     path = _unit_path(staff)
     return bool(path) and any(path.startswith(p) for p in facts.paths)

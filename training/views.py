@@ -8,7 +8,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import Min
+from django.db.models import Subquery
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -268,7 +268,7 @@ def matrix(request):
         else None
     )
     visible = departments_visible_to(request.user)
-    top = visible.aggregate(top=Min("depth"))["top"] or 1
+    top = visible.order_by("depth").values("depth")[:1]  # the user's highest units
     return render(
         request,
         "training/matrix.html",
@@ -280,7 +280,7 @@ def matrix(request):
             "total": data.total if data else 0,
             "limit": MATRIX_ROWS,
             "unit": unit,
-            "units": visible.filter(depth__lte=top + 1).order_by("path"),
+            "units": visible.filter(depth__lte=Subquery(top) + 1).order_by("path"),
         },
     )
 
@@ -288,9 +288,10 @@ def matrix(request):
 @login_required
 def overdue(request):
     require_unit_reader(request.user)
-    staff_queryset = Staff.objects.filter(department__in=departments_visible_to(request.user))
     rows, total = selectors.overdue_page(
-        staff_queryset=staff_queryset, today=timezone.localdate(), limit=OVERDUE_ROWS
+        staff_queryset=selectors.staff_in_units_of(request.user),
+        today=timezone.localdate(),
+        limit=OVERDUE_ROWS,
     )
     return render(request, "training/overdue.html", {"rows": rows, "total": total})
 

@@ -83,9 +83,10 @@ MIDDLEWARE = [
     "core.middleware.HealthCheckMiddleware",  # plain HTTP, any host: the balancer's probe
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    # Exam answers are saved here, before the rest of the stack (exams/api/fastpath.py).
-    "exams.api.fastpath.ExamSaveMiddleware",
     "core.middleware.NoStoreMiddleware",  # every response after static files: no-store
+    # Exam answers are saved, and prepared papers started, here, before the rest of the
+    # stack (exams/api/fastpath.py).
+    "exams.api.fastpath.ExamFastPathMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -21,7 +21,9 @@ from .learner import (
     leave_message,
     mistakes_of,
     open_sessions_for,
+    prepared_start_json,
     remaining_seconds,
+    start_candidate,
     upcoming_sessions_for,
 )
 from .results import (
@@ -60,6 +62,7 @@ __all__ = [
     "mistakes_of",
     "open_sessions_for",
     "point_and_below",
+    "prepared_start_json",
     "remaining_seconds",
     "session_analysis",
     "session_list",
@@ -67,6 +70,7 @@ __all__ = [
     "sessions_for_staff_roles",
     "sessions_needing_grading",
     "staff_in_audience",
+    "start_candidate",
     "upcoming_sessions_for",
     "visible_results",
 ]

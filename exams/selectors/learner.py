@@ -5,16 +5,21 @@ from __future__ import annotations
 
 import json
 import math
+import uuid
 from collections import defaultdict
+from dataclasses import dataclass
 from decimal import Decimal
+from functools import cache
 
+from django.contrib.auth import get_user_model
+from django.db import connection
 from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from organisation.models import Staff
+from organisation.models import Department, Role, RoleAssignment, Staff, StaffStatus
 
-from ..audience import audience_q
+from ..audience import StartFacts, audience_q
 from ..messages import MSG_LEFT_HANDED_IN, MSG_LEFT_OVER, MSG_LEFT_WARNING, MSG_LEFT_WARNING_SUBMIT
 from ..models import (
     CLOSED_STATUSES,
@@ -59,6 +64,11 @@ def leave_message(result) -> str:
     return str(message % {"count": result.count, "left": result.left})
 
 
+def _paper_json(head: dict, paper: str) -> str:
+    text = json.dumps(head, ensure_ascii=False)
+    return text[:-1] + ', "items": ' + paper + "}"
+
+
 def attempt_payload_json(attempt: Attempt, now=None) -> str | None:
     """The start's answer as JSON text from the paper prepared ahead, when the attempt
     has just been started from one (nothing answered yet): no item is read and nothing
@@ -66,18 +76,119 @@ def attempt_payload_json(attempt: Attempt, now=None) -> str | None:
     which gives the same shape)."""
     if not (getattr(attempt, "fresh_start", False) and attempt.paper):
         return None
-    head = json.dumps(
-        {
-            "id": str(attempt.public_id),
-            "title": attempt.session.title,
-            "status": attempt.status,
-            "remaining_seconds": remaining_seconds(attempt, now),
-            "deadline": attempt.deadline.isoformat() if attempt.deadline else None,
-            "integrity": integrity_options(attempt),
+    head = {
+        "id": str(attempt.public_id),
+        "title": attempt.session.title,
+        "status": attempt.status,
+        "remaining_seconds": remaining_seconds(attempt, now),
+        "deadline": attempt.deadline.isoformat() if attempt.deadline else None,
+        "integrity": integrity_options(attempt),
+    }
+    return _paper_json(head, attempt.paper)
+
+
+def prepared_start_json(facts: StartFacts, start, now=None) -> str:
+    """`attempt_payload_json` for the lean start path: the session's settings from its
+    cached facts, the attempt from the start's UPDATE (`services.PreparedStart`)."""
+    now = now or timezone.now()
+    head = {
+        "id": str(start.public_id),
+        "title": facts.title,
+        "status": AttemptStatus.IN_PROGRESS.value,
+        "remaining_seconds": max(0, math.floor((start.deadline - now).total_seconds())),
+        "deadline": start.deadline.isoformat(),
+        "integrity": {
+            "one_device": facts.one_device,
+            "leave_limit": facts.leave_limit,
+            "leave_auto_submit": facts.leave_auto_submit,
+            "leave_count": start.leave_count,
+            "no_copy": facts.no_copy,
         },
-        ensure_ascii=False,
+    }
+    return _paper_json(head, start.paper)
+
+
+@dataclass(frozen=True)
+class StartCandidate:
+    """One read for the lean start path: the signed-in account, their staff record and
+    unit, and their open attempt of the session (if any)."""
+
+    password: str
+    user_active: bool
+    must_change_password: bool
+    is_administrator: bool
+    staff_id: int
+    staff_active: bool
+    window_staff: bool
+    unit_path: str
+    attempt_pk: int | None
+    attempt_public_id: uuid.UUID | None
+    attempt_status: str | None
+    leave_count: int
+
+
+@cache
+def _candidate_sql() -> str:
+    user, staff, unit, role, attempt = (
+        get_user_model()._meta.db_table,
+        Staff._meta.db_table,
+        Department._meta.db_table,
+        RoleAssignment._meta.db_table,
+        Attempt._meta.db_table,
     )
-    return head[:-1] + ', "items": ' + attempt.paper + "}"
+    # Hand-written, like the save's UPDATE: run for every person of a mass start, and
+    # the ORM's version (four joins and an EXISTS) costs more to compile than to run.
+    return (
+        f"SELECT u.password, u.is_active, u.must_change_password,"  # noqa: S608 - fixed names
+        f" u.is_superuser OR EXISTS (SELECT 1 FROM {role} r"
+        f" WHERE r.user_id = u.id AND r.role = %s),"
+        f" s.id, s.status, s.is_window_staff, d.path,"
+        f" a.id, a.public_id, a.status, a.leave_count"
+        f" FROM {user} u"
+        f" JOIN {staff} s ON s.user_id = u.id"
+        f" JOIN {unit} d ON d.id = s.department_id"
+        f" LEFT JOIN {attempt} a ON a.staff_id = s.id AND a.session_id = %s"
+        f" AND a.status IN (%s, %s)"
+        f" WHERE u.id = %s"
+        f" ORDER BY a.number DESC LIMIT 1"
+    )
+
+
+def start_candidate(*, user_id: int, session_pk: int) -> StartCandidate | None:
+    """The one read of a lean start (`exams/api/fastpath.py`); None for an account
+    without a staff record."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _candidate_sql(),
+            [
+                Role.ADMINISTRATOR.value,
+                session_pk,
+                AttemptStatus.PREPARED.value,
+                AttemptStatus.IN_PROGRESS.value,
+                user_id,
+            ],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    password, active, must_change, admin, staff_id, status, window, path, *attempt = row
+    attempt_pk, public_id, attempt_status, leave_count = attempt
+    if public_id is not None and not isinstance(public_id, uuid.UUID):
+        public_id = uuid.UUID(public_id)  # SQLite stores it as text
+    return StartCandidate(
+        password=password,
+        user_active=bool(active),
+        must_change_password=bool(must_change),
+        is_administrator=bool(admin),
+        staff_id=staff_id,
+        staff_active=status == StaffStatus.ACTIVE,
+        window_staff=bool(window),
+        unit_path=path,
+        attempt_pk=attempt_pk,
+        attempt_public_id=public_id,
+        attempt_status=attempt_status,
+        leave_count=leave_count or 0,
+    )
 
 
 def attempt_payload(attempt: Attempt, now=None) -> dict:

@@ -254,4 +254,5 @@ def exam_session_publish(*, session: ExamSession, acting_user, request=None, now
             action="exam.session_published", actor=acting_user, target=session, request=request
         )
         transaction.on_commit(partial(_enqueue_prepare_papers, session.pk))
+        transaction.on_commit(partial(forget_start_facts, session.public_id))
     return session

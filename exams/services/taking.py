@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import datetime
 import logging
+import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
@@ -19,7 +21,7 @@ from audit.services import audit_record, client_ip
 from core.exceptions import Conflict
 from organisation.models import Staff
 
-from ..audience import staff_in_audience, start_facts
+from ..audience import StartFacts, in_audience, staff_in_audience, start_facts
 from ..device import mask_ip
 from ..messages import (
     MSG_NO_ATTEMPTS_LEFT,
@@ -40,7 +42,16 @@ from .grading import _finish, _score_many
 from .papers import PaperDrawer, _new_seed
 from .practice import mistakes_from_attempt
 
+if TYPE_CHECKING:
+    from ..selectors.learner import StartCandidate
+
 logger = logging.getLogger(__name__)
+
+
+def _deadline(facts: StartFacts, *, staff_id: int, started_at: datetime.datetime):
+    extra = facts.extra_minutes.get(staff_id, 0)
+    end = started_at + datetime.timedelta(minutes=facts.duration_minutes + extra)
+    return min(end, facts.closes_at)
 
 
 def attempt_deadline(
@@ -49,6 +60,76 @@ def attempt_deadline(
     extra = start_facts(session).extra_minutes.get(staff.pk, 0)
     end = started_at + datetime.timedelta(minutes=session.duration_minutes + extra)
     return min(end, session.closes_at)
+
+
+@cache
+def _claim_sql() -> str:
+    table = Attempt._meta.db_table
+    return (
+        f"UPDATE {table} SET status = %s, started_at = %s, deadline = %s, device = %s"  # noqa: S608 - fixed names
+        f" WHERE id = %s AND status = %s RETURNING paper"
+    )
+
+
+def _claim_prepared(*, attempt_pk: int, started_at, deadline, device: str) -> str | None:
+    """Start a prepared attempt: one conditional UPDATE that also returns the paper as
+    it was prepared (the JSON the start sends). None when it is no longer prepared
+    (another tab started it a moment ago)."""
+    at = connection.ops.adapt_datetimefield_value
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _claim_sql(),
+            [
+                AttemptStatus.IN_PROGRESS.value,
+                at(started_at),
+                at(deadline),
+                device,
+                attempt_pk,
+                AttemptStatus.PREPARED.value,
+            ],
+        )
+        row = cursor.fetchone()
+    return None if row is None else row[0]
+
+
+@dataclass(frozen=True)
+class PreparedStart:
+    """A prepared attempt just started by the lean start path: what its answer needs."""
+
+    public_id: uuid.UUID
+    deadline: datetime.datetime
+    leave_count: int
+    paper: str
+
+
+def attempt_start_prepared(
+    *, facts: StartFacts, candidate: StartCandidate, device: str, now=None
+) -> PreparedStart | None:
+    """The mass start's fast case, for `exams/api/fastpath.py`: the person's prepared
+    paper (found with their own row by `selectors.start_candidate`, the one read) is
+    started by one conditional UPDATE, with the session's settings and audience from the
+    cache. The rules are `attempt_start`'s; None whenever anything is not the plain case
+    (not open, not on the list, no prepared paper, already started): the full stack
+    then answers, with its refusals and their audit entries."""
+    now = now or timezone.now()
+    if candidate.attempt_pk is None or candidate.attempt_status != AttemptStatus.PREPARED:
+        return None
+    if not facts.is_open_for_start(now) or not in_audience(
+        facts,
+        staff_id=candidate.staff_id,
+        active=candidate.staff_active,
+        window=candidate.window_staff,
+        path=candidate.unit_path,
+    ):
+        return None
+    deadline = _deadline(facts, staff_id=candidate.staff_id, started_at=now)
+    device = device if facts.one_device else ""
+    paper = _claim_prepared(
+        attempt_pk=candidate.attempt_pk, started_at=now, deadline=deadline, device=device
+    )
+    if not paper:  # started by another tab, or prepared without a stored paper
+        return None
+    return PreparedStart(candidate.attempt_public_id, deadline, candidate.leave_count, paper)
 
 
 def attempt_start(
@@ -63,8 +144,7 @@ def attempt_start(
     now = now or timezone.now()
     device = device if session.one_device else ""
     current = (
-        Attempt.objects.defer(None)  # with the paper prepared ahead
-        .filter(session=session, staff=staff)
+        Attempt.objects.filter(session=session, staff=staff)  # the paper is deferred
         .exclude(status__in=CLOSED_STATUSES)
         .order_by("-number")
         .first()
@@ -79,10 +159,10 @@ def attempt_start(
         raise Conflict(MSG_NOT_IN_AUDIENCE)
     deadline = attempt_deadline(session=session, staff=staff, started_at=now)
     if current is not None:  # a prepared paper: one UPDATE, no drawing now
-        updated = Attempt.objects.filter(pk=current.pk, status=AttemptStatus.PREPARED).update(
-            status=AttemptStatus.IN_PROGRESS, started_at=now, deadline=deadline, device=device
+        paper = _claim_prepared(
+            attempt_pk=current.pk, started_at=now, deadline=deadline, device=device
         )
-        if updated:
+        if paper is not None:
             # Mass start: no re-read, the row is what was just written.
             current.status, current.started_at, current.deadline, current.device = (
                 AttemptStatus.IN_PROGRESS,
@@ -90,6 +170,7 @@ def attempt_start(
                 deadline,
                 device,
             )
+            current.paper = paper
             current.session = session
             current.fresh_start = True  # nothing answered yet: the prepared paper is it
         else:  # another tab started it a moment ago: use what it wrote

@@ -139,7 +139,8 @@ def test_publishing_enqueues_paper_preparation_and_papers_exist_afterwards(
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         response = client.post(f"/exams/manage/{session.public_id}/publish/")
     assert response.status_code == 302
-    assert len(callbacks) == 1
+    # The papers are drawn once, and the cached start facts (unpublished) are forgotten.
+    assert [c.func.__name__ for c in callbacks] == ["_enqueue_prepare_papers", "forget_start_facts"]
     session.refresh_from_db()
     assert session.published and session.papers_prepared_at is not None
     attempts = Attempt.objects.filter(session=session)

@@ -141,7 +141,8 @@ def test_the_matrix_shows_each_persons_weeks_in_the_coordinators_units_only(
     assert response.status_code == 200
     assert people[0].name in body and people[2].name in body
     assert people[3].name not in body  # county B
-    assert "cell-overdue" in body and "cell-done" in body
+    assert '<td class="cell cell-overdue">逾期</td>' in body  # the cells, in Chinese
+    assert '<td class="cell cell-done">已完成</td>' in body
 
 
 def test_the_matrix_query_count_does_not_grow_with_people(

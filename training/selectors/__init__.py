@@ -23,6 +23,7 @@ from .coordinators import (
     monthly_exams_visible,
     overdue_page,
     overdue_rows,
+    staff_in_units_of,
     weak_points_by_unit,
 )
 from .evaluations import (
@@ -85,6 +86,7 @@ __all__ = [
     "overdue_page",
     "overdue_rows",
     "responses_visible_to",
+    "staff_in_units_of",
     "unit_rates",
     "upcoming_classes_for",
     "weak_points_by_unit",

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import bisect
 import datetime
 import heapq
+import itertools
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -41,33 +43,71 @@ class OverdueRow:
     days_overdue: int
 
 
-def _overdue_pairs(*, staff_queryset: QuerySet[Staff], today: datetime.date) -> list[tuple]:
-    """(-days overdue, unit id, staff number, staff id, module) of everyone behind on a
-    published module past its due date, in the order the pages show them. Reads plain
-    values (no model instances): the city has tens of thousands of such pairs."""
-    modules = list(
+def _due_modules(today: datetime.date) -> list[WeeklyModule]:
+    return list(
         WeeklyModule.objects.filter(
             published_at__isnull=False, due_on__lt=today, track__programme__is_active=True
         ).select_related("track__programme")
     )
-    if not modules:
-        return []
-    by_track: dict[int, list[WeeklyModule]] = defaultdict(list)
-    for module in modules:
-        by_track[module.track_id].append(module)
-    enrolments = Enrolment.objects.filter(
-        track_id__in=by_track,
+
+
+def _active_enrolments(track_ids, staff_queryset: QuerySet[Staff]):
+    return Enrolment.objects.filter(
+        track_id__in=track_ids,
         status=EnrolmentStatus.ACTIVE,
         staff__status=StaffStatus.ACTIVE,
         staff__in=staff_queryset,
     ).values_list(
         "staff_id", "track_id", "enrolled_at", "staff__department_id", "staff__staff_number"
     )
-    done = set(
+
+
+def _completed(modules: list[WeeklyModule], staff_queryset: QuerySet[Staff]) -> set[tuple]:
+    return set(
         ModuleCompletion.objects.filter(
             module__in=modules, completed_at__isnull=False, staff__in=staff_queryset
         ).values_list("staff_id", "module_id")
     )
+
+
+def _completions_by_enrolled(
+    modules: list[WeeklyModule], staff_queryset: QuerySet[Staff]
+) -> dict[int, int]:
+    """{module id: completions by people actively enrolled in its track on or before
+    its due date}, counted by the database."""
+    enrolled_in_time = Enrolment.objects.filter(
+        staff_id=OuterRef("staff_id"),
+        track_id=OuterRef("module__track_id"),
+        status=EnrolmentStatus.ACTIVE,
+        enrolled_at__date__lte=OuterRef("module__due_on"),
+    )
+    return dict(
+        ModuleCompletion.objects.filter(
+            Exists(enrolled_in_time),
+            module__in=modules,
+            completed_at__isnull=False,
+            staff__in=staff_queryset,
+            staff__status=StaffStatus.ACTIVE,
+        )
+        .values("module_id")
+        .annotate(n=Count("pk"))
+        .values_list("module_id", "n")
+        .order_by()
+    )
+
+
+def _overdue_pairs(*, staff_queryset: QuerySet[Staff], today: datetime.date) -> list[tuple]:
+    """(-days overdue, unit id, staff number, staff id, module) of everyone behind on a
+    published module past its due date, in the order the pages show them. Reads plain
+    values (no model instances): the city has tens of thousands of such pairs."""
+    modules = _due_modules(today)
+    if not modules:
+        return []
+    by_track: dict[int, list[WeeklyModule]] = defaultdict(list)
+    for module in modules:
+        by_track[module.track_id].append(module)
+    enrolments = _active_enrolments(by_track, staff_queryset)
+    done = _completed(modules, staff_queryset)
     zone = timezone.get_current_timezone()
     per_track = {
         track_id: [(m.pk, m.due_on, -(today - m.due_on).days, m) for m in track_modules]
@@ -101,10 +141,52 @@ def overdue_rows(*, staff_queryset: QuerySet[Staff], today: datetime.date) -> li
 def overdue_page(
     *, staff_queryset: QuerySet[Staff], today: datetime.date, limit: int
 ) -> tuple[list[OverdueRow], int]:
-    """The first `limit` of `overdue_rows` and how many there are in all: only those
-    people are read as objects."""
-    pairs = _overdue_pairs(staff_queryset=staff_queryset, today=today)
-    return _rows(heapq.nsmallest(limit, pairs, key=_order)), len(pairs)
+    """The first `limit` of `overdue_rows` and how many there are in all, in a fixed
+    number of queries. A city has tens of thousands of (person, module) pairs: they are
+    counted per module (people enrolled by its due date, less the completions the
+    database counts), and only the most overdue modules, as many as fill `limit` rows,
+    are walked person by person; only those people are read as objects."""
+    modules = _due_modules(today)
+    if not modules:
+        return [], 0
+    zone = timezone.get_current_timezone()
+    by_track: dict[int, list[tuple]] = defaultdict(list)  # (unit id, staff number, staff id)
+    for staff_id, track_id, enrolled_at, department_id, number in _active_enrolments(
+        {m.track_id for m in modules}, staff_queryset
+    ):
+        by_track[track_id].append(
+            (department_id, number, staff_id, enrolled_at.astimezone(zone).date())
+        )
+    days = {track_id: sorted(e[3] for e in rows) for track_id, rows in by_track.items()}
+    completed = _completions_by_enrolled(modules, staff_queryset)
+    behind = {
+        m.pk: bisect.bisect_right(days.get(m.track_id, ()), m.due_on) - completed.get(m.pk, 0)
+        for m in modules
+    }
+    groups = [
+        (due_on, list(group))
+        for due_on, group in itertools.groupby(
+            sorted(modules, key=lambda m: m.due_on), key=lambda m: m.due_on
+        )
+    ]
+    needed, rows_so_far = [], 0  # the most overdue groups that fill the page
+    for due_on, group in groups:
+        if rows_so_far >= limit:
+            break
+        needed.append((due_on, group))
+        rows_so_far += sum(behind[m.pk] for m in group)
+    done = _completed([m for _due, group in needed for m in group], staff_queryset)
+    picked: list[tuple] = []
+    for due_on, group in needed:
+        minus_days = -(today - due_on).days
+        pairs = [
+            (minus_days, department_id, number, staff_id, module)
+            for module in group
+            for department_id, number, staff_id, day in by_track.get(module.track_id, ())
+            if day <= due_on and (staff_id, module.pk) not in done
+        ]
+        picked += heapq.nsmallest(limit - len(picked), pairs, key=_order)
+    return _rows(picked), sum(behind.values())
 
 
 class Cell:
@@ -141,6 +223,15 @@ class CompletionMatrix:
     total: int = 0  # people in the matrix (`rows` may hold only the first `limit`)
 
 
+def staff_in_units_of(user) -> QuerySet[Staff]:
+    """Staff of the units the user may read, scoped by the units' ids read first (one
+    small query): given the subtree test as a subquery, PostgreSQL expects a couple of
+    units where a city coordinator has 311, and reads thousands of enrolments through
+    nested loops (the matrix's people: 44 ms -> 16 ms on the demo city)."""
+    unit_ids = list(departments_visible_to(user).values_list("pk", flat=True))
+    return Staff.objects.filter(department_id__in=unit_ids)
+
+
 def completion_matrix(
     *,
     user,
@@ -152,10 +243,11 @@ def completion_matrix(
     """People × published weeks for one track, scoped to the user's units, in unit and
     staff-number order. Six queries whatever the size (seven with `limit`: the count);
     with `limit` only the first people are read and built, so a page of a city-wide
-    track costs what a unit's does (the xlsx export takes everyone)."""
+    track costs what a unit's does (the xlsx export takes everyone). One more query
+    reads the ids of the user's units (`staff_in_units_of`)."""
     today = today or timezone.localdate()
     modules = list(track.modules.filter(published_at__isnull=False).order_by("week"))
-    staff_queryset = Staff.objects.filter(department__in=departments_visible_to(user))
+    staff_queryset = staff_in_units_of(user)
     if department is not None:
         staff_queryset = staff_queryset.filter(department.subtree_q("department__"))
     enrolled = (
