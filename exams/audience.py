@@ -11,12 +11,13 @@ learner's lists and `access.get_session_for_learner` are built on it).
 from __future__ import annotations
 
 import datetime
+import functools
+import operator
 import uuid
 from dataclasses import dataclass
 
 from django.core.cache import cache
-from django.db.models import Exists, F, OuterRef, Q, QuerySet
-from django.db.models.lookups import StartsWith
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from organisation.models import Department, Staff, StaffStatus
@@ -28,16 +29,33 @@ _UNITS = ExamSession.audience_departments.through
 
 
 def audience_staff(*, session: ExamSession) -> QuerySet[Staff]:
-    """Active staff the session is for (one query: the subtree test is an EXISTS on
-    the materialised path)."""
+    """Active staff the session is for. The listed units' paths are read first (a few
+    rows), so the subtree test is a set of constant path prefixes the database can
+    join on, not a correlated EXISTS per staff row (238 ms for one named person in a
+    city of 6,000 on PostgreSQL, against a few milliseconds)."""
     named = session.audience_staff.values("pk")
-    in_listed_unit = Exists(
-        session.audience_departments.filter(StartsWith(OuterRef("department__path"), F("path")))
-    )
-    queryset = Staff.objects.filter(in_listed_unit | Q(pk__in=named), status=StaffStatus.ACTIVE)
+    prefixes = _outermost(session.audience_departments.values_list("path", flat=True))
+    if prefixes:
+        in_listed_unit = functools.reduce(
+            operator.or_, (Q(department__path__startswith=p) for p in prefixes)
+        )
+        queryset = Staff.objects.filter(in_listed_unit | Q(pk__in=named))
+    else:
+        queryset = Staff.objects.filter(pk__in=named)
+    queryset = queryset.filter(status=StaffStatus.ACTIVE)
     if session.window_staff_only:
         queryset = queryset.filter(Q(is_window_staff=True) | Q(pk__in=named))
     return queryset
+
+
+def _outermost(paths) -> list[str]:
+    """The paths none of whose ancestors is also listed (a unit below a listed unit
+    adds nobody)."""
+    kept: list[str] = []
+    for path in sorted(paths):
+        if not any(path.startswith(k) for k in kept):
+            kept.append(path)
+    return kept
 
 
 def _unit_path(staff: Staff) -> str:

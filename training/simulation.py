@@ -401,8 +401,16 @@ class CitySimulation:
         }
         from exams.services import audience_staff
 
+        # Who of the simulated people each session is for (the product's audience rule,
+        # asked only about them: the whole city's audience of every open follow-up check
+        # every day would cost more than the people's own work).
+        people_ids = list(self.people)
         audiences = {
-            session.pk: set(audience_staff(session=session).values_list("pk", flat=True))
+            session.pk: set(
+                audience_staff(session=session)
+                .filter(pk__in=people_ids)
+                .values_list("pk", flat=True)
+            )
             for session in sessions
         }
         for person in self.people.values():
