@@ -66,6 +66,7 @@ from ..validation import AnswerError, clean_answer
 
 SAVE_PATH = re.compile(r"^/api/exams/attempts/(?P<id>[0-9a-fA-F-]{32,36})/save/$")
 START_PATH = re.compile(r"^/api/exams/sessions/(?P<id>[0-9a-fA-F-]{32,36})/start/$")
+SUBMIT_PATH = re.compile(r"^/api/exams/attempts/(?P<id>[0-9a-fA-F-]{32,36})/submit/$")
 
 
 def _csrf_refusal(request):
@@ -85,6 +86,8 @@ class ExamFastPathMiddleware:
             answer = self._save
         elif match := START_PATH.match(path):
             answer = self._start
+        elif match := SUBMIT_PATH.match(path):
+            answer = self._submit
         else:
             return self.get_response(request)
         try:
@@ -94,8 +97,10 @@ class ExamFastPathMiddleware:
         with translation.override(translation.get_language_from_request(request)):
             return answer(request, public_id)
 
-    def _start(self, request, session_id):
-        """The plain start of a prepared paper, or the full stack for anything else."""
+    def _signed_in(self, request):
+        """(session, user id) of a request that may go on without the stack: a session
+        of a known backend, not idle, and the CSRF check passed; None otherwise (the
+        stack then answers, refusals included, as it always has)."""
         key = request.COOKIES.get(settings.SESSION_COOKIE_NAME)
         session = self.session_store(key) if key else None
         user_id = session.get(SESSION_KEY) if session is not None else None
@@ -103,29 +108,58 @@ class ExamFastPathMiddleware:
             user_id is None
             or session.get(BACKEND_SESSION_KEY) not in settings.AUTHENTICATION_BACKENDS
         ):
-            return self.get_response(request)
-        now = int(time.time())
+            return None
         last = session.get("last_seen")
-        if last is not None and now - last > settings.SESSION_IDLE_TIMEOUT:
-            return self.get_response(request)
+        if last is not None and int(time.time()) - last > settings.SESSION_IDLE_TIMEOUT:
+            return None
         request.session = session  # CSRF_USE_SESSIONS reads the token from it
         if _csrf_refusal(request) is not None:
-            return self.get_response(request)  # the stack refuses it as it always has
+            return None
+        return session, int(user_id)
+
+    def _submit(self, request, attempt_id):
+        """The plain hand-in (in progress, before the deadline, this device, a learner's
+        account), or an attempt already handed in; the full stack for anything else."""
+        signed_in = self._signed_in(request)
+        if signed_in is None:
+            return self.get_response(request)
+        session, user_id = signed_in
+        handed_in = services.attempt_hand_in_lean(
+            attempt_id=attempt_id,
+            user_id=user_id,
+            device=device_of(request),
+            account_ok=lambda *account: _account_ok(*account, session=session),
+        )
+        if handed_in is None:
+            return self.get_response(request)
+        _touch(session)
+        return HttpResponse(selectors.handed_in_json(handed_in), content_type="application/json")
+
+    def _start(self, request, session_id):
+        """The plain start of a prepared paper, or the full stack for anything else."""
+        signed_in = self._signed_in(request)
+        if signed_in is None:
+            return self.get_response(request)
+        session, user_id = signed_in
         facts = start_facts_by_id(session_id)
         candidate = (
-            selectors.start_candidate(user_id=int(user_id), session_pk=facts.session_pk)
+            selectors.start_candidate(user_id=user_id, session_pk=facts.session_pk)
             if facts is not None
             else None
         )
-        if candidate is None or not _account_ok(candidate, session):
+        if candidate is None or not _account_ok(
+            candidate.password,
+            candidate.user_active,
+            candidate.must_change_password,
+            candidate.is_administrator,
+            session=session,
+        ):
             return self.get_response(request)
         device, new_device = device_for(request) if facts.one_device else ("", False)
         started = services.attempt_start_prepared(facts=facts, candidate=candidate, device=device)
         if started is None:
             return self.get_response(request)
-        if last is None or now - last > 300:
-            session["last_seen"] = now
-            session.save()
+        _touch(session)
         response = HttpResponse(
             selectors.prepared_start_json(facts, started), content_type="application/json"
         )
@@ -183,15 +217,22 @@ class ExamFastPathMiddleware:
         return JsonResponse(body)
 
 
-def _account_ok(candidate, session) -> bool:
+def _touch(session) -> None:
+    """Refresh the idle timeout's last-seen time, at most every five minutes."""
+    now = int(time.time())
+    last = session.get("last_seen")
+    if last is None or now - last > 300:
+        session["last_seen"] = now
+        session.save()
+
+
+def _account_ok(password, active, must_change, is_administrator, *, session) -> bool:
     """What the authentication middleware and the account checks of the stack would
     let through: the session made with the current password, an active account, no
     password change pending, not an administrator (they must show two-factor)."""
-    if not candidate.user_active or candidate.must_change_password:
+    if not active or must_change or is_administrator:
         return False
-    if candidate.is_administrator:
-        return False
-    expected = get_user_model()(password=candidate.password).get_session_auth_hash()
+    expected = get_user_model()(password=password).get_session_auth_hash()
     return constant_time_compare(session.get(HASH_SESSION_KEY, ""), expected)
 
 

@@ -108,6 +108,25 @@ def prepared_start_json(facts: StartFacts, start, now=None) -> str:
     return _paper_json(head, start.paper)
 
 
+def handed_in_json(handed_in) -> str:
+    """The answer of the lean hand-in (`services.attempt_hand_in_lean`): what
+    `api.learner.SubmitView` answers for an attempt handed in and being scored (the
+    score is not known yet, so nothing of it is shown)."""
+    return json.dumps(
+        {
+            "id": str(handed_in.public_id),
+            "title": handed_in.title,
+            "status": AttemptStatus.HANDED_IN.value,
+            "scoring": True,
+            "score_visible": False,
+            "percent": None,
+            "passed": None,
+            "knowledge_points": [],
+        },
+        ensure_ascii=False,
+    )
+
+
 @dataclass(frozen=True)
 class StartCandidate:
     """One read for the lean start path: the signed-in account, their staff record and

@@ -47,10 +47,12 @@ from .sessions import (
     exam_session_update,
 )
 from .taking import (
+    HandIn,
     LeaveResult,
     SaveResult,
     attempt_deadline,
     attempt_finalise_if_overdue,
+    attempt_hand_in_lean,
     attempt_record_leave,
     attempt_save,
     attempt_score_if_waiting,
@@ -75,6 +77,7 @@ __all__ = [
     "PAPER_FIELDS",
     "QUESTION_FIELDS",
     "SESSION_FIELDS",
+    "HandIn",
     "LeaveResult",
     "PaperDrawer",
     "PracticeFeedback",
@@ -82,6 +85,7 @@ __all__ = [
     "Shortage",
     "attempt_deadline",
     "attempt_finalise_if_overdue",
+    "attempt_hand_in_lean",
     "attempt_record_leave",
     "attempt_save",
     "attempt_score_if_waiting",

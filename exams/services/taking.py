@@ -13,13 +13,14 @@ from decimal import Decimal
 from functools import cache
 from typing import TYPE_CHECKING
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from audit.services import audit_record, client_ip
+from audit.services import audit_record, audit_record_many, client_ip
 from core.exceptions import Conflict
-from organisation.models import Staff
+from organisation.models import Role, RoleAssignment, Staff
 
 from ..audience import StartFacts, in_audience, staff_in_audience, start_facts
 from ..device import mask_ip
@@ -407,11 +408,116 @@ def attempt_record_leave(
     )
 
 
+@dataclass(frozen=True)
+class HandIn:
+    """An attempt handed in (or found handed in) by the lean hand-in: what its answer
+    needs."""
+
+    public_id: uuid.UUID
+    title: str
+
+
+@cache
+def _hand_in_lock_sql(lock: bool) -> str:
+    attempt, staff, session, user, role = (
+        Attempt._meta.db_table,
+        Staff._meta.db_table,
+        ExamSession._meta.db_table,
+        get_user_model()._meta.db_table,
+        RoleAssignment._meta.db_table,
+    )
+    # FOR NO KEY UPDATE is the lock the UPDATE itself takes; taken first, it waits for
+    # the saves in flight (they share-lock the attempt) before the finish time is read.
+    lock_clause = " FOR NO KEY UPDATE OF a" if lock else ""
+    return (
+        f"SELECT a.id, a.status, a.deadline, a.device, e.title,"  # noqa: S608 - fixed names
+        f" u.password, u.is_active, u.must_change_password,"
+        f" u.is_superuser OR EXISTS (SELECT 1 FROM {role} r"
+        f" WHERE r.user_id = u.id AND r.role = %s)"
+        f" FROM {attempt} a"
+        f" JOIN {staff} s ON s.id = a.staff_id"
+        f" JOIN {user} u ON u.id = s.user_id"
+        f" JOIN {session} e ON e.id = a.session_id"
+        f" WHERE a.public_id = %s AND s.user_id = %s{lock_clause}"
+    )
+
+
+@cache
+def _hand_in_sql() -> str:
+    table = Attempt._meta.db_table
+    return (
+        f"UPDATE {table} SET status = %s, finished_at = %s, paper = ''"  # noqa: S608 - fixed names
+        f" WHERE id = %s AND status = %s AND (deadline IS NULL OR deadline > %s)"
+    )
+
+
+def attempt_hand_in_lean(
+    *, attempt_id, user_id: int, device: str, account_ok, now=None
+) -> HandIn | None:
+    """The hand-in of exam day, for `exams/api/fastpath.py`: one locking SELECT (the
+    attempt with its session's title and the account: password hash, active, no
+    password change pending, not an administrator) and one conditional UPDATE, in one
+    transaction; no audit entry here (the scorer writes it, see `attempt_submit`).
+
+    `account_ok(password, active, must_change, is_administrator)` says whether the
+    account may go on without the stack. None whenever anything is not the plain case
+    (not the user's, another device holds it, the deadline has passed, scored already,
+    an administrator): nothing is written and the full stack answers. An attempt
+    already handed in (a second tap, a retry) answers as the first hand-in did."""
+    at = connection.ops.adapt_datetimefield_value
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            _hand_in_lock_sql(connection.features.has_select_for_no_key_update),
+            [
+                Role.ADMINISTRATOR.value,
+                Attempt._meta.get_field("public_id").get_db_prep_value(attempt_id, connection),
+                user_id,
+            ],
+        )
+        row = cursor.fetchone()
+        if row is None:
+            return None
+        pk, status, deadline, holder, title, *account = row
+        if not account_ok(*account):
+            return None
+        if not isinstance(attempt_id, uuid.UUID):
+            attempt_id = uuid.UUID(str(attempt_id))
+        if status == AttemptStatus.HANDED_IN:
+            return HandIn(attempt_id, title)
+        if status != AttemptStatus.IN_PROGRESS or (holder and holder != device):
+            return None
+        # Read once the attempt is locked: later than every stored save.
+        now = now or timezone.now()
+        if isinstance(deadline, str) or (deadline and timezone.is_naive(deadline)):
+            # SQLite: text or naive UTC, read as the ORM's converter reads it.
+            deadline = connection.ops.convert_datetimefield_value(deadline, None, connection)
+        if deadline is not None and now >= deadline:
+            return None  # closed at its deadline instead: the full stack does it
+        cursor.execute(
+            _hand_in_sql(),
+            [
+                AttemptStatus.HANDED_IN.value,
+                at(now),
+                pk,
+                AttemptStatus.IN_PROGRESS.value,
+                at(now),
+            ],
+        )
+        if cursor.rowcount != 1:  # cannot happen under the lock; be safe
+            transaction.set_rollback(True)
+            return None
+    return HandIn(attempt_id, title)
+
+
 def attempt_submit(*, attempt: Attempt, now=None, device: str | None = None) -> Attempt:
     """Hand in: the attempt is closed at once (`handed_in`) and scored moments later by
     the batched scorer (`attempts_score_handed_in`, run by the finaliser), so a hand-in
-    costs one lock, one UPDATE and its audit entry however long the paper. Idempotent;
-    after the deadline it closes at the deadline instead (and is scored now: rare).
+    costs one lock and one UPDATE however long the paper. Idempotent; after the
+    deadline it closes at the deadline instead (and is scored now: rare).
+
+    The audit entry of a hand-in (`exam.attempt_submitted`, at the hand-in's time) is
+    written by the scorer when it scores the attempt (`_audit_hand_ins`), in bulk: an
+    entry per hand-in queued every hand-in of the city on the audit chain's lock.
 
     The finish time is taken once the attempt is locked, so it is later than every
     stored save: saves share-lock the attempt, the lock waits for those in flight, and
@@ -435,8 +541,20 @@ def attempt_submit(*, attempt: Attempt, now=None, device: str | None = None) -> 
         attempt.finished_at = now
         attempt.paper = ""  # the prepared paper has served
         attempt.save(update_fields=["status", "finished_at", "paper"])
-        audit_record(action="exam.attempt_submitted", target=attempt, data={})
     return attempt
+
+
+def _audit_hand_ins(attempts: list[Attempt]) -> None:
+    """The audit entries of hand-ins being scored (in the scorer's transaction): one
+    per attempt, at the time it was handed in. A hand-in for leaving the page too often
+    was audited when it happened (`exam.attempt_submitted_for_leaving`)."""
+    audit_record_many(
+        [
+            {"action": "exam.attempt_submitted", "target": a, "at": a.finished_at}
+            for a in attempts
+            if not a.leave_handed_in
+        ]
+    )
 
 
 def attempts_finalise_overdue(*, now=None, batch_size: int = 500) -> int:
@@ -446,51 +564,64 @@ def attempts_finalise_overdue(*, now=None, batch_size: int = 500) -> int:
 
     Works in batches: one locking SELECT, then `grading._score_many` (one SELECT of all
     their items, the points in one UPDATE ... FROM (VALUES ...) per few thousand items,
-    one bulk UPDATE of the attempts). Safe to run on several workers (SKIP LOCKED).
-    Returns the number of attempts closed at their deadline.
+    one bulk UPDATE of the attempts). Overdue attempts come first, and between two
+    batches of hand-ins the overdue are looked at again (with the clock of that moment
+    unless `now` is given): in a deadline storm the hand-ins waiting to be scored do not
+    hold back the closing of attempts at their deadline. Safe to run on several
+    workers (SKIP LOCKED). Returns the number of attempts closed at their deadline.
     """
-    now = now or timezone.now()
     done = 0
     while True:
-        with transaction.atomic():
-            batch = list(
-                Attempt.objects.select_for_update(skip_locked=True, of=("self",))
-                .select_related("session")
-                .filter(status=AttemptStatus.IN_PROGRESS, deadline__lte=now)
-                .order_by("deadline")[:batch_size]
-            )
-            for attempt in batch:
-                attempt.status = AttemptStatus.FINALISED
-                attempt.finished_at = attempt.deadline
-            if batch:
-                _score_many(batch)
-        done += len(batch)
-        if len(batch) < batch_size:
-            break
-    attempts_score_handed_in(batch_size=batch_size)
-    return done
+        closed = _finalise_overdue_batch(now=now or timezone.now(), batch_size=batch_size)
+        done += closed
+        if closed == batch_size:
+            continue
+        if _score_handed_in_batch(batch_size=batch_size) < batch_size:
+            return done
+
+
+def _finalise_overdue_batch(*, now, batch_size: int) -> int:
+    with transaction.atomic():
+        batch = list(
+            Attempt.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("session")
+            .filter(status=AttemptStatus.IN_PROGRESS, deadline__lte=now)
+            .order_by("deadline")[:batch_size]
+        )
+        for attempt in batch:
+            attempt.status = AttemptStatus.FINALISED
+            attempt.finished_at = attempt.deadline
+        if batch:
+            _score_many(batch)
+    return len(batch)
+
+
+def _score_handed_in_batch(*, batch_size: int) -> int:
+    with transaction.atomic():
+        batch = list(
+            Attempt.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("session")
+            .filter(status=AttemptStatus.HANDED_IN)
+            .order_by("finished_at")[:batch_size]
+        )
+        for attempt in batch:
+            attempt.status = AttemptStatus.SUBMITTED
+        if batch:
+            _score_many(batch)
+            _audit_hand_ins(batch)
+    return len(batch)
 
 
 def attempts_score_handed_in(*, batch_size: int = 500) -> int:
     """Score the attempts handed in and waiting (`handed_in`): points per item and in
-    total, points per knowledge point, the mistake book; they become `submitted`.
-    Batched like the finaliser, safe on several workers (SKIP LOCKED). Returns how many
-    were scored."""
+    total, points per knowledge point, the mistake book, and the hand-in's audit entry;
+    they become `submitted`. Batched like the finaliser, safe on several workers (SKIP
+    LOCKED). Returns how many were scored."""
     done = 0
     while True:
-        with transaction.atomic():
-            batch = list(
-                Attempt.objects.select_for_update(skip_locked=True, of=("self",))
-                .select_related("session")
-                .filter(status=AttemptStatus.HANDED_IN)
-                .order_by("finished_at")[:batch_size]
-            )
-            for attempt in batch:
-                attempt.status = AttemptStatus.SUBMITTED
-            if batch:
-                _score_many(batch)
-        done += len(batch)
-        if len(batch) < batch_size:
+        scored = _score_handed_in_batch(batch_size=batch_size)
+        done += scored
+        if scored < batch_size:
             return done
 
 
@@ -513,6 +644,7 @@ def attempt_score_if_waiting(*, attempt: Attempt, grace_seconds: float, now=None
             each.status = AttemptStatus.SUBMITTED
         if locked:
             _score_many(locked)
+            _audit_hand_ins(locked)
             return locked[0]
     return Attempt.objects.select_related("session", "staff").get(pk=attempt.pk)
 

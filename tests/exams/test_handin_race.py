@@ -20,6 +20,7 @@ from django.db import connection
 from exams.models import Attempt, AttemptItem, AttemptStatus
 from exams.scoring import score_answer
 from exams.services import (
+    attempt_hand_in_lean,
     attempt_save,
     attempt_start,
     attempt_submit,
@@ -42,9 +43,11 @@ def _right_answer(item: AttemptItem):
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.parametrize("lean", [False, True], ids=["service", "lean hand-in"])
 def test_no_answer_is_stored_after_the_hand_in_and_the_score_is_that_of_the_stored_answers(
-    city,
+    city, lean
 ):
+    """Both hand-ins: the service of the REST view and the exam-day middleware's."""
     make_bank()
     session = open_session(
         city.county_a,
@@ -95,12 +98,21 @@ def test_no_answer_is_stored_after_the_hand_in_and_the_score_is_that_of_the_stor
         finally:
             connection.close()
 
-    def hand_in(attempt):
+    def hand_in(user, attempt):
         try:
             barrier.wait()
             # In the middle of the saves.
             threading.Event().wait(0.02)
-            attempt_submit(attempt=attempt)
+            if lean:
+                handed_in = attempt_hand_in_lean(
+                    attempt_id=attempt.public_id,
+                    user_id=user.pk,
+                    device="",
+                    account_ok=lambda *account: True,
+                )
+                assert handed_in is not None
+            else:
+                attempt_submit(attempt=attempt)
         except BaseException as exc:
             errors.append(exc)
         finally:
@@ -112,7 +124,7 @@ def test_no_answer_is_stored_after_the_hand_in_and_the_score_is_that_of_the_stor
             threading.Thread(target=save, args=(user, attempt, saver))
             for saver in range(SAVERS_PER_LEARNER)
         )
-        threads.append(threading.Thread(target=hand_in, args=(attempt,)))
+        threads.append(threading.Thread(target=hand_in, args=(user, attempt)))
     for t in threads:
         t.start()
     for t in threads:
