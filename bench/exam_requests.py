@@ -1,5 +1,5 @@
-"""The cost of one exam-day request, in process: SQL statements and CPU per start and
-per save, through the whole Django stack (middleware, views, the database) but without
+"""The cost of one exam-day request, in process: SQL statements and CPU per start, per
+save and per hand-in, through the whole Django stack (middleware, views, the database) but without
 gunicorn or a network, so that the figure barely depends on what else the machine runs.
 
     .venv/bin/python bench/exam_requests.py                 # 300 starts, 3,000 saves
@@ -7,9 +7,11 @@ gunicorn or a network, so that the figure barely depends on what else the machin
 
 Builds its own PostgreSQL database (dropped and re-created; the name must contain
 "bench"), one exam with 100 questions a paper drawn ahead for every learner, signs each
-learner in, then times (`time.process_time`, this process's CPU) each learner's start
-and then saves spread over the learners' attempts. Sessions are cached_db in Redis when
-REDIS_URL is set (default here: redis://127.0.0.1:6379/7), as in production.
+learner in, then times (`time.process_time`, this process's CPU) each learner's start,
+saves spread over the learners' attempts, and each learner's hand-in (the hand-in only;
+its scoring and audit entry are the finaliser's, timed once for the lot at the end).
+Sessions are cached_db in Redis when REDIS_URL is set (default here:
+redis://127.0.0.1:6379/7), as in production.
 
 Run with `--code-root` to measure another checkout of the project with this same
 script (e.g. the code before a change).
@@ -158,6 +160,19 @@ def main(argv=None) -> int:
         )
         saves.append((cpu, statements))
 
+    handins = []
+    for i, client in enumerate(clients):
+        cpu, statements, response = measure(
+            client, "post", f"/api/exams/attempts/{attempts[i]}/submit/"
+        )
+        assert response.json()["status"] in ("handed_in", "submitted"), response.json()
+        handins.append((cpu, statements))
+    from exams.services import attempts_finalise_overdue
+
+    t = time.process_time()
+    attempts_finalise_overdue()
+    scoring_ms = (time.process_time() - t) * 1000
+
     def row(name, samples):
         cpu = sorted(c for c, _ in samples)
         return {
@@ -171,7 +186,12 @@ def main(argv=None) -> int:
     report = {
         "code": str(root),
         "load_average": os.getloadavg(),
-        "rows": [row("start (prepared paper)", starts[10:]), row("save", saves[100:])],
+        "rows": [
+            row("start (prepared paper)", starts[10:]),
+            row("save", saves[100:]),
+            row("hand-in", handins[10:]),
+        ],
+        "finaliser_cpu_ms_per_hand_in": round(scoring_ms / len(handins), 2),
     }
     print(json.dumps(report, ensure_ascii=False, indent=1))
     harness.pg_drop_database(args.database)

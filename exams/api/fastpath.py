@@ -1,5 +1,6 @@
-"""The lean exam-day paths: `POST /api/exams/attempts/<id>/save/` and the plain case of
-`POST /api/exams/sessions/<id>/start/`, without the stack.
+"""The lean exam-day paths: `POST /api/exams/attempts/<id>/save/` and the plain cases of
+`POST /api/exams/sessions/<id>/start/` and `POST /api/exams/attempts/<id>/submit/`,
+without the stack.
 
 The hottest request of exam day (10,000 examinees: 333 a second) needs: the user id
 from the session store, a CSRF check, the body checked, and the one conditional UPDATE
@@ -32,6 +33,17 @@ and unit, their attempt) and one conditional UPDATE that returns the prepared pa
 (`services.attempt_start_prepared`). Everything else (a resume, a second device, a
 refusal with its audit entry, a paper to draw now, token clients) goes through the
 REST view (`api.learner.StartView`), which gives the same answers.
+
+The hand-in (in the last minute of a mass exam, 70 a second) is answered here in its
+plain case too: the session and CSRF checked as for a start, then one transaction of one
+SELECT, which locks the attempt (`FOR NO KEY UPDATE`, waiting for saves in flight) and
+reads the account beside it (the session's password hash, active, no password change
+pending, not an administrator), and one conditional UPDATE
+(`services.attempt_hand_in_lean`). The answer is `api.learner.SubmitView`'s for an attempt
+being scored; a second hand-in answers as the first. Another device, after the deadline
+(closed at the deadline by the full path), scored already, not the user's (an audited
+404), administrators and token clients go through that view. The hand-in's audit entry is
+written by the batched scorer (`services.attempt_submit` says why).
 """
 
 from __future__ import annotations

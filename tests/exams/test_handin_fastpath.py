@@ -17,7 +17,7 @@ from audit.models import AuditEntry
 from audit.selectors import audit_chain_verify
 from exams.api.learner import _result
 from exams.models import Attempt, AttemptStatus
-from exams.services import attempt_start, attempts_score_handed_in
+from exams.services import attempt_start, attempts_finalise_overdue, attempts_score_handed_in
 from organisation.models import Role
 
 from ..factories import StaffFactory, UserFactory, make_user_with_role
@@ -208,3 +208,30 @@ def test_an_idle_session_hands_in_nothing(city, exam, settings):
     session.save()
     assert _submit(browser, attempt).status_code in (302, 403)
     _unchanged(attempt)
+
+
+def test_the_finaliser_closes_the_overdue_and_scores_the_hand_ins_in_small_batches(city, exam):
+    """Overdue attempts and hand-ins waiting, in batches of two: every overdue attempt
+    closed at its deadline, every hand-in scored and audited once."""
+    now = timezone.now()
+    handed_in, overdue = [], []
+    for n in range(5):
+        user, staff = _person(city)
+        attempt = attempt_start(session=exam, staff=staff)
+        if n < 3:
+            assert _submit(_signed_in(user), attempt).status_code == 200
+            handed_in.append(attempt)
+        else:
+            Attempt.objects.filter(pk=attempt.pk).update(deadline=now)
+            overdue.append(attempt)
+
+    assert attempts_finalise_overdue(batch_size=2) == 2
+    for attempt in overdue:
+        attempt.refresh_from_db()
+        assert attempt.status == AttemptStatus.FINALISED and attempt.finished_at == now
+    for attempt in handed_in:
+        attempt.refresh_from_db()
+        assert attempt.status == AttemptStatus.SUBMITTED and attempt.score is not None
+    entries = AuditEntry.objects.filter(action="exam.attempt_submitted")
+    assert sorted(e.target_id for e in entries) == sorted(str(a.public_id) for a in handed_in)
+    assert list(audit_chain_verify()) == []
