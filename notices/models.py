@@ -201,3 +201,12 @@ class Delivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} · {self.key} · {self.channel}"
+
+    # The dispatch's own answers (no provider was asked): the reason says it all.
+    OWN_REASONS = ("no_mobile", "no_email", "channel_closed")
+
+    @property
+    def provider_answer(self) -> str:
+        """What the provider itself answered, for support; empty when no provider was
+        asked (the reason, in the reader's language, says why)."""
+        return "" if self.reason in self.OWN_REASONS else self.answer

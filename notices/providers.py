@@ -101,7 +101,8 @@ class EmailProvider:
             count = send_mail(title, text, None, [recipient.email])
         except Exception as error:  # the mail server is down, refuses, times out
             return Outcome(False, f"{type(error).__name__}: {error}"[:500])
-        return Outcome(bool(count), "accepted by the mail server" if count else "not accepted")
+        # Accepted or not is all the mail server says; the reason carries it.
+        return Outcome(bool(count), "")
 
 
 # Tencent Cloud error codes after which another try cannot succeed.

@@ -106,7 +106,7 @@ def _export(request, rows, filters):
                     local(row.sent_at),
                     local(row.next_try_at),
                     row.get_reason_display() if row.reason else "",
-                    row.answer,
+                    row.provider_answer,
                 )
             ]
         )

@@ -375,3 +375,39 @@ def test_the_delivery_log_follows_the_access_matrix(city, client, role, sees):
     page = response.content.decode()
     shown = {p for p in ("city", "county_a", "township_a1", "county_b") if f"收件人{p}<" in page}
     assert shown == sees
+
+
+def test_the_log_reads_in_chinese_when_no_provider_answered(
+    city, overdue, county_a_channels, client, coordinator_a, django_capture_on_commit_callbacks
+):
+    """An e-mail accepted, and an SMS that could not go (no mobile on file): the log says
+    so in words; no English text of the dispatch's own reaches the page or the export."""
+    mailed, _ = overdue(city.township_a1)
+    mailed.email = "mailed@example.cn"
+    mailed.save()
+    no_mobile, staff = overdue(city.township_a2)
+    choose(client, no_mobile, Channel.SMS)
+
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        remind()
+    # The mobile is struck off between the queueing and the sending.
+    staff.mobile = ""
+    staff.save(update_fields=["mobile"])
+    for callback in queued:
+        callback()
+
+    assert Delivery.objects.get(user=mailed).reason == "sent"
+    assert Delivery.objects.get(user=no_mobile).reason == "no_mobile"
+    client.force_login(coordinator_a)
+    page = client.get(reverse("notices:deliveries")).content.decode()
+    assert "已交服务商发送" in page and "未登记手机号" in page
+    for english in ("accepted", "no mobile number", "mail server"):
+        assert english not in page
+    response = client.get(reverse("notices:deliveries"), {"format": "xlsx"})
+    cells = [
+        str(v)
+        for row in load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True)
+        for v in row
+        if v
+    ]
+    assert "未登记手机号" in cells and not any("no mobile" in c for c in cells)
