@@ -30,33 +30,37 @@ class DeliveryFilterForm(forms.Form):
     )
 
 
+def _secret_field(label, help_text) -> forms.CharField:
+    """A secret is typed, never shown back; left empty it keeps the stored one."""
+    return forms.CharField(
+        label=label,
+        required=False,
+        widget=forms.PasswordInput(render_value=False),
+        help_text=help_text,
+    )
+
+
 class ChannelConfigForm(forms.ModelForm):
     """The administrator's form: secrets are written, never shown back (an empty field
     keeps the stored one)."""
 
-    token = forms.CharField(
-        label=_("Key / access token / SecretId"),
-        required=False,
-        widget=forms.PasswordInput(render_value=False),
-        help_text=_(
+    token = _secret_field(
+        _("Key / access token / SecretId"),
+        _(
             "WeCom: the robot's key; DingTalk: the robot's access_token; SMS: the "
             "SecretId. Leave empty to keep the stored one."
         ),
     )
-    secret = forms.CharField(
-        label=_("Signing secret / SecretKey"),
-        required=False,
-        widget=forms.PasswordInput(render_value=False),
-        help_text=_(
+    secret = _secret_field(
+        _("Signing secret / SecretKey"),
+        _(
             "DingTalk: the robot's signing secret (SEC…); SMS: the SecretKey. Leave "
             "empty to keep the stored one."
         ),
     )
-    app_secret = forms.CharField(
-        label=_("Application secret"),
-        required=False,
-        widget=forms.PasswordInput(render_value=False),
-        help_text=_(
+    app_secret = _secret_field(
+        _("Application secret"),
+        _(
             "WeCom: the application's Secret; DingTalk: the app's AppSecret. Leave empty "
             "to keep the stored one."
         ),
