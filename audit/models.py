@@ -14,6 +14,7 @@ import json
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -100,6 +101,8 @@ def _details_text(value) -> str:
         return "、".join(_details_text(item) for item in value)
     if value is None:
         return "—"
+    if isinstance(value, bool):
+        return gettext("yes") if value else gettext("no")
     return str(value)
 
 

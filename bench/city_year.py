@@ -1,12 +1,19 @@
-"""The demo city (311 units, 6,045 staff) lived through the simulated year on the real
-services (training/simulation.py) on a fresh PostgreSQL database: wall time per
-simulated month and peak memory (the process's maximum resident set).
+"""The demo city (311 units, 6,045 staff) living its months on the real services: the
+wall time of each simulated month and the peak memory (maximum resident set), measured
+on `seed_demo` itself, which builds the demo city by running the simulation
+(training/simulation.py) on a fresh database.
 
-    .venv/bin/python bench/city_year.py                 # this year's months so far
-    .venv/bin/python bench/city_year.py --months 2      # fewer, on a slow machine
-    .venv/bin/python bench/city_year.py --months 2 --people 0.05   # a share of the staff
+    .venv/bin/python bench/city_year.py                          # a year, every clerk
+    .venv/bin/python bench/city_year.py --months 12 --people 0.01     # a year, the demo's share
+    .venv/bin/python bench/city_year.py --months 2 --people 0.01 --sqlite   # the demo
 
-Writes nothing; prints the figures (copied by hand into docs/benchmarks.md).
+The city lives from the first of the month `--months` back until today, one month less
+from the 15th on (`training.simulation.went_live`: `--months 12` is eleven or twelve
+months and the days of this one).
+
+PostgreSQL by default (a database `wc_bench_city_year` is dropped and created on the
+server of `DATABASE_URL` / 127.0.0.1); `--sqlite` uses a file under /tmp. Writes
+nothing else; prints the figures (copied by hand into docs/benchmarks.md).
 """
 
 from __future__ import annotations
@@ -16,6 +23,7 @@ import os
 import resource
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -28,16 +36,16 @@ DB = "wc_bench_city_year"
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--months", type=int, default=12)
-    parser.add_argument("--people", type=float, default=1.0)
     parser.add_argument(
-        "--heartbeat-seconds",
-        type=int,
-        default=60,
-        help="study-page heartbeat interval of the simulated city (the product's default "
-        "is 15 s; 60 s credits the same time with a quarter of the calls)",
+        "--people", type=float, default=1.0, help="share of the window staff who use it"
     )
+    parser.add_argument("--sqlite", action="store_true")
     args = parser.parse_args()
-    url = pg_recreate_database(DB)
+    if args.sqlite:
+        path = Path(tempfile.mkdtemp()) / "city_year.sqlite3"
+        url = f"sqlite:///{path}"
+    else:
+        url = pg_recreate_database(DB)
     env = {
         **os.environ,
         "DATABASE_URL": url,
@@ -46,50 +54,29 @@ def main() -> None:
     py = sys.executable
     subprocess.run([py, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
     started = time.perf_counter()
-    subprocess.run(
-        [py, "manage.py", "seed_demo"], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL
+    command = [
+        py,
+        "manage.py",
+        "seed_demo",
+        "--months",
+        str(args.months),
+        "--people",
+        str(args.people),
+    ]
+    with subprocess.Popen(
+        command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
+    ) as process:
+        for line in process.stdout:
+            if line.startswith(("Demo city", "  20")):
+                print(f"{time.perf_counter() - started:7.0f} s  {line.rstrip()}", flush=True)
+    if process.returncode:
+        raise SystemExit(f"seed_demo failed ({process.returncode})")
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print(
+        f"total: {args.months} months, {args.people:.0%} of the window staff, "
+        f"{'SQLite' if args.sqlite else 'PostgreSQL'}: {time.perf_counter() - started:.0f} s, "
+        f"peak RSS {peak:.0f} MB"
     )
-    print(f"seed_demo: {time.perf_counter() - started:.0f} s", flush=True)
-    os.environ.update(env)
-    import django
-
-    django.setup()
-    from django.utils import timezone
-
-    from training.demo import seed_programme
-    from training.models import Programme
-    from training.simulation import CitySimulation, _add_months
-
-    # A programme is a calendar year: the simulated months are those of this year
-    # before the current one, on a programme with a module every week of it.
-    today = timezone.localdate()
-    months = min(args.months, today.month - 1)
-    start = _add_months(today.replace(day=1), -months)
-    Programme.objects.update(is_active=False)
-    seed_programme(start=start, end=today)
-    marks = [time.perf_counter()]
-
-    def month_end(day, report):
-        marks.append(time.perf_counter())
-        print(
-            f"{report.month}: {marks[-1] - marks[-2]:.0f} s; lessons {report.lessons_read}, "
-            f"exams {report.exams_taken}, quizzes {report.quizzes_taken}, follow-ups "
-            f"{report.followups_taken}, certificates {report.certificates}; peak RSS "
-            f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB",
-            flush=True,
-        )
-
-    CitySimulation(
-        months=months,
-        seed=1,
-        start=start,
-        people_fraction=args.people,
-        on_month_end=month_end,
-        heartbeat_seconds=args.heartbeat_seconds,
-    ).run()
-    total = marks[-1] - marks[0]
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"total: {months} months in {total:.0f} s, peak RSS {peak:.0f} MB")
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 
 from organisation.access import (
+    departments_above_readers,
     departments_managed_by,
     departments_visible_to,
     get_scoped_or_404,
@@ -81,10 +82,12 @@ def sittings_organised_by(user) -> QuerySet[Sitting]:
 
 
 def sittings_visible_to(user) -> QuerySet[Sitting]:
-    """Sittings a reader's subtree organises or has candidates in, and sittings with a
-    room the user examines."""
+    """Sittings a reader's subtree organises or has candidates in, sittings organised
+    above it (a unit's coordinator proposes their own people to the city's sitting; they
+    see only those people in it), and sittings with a room the user examines."""
     return Sitting.objects.filter(
         Q(department__in=departments_visible_to(user))
+        | Q(department__in=departments_above_readers(user))
         | Q(
             pk__in=Candidate.objects.filter(
                 staff__department__in=departments_visible_to(user)

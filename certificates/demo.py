@@ -1,10 +1,15 @@
-"""Demo certificates: a realistic, uneven certified rate across the demo city.
+"""The certificates the demo city held before it started using the system.
 
-Each unit gets its own target rate (so red and yellow cards mean something); the
-certificates are issued over the past 12 months so the trend climbs; some are earlier
-paper certificates recorded from elsewhere, a few expired or revoked; month-end
-snapshots are rebuilt from that history. Of the demo learners, the first is
-certified and the second is not. Deterministic for a given generator and day.
+The city's window staff who passed the national skill assessment earlier hold paper
+certificates from the provincial assessment body; the system went live with them
+recorded (source "from elsewhere"), as a city's administrators record them when they
+start. Each unit has its own share (so red and yellow cards mean something), the
+certificates were issued over the years before, a few revoked, some with an expiry
+date (a few close to it, so the reminders have something to do); the month-end
+snapshots before go-live are rebuilt from that record. Everything after go-live
+(assessments, certificates issued by the city) comes from the simulation
+(`training/simulation.py`). Of the demo learners, the first holds a certificate and the
+second does not. Deterministic for a given generator and day.
 """
 
 from __future__ import annotations
@@ -16,15 +21,12 @@ from dataclasses import dataclass
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from organisation.models import Department, RoleAssignment, Staff, StaffStatus
+from organisation.models import Department, RoleAssignment, Staff
 
 from .models import (
     OCCUPATION,
     WORK_TYPE,
-    Assessment,
-    AssessmentStatus,
     Certificate,
-    CertificateCounter,
     CertificateSource,
     SkillLevel,
 )
@@ -50,22 +52,25 @@ def _level(rng: random.Random, levels: dict[int, SkillLevel]) -> SkillLevel:
     return levels[5] if roll < 0.7 else levels[4] if roll < 0.94 else levels[3]
 
 
-def seed_certificates(*, rng: random.Random) -> DemoCertificates:
-    today = timezone.localdate()
-    rules = certification_settings_get()
+def seed_certificates(
+    *, rng: random.Random, before: datetime.date | None = None
+) -> DemoCertificates:
+    """Record the certificates held before `before` (go-live; today by default)."""
+    before = before or timezone.localdate()
+    certification_settings_get()  # the levels and rules (re-created if a flush lost them)
     levels = {lv.code: lv for lv in SkillLevel.objects.all()}
     result = DemoCertificates()
 
-    # Per-unit target rates: most units between 55% and 98%, a few far behind.
+    # Per-unit shares: most units between 45% and 90%, a few far behind.
     targets: dict[int, float] = {}
     for pk in Department.objects.order_by("path").values_list("pk", flat=True):
         roll = rng.random()
         targets[pk] = (
-            rng.uniform(0.2, 0.5)
+            rng.uniform(0.15, 0.4)
             if roll < 0.12
-            else rng.uniform(0.55, 0.85)
+            else rng.uniform(0.45, 0.75)
             if roll < 0.5
-            else rng.uniform(0.86, 1.0)
+            else rng.uniform(0.76, 0.92)
         )
 
     has_role = RoleAssignment.objects.filter(user_id=OuterRef("user_id"))
@@ -76,77 +81,39 @@ def seed_certificates(*, rng: random.Random) -> DemoCertificates:
         .values_list("pk", flat=True)
     )
     certified_learner = learners[0] if learners else None
-    uncertified_learner = learners[1] if len(learners) > 1 else None
+    uncertified = set(learners[1:])
 
     staff_rows = list(
         Staff.objects.filter(is_window_staff=True)
         .order_by("department__path", "staff_number")
-        .values_list("pk", "name", "id_number_masked", "department_id", "status")
+        .values_list("pk", "name", "id_number_masked", "department_id")
     )
-    counters: dict[tuple[int, int], int] = {}
-    assessments: list[Assessment] = []
     certificates: list[Certificate] = []
-    pending: list[Assessment] = []
-    for pk, name, masked, department_id, status in staff_rows:
-        wanted = rng.random() < targets.get(department_id, 0.8)
+    for pk, name, masked, department_id in staff_rows:
+        wanted = rng.random() < targets.get(department_id, 0.7)
         if pk == certified_learner:
             wanted = True
-        if pk == uncertified_learner:
-            wanted = False
-        if not wanted:
-            if status == StaffStatus.ACTIVE and rng.random() < 0.25:
-                theory = rng.randint(45, 95)
-                pending.append(
-                    Assessment(
-                        candidate_id=pk,
-                        level=levels[5],
-                        assessed_on=today - datetime.timedelta(days=rng.randint(1, 40)),
-                        theory_score=theory,
-                        theory_source="月考试",
-                        status=AssessmentStatus.PENDING
-                        if theory >= rules.pass_mark
-                        else AssessmentStatus.FAILED,
-                    )
-                )
+        if pk in uncertified or not wanted:
             continue
         level = _level(rng, levels)
-        external = rng.random() < 0.12
-        if external:
-            issued = today - datetime.timedelta(days=rng.randint(400, 1400))
-            expires = add_years(issued, 3) if rng.random() < 0.25 else None
-            number = f"JX{issued.year}{rng.randint(0, 999_999):06d}{len(certificates):05d}"
-        else:
-            # Spread over the past 12 months, a little more recently: the trend climbs.
-            days = int(365 * (1 - rng.random() ** 1.3))
-            issued = today - datetime.timedelta(days=max(days, 1))
-            expires = None
-            key = (issued.year, level.code)
-            counters[key] = counters.get(key, 0) + 1
-            number = f"{rules.number_prefix}{issued.year:04d}{level.code}{counters[key]:06d}"
+        # Issued over the four years before go-live, more of them recently: the
+        # city's drive to certify everyone started a year before.
+        days = int(1400 * rng.random() ** 1.8)
+        issued = before - datetime.timedelta(days=max(days, 1))
+        expires = add_years(issued, 3) if rng.random() < 0.25 else None
+        if expires is not None and expires < before and rng.random() < 0.7:
+            expires = None  # most were renewed without a date on record
+        number = f"JX{issued.year}{rng.randint(0, 999_999):06d}{len(certificates):05d}"
         revoked = None
         if rng.random() < 0.008 and pk != certified_learner:
             revoked = issued + datetime.timedelta(days=rng.randint(10, 60))
-            revoked = min(revoked, today)
-        assessment = None
-        if not external:
-            assessment = Assessment(
-                candidate_id=pk,
-                level=level,
-                assessed_on=issued - datetime.timedelta(days=rng.randint(7, 30)),
-                theory_score=rng.randint(60, 98),
-                theory_source="月考试",
-                practical_score=rng.randint(60, 97),
-                practical_source="考评员",
-                status=AssessmentStatus.PASSED,
-            )
-            assessments.append(assessment)
+            revoked = min(revoked, before)
         certificates.append(
             Certificate(
                 number=number,
                 verification_code=_code(rng),
                 staff_id=pk,
-                assessment=assessment,
-                source=CertificateSource.EXTERNAL if external else CertificateSource.ISSUED,
+                source=CertificateSource.EXTERNAL,
                 level=level,
                 holder_name=name,
                 id_number_masked=masked,
@@ -154,24 +121,16 @@ def seed_certificates(*, rng: random.Random) -> DemoCertificates:
                 work_type=WORK_TYPE,
                 issue_date=issued,
                 expires_on=expires,
-                assessment_body=OTHER_BODY if external else rules.assessment_body,
+                assessment_body=OTHER_BODY,
                 revoked_on=revoked,
                 revoked_reason="认定材料不实" if revoked else "",
             )
         )
     # A few certificates close to expiry, so the reminders have something to do.
     for certificate in certificates[5::400]:
-        if certificate.source == CertificateSource.EXTERNAL and certificate.revoked_on is None:
-            certificate.expires_on = today + datetime.timedelta(days=rng.randint(10, 50))
-    Assessment.objects.bulk_create(assessments + pending, batch_size=1000)
-    for certificate in certificates:
-        if certificate.assessment is not None:
-            certificate.assessment_id = certificate.assessment.pk
+        if certificate.revoked_on is None:
+            certificate.expires_on = before + datetime.timedelta(days=rng.randint(20, 80))
     Certificate.objects.bulk_create(certificates, batch_size=1000)
-    CertificateCounter.objects.bulk_create(
-        [CertificateCounter(year=y, level_code=c, last_value=v) for (y, c), v in counters.items()]
-    )
     result.certificates = len(certificates)
-    result.assessments = len(assessments) + len(pending)
-    result.snapshots = len(rate_snapshots_rebuild(months=12, today=today))
+    result.snapshots = len(rate_snapshots_rebuild(months=12, today=before))
     return result

@@ -2,7 +2,6 @@ from allauth.account.decorators import secure_admin_login
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
-from django.utils.translation import gettext_lazy as _
 from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
@@ -17,9 +16,6 @@ from training.views import home
 # The admin's own login form bypasses allauth's rate limits; send it through allauth.
 admin.autodiscover()
 admin.site.login = secure_admin_login(admin.site.login)
-admin.site.site_header = _("Window staff training and certification: administration")
-admin.site.site_title = _("Window staff training and certification")
-admin.site.index_title = _("Administration")
 
 handler404 = "core.views.not_found"
 

@@ -4,9 +4,10 @@ from functools import partial
 
 from django.contrib import admin
 from django.db import transaction
+from django.urls import reverse
 
 from audit.services import audit_record
-from organisation.access import departments_visible_to, is_administrator
+from organisation.access import departments_visible_to, is_administrator, record_denied
 
 from .audience import forget_start_facts
 from .models import BankSettings, BlueprintRule, ExamSession, KnowledgePoint, Question
@@ -47,13 +48,29 @@ class KnowledgePointAdmin(AdministratorOnly, admin.ModelAdmin):
 
 @admin.register(Question)
 class QuestionAdmin(AdministratorOnly, admin.ModelAdmin):
-    """Editing a question never changes past attempts: they keep a frozen copy. To
-    correct an answer key and re-score, use exams.services.question_correct_key."""
+    """Read only here. Questions are written on the question-bank pages (or imported),
+    where every edit makes a version with its diff, new questions wait for review and a
+    corrected key re-scores the attempts (`exams.services.question_update`,
+    `question_correct_key`); an edit saved here would bypass all three. The change
+    page links to the question's bank page ("view on site")."""
 
-    list_display = ["stem", "type", "knowledge_point", "difficulty", "status"]
+    list_display = ["stem", "type", "knowledge_point", "difficulty", "status", "version"]
     list_filter = ["type", "status", "difficulty", "knowledge_point"]
     search_fields = ["stem"]
-    readonly_fields = ["public_id", "version", "created_by", "reviewed_by", "reviewed_at"]
+
+    def has_add_permission(self, request, *args):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def view_on_site(self, obj):
+        return reverse("exams_bank:edit", args=[obj.public_id])
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        if request.method == "POST":  # a hand-made POST: refused, and the refusal audited
+            record_denied(request.user, "exams.question", object_id)
+        return super().changeform_view(request, object_id, form_url, extra_context)
 
 
 @admin.register(BankSettings)

@@ -2,27 +2,11 @@
 
 from __future__ import annotations
 
-import datetime
-import random
-from decimal import Decimal
-
-from django.utils import timezone
-
-from organisation.models import Department, Staff, StaffStatus
-
 from .demo_bank import FACTS, POINTS
 from .models import (
-    Attempt,
-    AttemptItem,
-    AttemptStatus,
-    BlueprintRule,
-    ExamSession,
     KnowledgePoint,
     Question,
-    SessionKind,
 )
-from .services.grading import _total
-from .services.papers import PaperDrawer
 
 S, M, T, F, A = "single", "multiple", "true_false", "fill_blank", "short_answer"
 TF = ["正确", "错误"]
@@ -330,104 +314,3 @@ def seed_bank() -> dict[str, KnowledgePoint]:
         batch_size=1000,
     )
     return points
-
-
-def seed_exams(*, rng: random.Random) -> dict:
-    """The bank, two past monthly exams for the demo county, one open exam city-wide."""
-    seed_bank()
-    questions = Question.objects.all()
-    city = Department.objects.filter(depth=1).order_by("path").first()
-    county = Department.objects.filter(code="360102").first() or city
-    rules = [(S, 8, 5), (M, 4, 7.5), (T, 4, 5), (F, 2, 5)]
-    now = timezone.now()
-    sessions = []
-    for months_ago in (2, 1):
-        opens = (now - datetime.timedelta(days=30 * months_ago)).replace(
-            hour=9, minute=0, second=0, microsecond=0
-        )
-        session = ExamSession.objects.create(
-            title=f"{opens:%Y年%m月}月考",
-            kind=SessionKind.MONTHLY,
-            department=county,
-            opens_at=opens,
-            closes_at=opens + datetime.timedelta(hours=3),
-            duration_minutes=60,
-            published=True,
-            show_answers="after_submit",
-        )
-        session.audience_departments.set([county])
-        for order, (qtype, count, pts) in enumerate(rules):
-            BlueprintRule.objects.create(
-                session=session, type=qtype, count=count, points=Decimal(str(pts)), order=order
-            )
-        _history(session, county, rng, skill=0.55 + 0.1 * (2 - months_ago))
-        sessions.append(session)
-
-    open_session = ExamSession.objects.create(
-        title=f"{now:%Y年%m月}综窗人员月考",
-        kind=SessionKind.MONTHLY,
-        department=city,
-        opens_at=now - datetime.timedelta(hours=1),
-        closes_at=now + datetime.timedelta(days=5),
-        duration_minutes=60,
-        published=True,
-    )
-    open_session.audience_departments.set([city])
-    for order, (qtype, count, pts) in enumerate(rules):
-        BlueprintRule.objects.create(
-            session=open_session, type=qtype, count=count, points=Decimal(str(pts)), order=order
-        )
-    return {"questions": questions.count(), "sessions": len(sessions) + 1}
-
-
-def _history(session: ExamSession, county: Department, rng: random.Random, skill: float):
-    drawer = PaperDrawer(session)
-    staff = list(
-        Staff.objects.filter(
-            department__path__startswith=county.path,
-            status=StaffStatus.ACTIVE,
-            is_window_staff=True,
-        ).order_by("pk")
-    )
-    attempts = []
-    for person in staff:
-        if rng.random() < 0.06:
-            continue  # missed the exam
-        started = session.opens_at + datetime.timedelta(minutes=rng.randint(0, 60))
-        attempts.append(
-            Attempt(
-                session=session,
-                staff=person,
-                number=1,
-                seed=rng.getrandbits(62),
-                status=AttemptStatus.SUBMITTED,
-                started_at=started,
-                deadline=started + datetime.timedelta(minutes=60),
-                finished_at=started + datetime.timedelta(minutes=rng.randint(25, 58)),
-            )
-        )
-    attempts = Attempt.objects.bulk_create(attempts)
-    if not all(a.pk for a in attempts):
-        attempts = list(Attempt.objects.filter(session=session).select_related("session"))
-    items = []
-    per_attempt = {}
-    for attempt in attempts:
-        attempt.session = session
-        ability = min(0.98, max(0.2, rng.gauss(skill + 0.1, 0.15)))
-        drawn = drawer.items_for(attempt)
-        for item in drawn:
-            right = rng.random() < ability
-            if item.type == F:  # one accepted text per blank, as a learner types them
-                item.answer = [str(a[0]) for a in item.key] if right else ["不清楚"]
-            else:
-                item.answer = item.key if right else (["A"] if item.key != ["A"] else ["D"])
-            item.seq = 1
-            item.awarded = item.points if right else Decimal(0)
-        items.extend(drawn)
-        per_attempt[attempt.pk] = drawn
-    AttemptItem.objects.bulk_create(items, batch_size=2000)
-    for attempt in attempts:
-        _total(attempt, per_attempt[attempt.pk])
-    Attempt.objects.bulk_update(
-        attempts, ["score", "max_score", "percent", "passed", "needs_grading"], batch_size=1000
-    )

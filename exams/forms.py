@@ -67,7 +67,10 @@ class SessionForm(forms.ModelForm):
         label=_("Fixed paper"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 4}),
-        help_text=_("One line per question, in order: question ID and points."),
+        help_text=_(
+            "One line per question, in order: question ID and points (without points, the "
+            "question's own, as imported)."
+        ),
     )
 
     class Meta:
@@ -164,34 +167,51 @@ class SessionForm(forms.ModelForm):
         return {found[n]: minutes for n, minutes in pairs.items() if n in found}
 
     def clean_fixed_paper(self) -> list[tuple[int, Decimal]]:
-        rows: list[tuple[uuid.UUID, Decimal]] = []
+        """Lines of a question ID and its points; without points, the question's own
+        (the 分值 of a bank import)."""
+        rows: list[tuple[int, uuid.UUID, Decimal | None]] = []
         for number, line in enumerate(self.cleaned_data["fixed_paper"].splitlines(), 1):
             parts = [p for p in _SPLIT.split(line.strip()) if p]
             if not parts:
                 continue
             try:
-                key, points = uuid.UUID(parts[0]), Decimal(parts[1] if len(parts) > 1 else "")
-            except (ValueError, IndexError, InvalidOperation):
+                key = uuid.UUID(parts[0])
+                points = Decimal(parts[1]) if len(parts) > 1 else None
+            except (ValueError, InvalidOperation):
                 raise forms.ValidationError(
                     _("Line %(line)d: a question ID and its points."), params={"line": number}
                 ) from None
-            if not Decimal(0) < points <= 100 or len(parts) > 2:
+            if (points is not None and not Decimal(0) < points <= 100) or len(parts) > 2:
                 raise forms.ValidationError(
                     _("Line %(line)d: a question ID and its points."), params={"line": number}
                 )
-            rows.append((key, points))
-        ids = dict(
-            Question.objects.filter(
-                public_id__in=[k for k, _p in rows], status=QuestionStatus.ACTIVE
-            ).values_list("public_id", "pk")
-        )
-        missing = [str(k) for k, _p in rows if k not in ids]
+            rows.append((number, key, points))
+        found = {
+            key: (pk, own)
+            for key, pk, own in Question.objects.filter(
+                public_id__in=[k for _n, k, _p in rows], status=QuestionStatus.ACTIVE
+            ).values_list("public_id", "pk", "points")
+        }
+        missing = [str(k) for _n, k, _p in rows if k not in found]
         if missing:
             raise forms.ValidationError(
                 _("No active question with these IDs: %(ids)s"),
                 params={"ids": ", ".join(missing[:10])},
             )
-        return [(ids[k], p) for k, p in rows]
+        paper = []
+        for number, key, points in rows:
+            pk, own = found[key]
+            points = points if points is not None else own
+            if points is None or not Decimal(0) < points <= 100:
+                raise forms.ValidationError(
+                    _(
+                        "Line %(line)d: this question has no points of its own; "
+                        "give them after its ID."
+                    ),
+                    params={"line": number},
+                )
+            paper.append((pk, points))
+        return paper
 
     def clean(self):
         data = super().clean()

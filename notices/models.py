@@ -144,6 +144,7 @@ class DeliveryReason(models.TextChoices):
     NO_EMAIL = "no_email", _("No e-mail address on file")
     CHANNEL_CLOSED = "channel_closed", _("The unit no longer offers this channel")
     TEMPORARY = "temporary", _("Temporary failure")
+    INTERRUPTED = "interrupted", _("Sending was interrupted; not sent again in case it arrived")
 
 
 class Delivery(models.Model):
@@ -197,6 +198,11 @@ class Delivery(models.Model):
                 name="delivery_due",
             ),
             models.Index(fields=["department", "-created_at"], name="delivery_by_unit"),
+            models.Index(
+                fields=["updated_at"],
+                condition=Q(status="sending"),
+                name="delivery_sending",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -19,7 +19,13 @@ from django.utils.module_loading import import_string
 from audit.services import audit_record
 from organisation.models import Department, Role, RoleAssignment, Staff
 
-from .models import CONFIGURED_CHANNELS, ChannelConfig, Delivery, DeliveryStatus
+from .models import (
+    CONFIGURED_CHANNELS,
+    ChannelConfig,
+    Delivery,
+    DeliveryReason,
+    DeliveryStatus,
+)
 from .providers import (
     NO_CHANNEL_TEXT,
     NO_EMAIL_TEXT,
@@ -91,8 +97,36 @@ def deliveries_send(*, delivery_ids: Iterable[int], schedule: Schedule) -> int:
     return sum(delivery_attempt(delivery_id=pk, schedule=schedule) for pk in delivery_ids)
 
 
+def deliveries_settle_interrupted(*, limit: int = 1000) -> int:
+    """Tries that never came back. A worker that dies during a try leaves its row
+    "sending"; once that has lasted `NOTICES_SENDING_STUCK_SECONDS` (far beyond the
+    providers' timeout) the row is settled as failed, reason "interrupted", and reported
+    like any last failure. It is not tried again: the provider may have delivered it,
+    and a notice is never sent twice. Returns how many were settled."""
+    now = timezone.now()
+    cutoff = now - datetime.timedelta(seconds=settings.NOTICES_SENDING_STUCK_SECONDS)
+    settled = 0
+    for delivery in Delivery.objects.filter(
+        status=DeliveryStatus.SENDING, updated_at__lt=cutoff
+    ).select_related("department")[:limit]:
+        if Delivery.objects.filter(
+            pk=delivery.pk, status=DeliveryStatus.SENDING, updated_at__lt=cutoff
+        ).update(
+            status=DeliveryStatus.FAILED,
+            reason=DeliveryReason.INTERRUPTED,
+            next_try_at=None,
+            updated_at=now,
+        ):
+            delivery.status, delivery.reason = DeliveryStatus.FAILED, DeliveryReason.INTERRUPTED
+            _report_failure(delivery)
+            settled += 1
+    return settled
+
+
 def deliveries_send_due(*, schedule: Schedule, limit: int = 1000) -> int:
-    """Try every delivery whose time has come (the `notices_retry` command)."""
+    """Try every delivery whose time has come (the `notices_retry` command), after
+    settling the tries a dead worker left "sending"."""
+    deliveries_settle_interrupted(limit=limit)
     ids = list(
         Delivery.objects.filter(status__in=DUE_STATUSES, next_try_at__lte=timezone.now())
         .order_by("next_try_at", "pk")
@@ -145,22 +179,10 @@ def delivery_attempt(*, delivery_id: int, schedule: Schedule) -> bool:
         return True
     if outcome.retry and attempts < settings.NOTICES_MAX_ATTEMPTS:
         next_try = done + retry_delay(attempts)
-        Delivery.objects.filter(pk=delivery.pk).update(
-            status=DeliveryStatus.RETRYING,
-            next_try_at=next_try,
-            answer=outcome.answer,
-            reason=outcome.reason,
-            updated_at=done,
-        )
+        _settle(delivery, outcome, DeliveryStatus.RETRYING, next_try, done)
         schedule([delivery.pk], run_after=next_try)
         return False
-    Delivery.objects.filter(pk=delivery.pk).update(
-        status=DeliveryStatus.FAILED,
-        next_try_at=None,
-        answer=outcome.answer,
-        reason=outcome.reason,
-        updated_at=done,
-    )
+    _settle(delivery, outcome, DeliveryStatus.FAILED, None, done)
     delivery.status, delivery.attempts, delivery.answer, delivery.reason = (
         DeliveryStatus.FAILED,
         attempts,
@@ -211,6 +233,18 @@ def coordinators_responsible(unit: Department | None) -> list:
         if path in by_path:
             return by_path[path]
     return []
+
+
+def _settle(delivery: Delivery, outcome, status: str, next_try_at, done) -> None:
+    """Record a try's outcome that did not deliver: the status, when to try next (if
+    ever) and the provider's answer with its reason."""
+    Delivery.objects.filter(pk=delivery.pk).update(
+        status=status,
+        next_try_at=next_try_at,
+        answer=outcome.answer,
+        reason=outcome.reason,
+        updated_at=done,
+    )
 
 
 def _report_failure(delivery: Delivery) -> None:

@@ -6,6 +6,8 @@ Rules:
   whole subtree; a user may hold several roles;
 - coordinators and administrators may change data in their subtrees, managers only read;
 - a learner (any staff member) sees only their own records;
+- a call made above a reader's units (a city's assessment sitting) is visible to them
+  (`departments_above_readers`), never the data of the units above;
 - `get_<thing>_for(user, id)` raises Http404 alike for "missing" and "not yours";
   each is a thin call of `get_scoped_or_404`, which audits every refusal;
 - role checks are `require_*` (one function serves the HTML view and the API: DRF turns
@@ -32,18 +34,20 @@ READ_ROLES = (Role.COORDINATOR, Role.MANAGER, Role.ADMINISTRATOR)
 WRITE_ROLES = (Role.COORDINATOR, Role.ADMINISTRATOR)
 
 
-def _subtrees_of_roles(user, roles: Iterable[str]) -> QuerySet[Department]:
-    """Departments inside any subtree the user holds one of `roles` on.
+def _subtrees_of_roles(user, roles: Iterable[str], *, above: bool = False) -> QuerySet[Department]:
+    """Departments inside any subtree the user holds one of `roles` on (with `above`:
+    the departments at or above such a role's unit instead).
 
     One lazy query: the role check is an EXISTS subquery on the path prefix, so
     callers can nest it (`department__in=...`) without a round trip.
     """
     if user is None or not user.is_authenticated or not user.is_active:
         return Department.objects.none()
-    if user.is_superuser:
+    if user.is_superuser and not above:
         return Department.objects.all()
+    unit, role_unit = OuterRef("path"), F("department__path")
     covering = RoleAssignment.objects.filter(
-        StartsWith(OuterRef("path"), F("department__path")),
+        StartsWith(role_unit, unit) if above else StartsWith(unit, role_unit),
         user_id=user.pk,
         role__in=list(roles),
     )
@@ -53,6 +57,14 @@ def _subtrees_of_roles(user, roles: Iterable[str]) -> QuerySet[Department]:
 def departments_visible_to(user) -> QuerySet[Department]:
     """Units whose data the user may read (coordinator, manager, administrator)."""
     return _subtrees_of_roles(user, READ_ROLES)
+
+
+def departments_above_readers(user) -> QuerySet[Department]:
+    """Units at or above a unit the user reads (coordinator, manager, administrator):
+    those whose calls reach the user's people (a city's assessment sitting, to which a
+    township's coordinator proposes their own). Seeing such a unit's call is not
+    reading its data: the callers scope what is shown within it."""
+    return _subtrees_of_roles(user, READ_ROLES, above=True)
 
 
 def departments_managed_by(user) -> QuerySet[Department]:

@@ -32,7 +32,17 @@ PLACES = {
     "sibling_unit": "county_b",
     "parent_unit": "city",
 }
+# Sittings seen: those organised in the reader's subtree, and those organised above it
+# (a unit's coordinator proposes their own people to the city's sitting).
 READS = {
+    "coordinator": {"own_unit", "unit_below", "parent_unit"},
+    "manager": {"own_unit", "unit_below", "parent_unit"},
+    "administrator": set(PLACES),
+    "learner": set(),
+    "examiner": set(),
+}
+# Candidates seen in a sitting: those of the reader's subtree.
+PEOPLE = {
     "coordinator": {"own_unit", "unit_below"},
     "manager": {"own_unit", "unit_below"},
     "administrator": set(PLACES),
@@ -129,14 +139,16 @@ def test_candidates_and_tickets_of_each_place(client, city, levels, role, place)
     sitting_assign_seats(sitting=sitting, seed=1, acting_user=city_organiser)
     user = _actor(role, city)
     client.force_login(user)
-    sees_sitting = role == "administrator" or (
-        role in ("coordinator", "manager") and place in READS[role]
-    )
-    expected = 200 if place in READS[role] else 404
+    # A city sitting is seen by every unit reader; its people only by their own units.
+    sees_sitting = role in ("administrator", "coordinator", "manager")
+    expected = 200 if place in PEOPLE[role] else 404
     response = client.get(f"/api/certificates/sittings/{sitting.public_id}/candidates/")
     assert response.status_code == (200 if sees_sitting else 404)
     if sees_sitting:
-        assert [c["id"] for c in response.json()] == [str(candidate.public_id)]
+        listed = [c["id"] for c in response.json()]
+        assert listed == ([str(candidate.public_id)] if place in PEOPLE[role] else [])
+        page = client.get(f"/certificates/sittings/{sitting.public_id}/").content.decode()
+        assert (candidate.staff.name in page) == (place in PEOPLE[role])
     ticket = (
         f"/certificates/sittings/{sitting.public_id}/candidates/{candidate.public_id}/ticket.pdf"
     )
@@ -148,7 +160,7 @@ def test_candidates_and_tickets_of_each_place(client, city, levels, role, place)
         content_type="application/json",
     )
     candidate.refresh_from_db()
-    if role in ("coordinator", "administrator") and place in READS[role]:
+    if role in ("coordinator", "administrator") and place in PEOPLE[role]:
         assert withdraw.status_code == 200 and candidate.status == "withdrawn"
     else:
         assert withdraw.status_code in (403, 404) and candidate.status == "confirmed"

@@ -1,5 +1,6 @@
 """The demo organisation is deterministic; /healthz answers."""
 
+import datetime
 import random
 
 import pytest
@@ -12,6 +13,7 @@ from organisation.demo import seed_organisation
 from organisation.models import Department, RoleAssignment, Staff
 from roster.demo import seed_roster
 from roster.models import RosterImport
+from training.simulation import went_live
 
 
 def _fingerprint():
@@ -34,6 +36,25 @@ def _fingerprint():
         )
     )
     return units, staff, roles
+
+
+@pytest.mark.parametrize(
+    ("today", "live"),
+    [
+        # Before the 15th the last month's guidance may not have run: two months back.
+        ("2026-11-01", "2026-09-01"),
+        ("2026-11-14", "2026-09-01"),
+        # From the 15th, last month's exam, make-up and guidance are over: one month.
+        ("2026-11-15", "2026-10-01"),
+        ("2026-11-30", "2026-10-01"),
+        ("2027-01-03", "2026-11-01"),
+        ("2027-01-20", "2026-12-01"),
+        ("2027-03-31", "2027-02-01"),
+    ],
+)
+def test_the_demo_city_lives_one_and_a_half_to_two_and_a_half_months(today, live):
+    assert went_live(datetime.date.fromisoformat(today), 2) == datetime.date.fromisoformat(live)
+    assert went_live(datetime.date.fromisoformat(today), 3) < datetime.date.fromisoformat(live)
 
 
 @pytest.mark.django_db

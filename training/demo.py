@@ -1,40 +1,34 @@
-"""Demo training data: the city's 2026 programme with three tracks, twelve weekly
-modules of Chinese lessons on comprehensive-window work, enrolment of the demo staff,
-varied progress and study hours, and guidance plans after last month's exam.
-
-Deterministic (one seeded generator) and bulk-created so that it stays fast.
+"""Demo training content: the city's programme with three tracks and a weekly module of
+Chinese lessons on comprehensive-window work for every week (`seed_programme`; the
+scheduled `training_publish` publishes them), and two in-person classes run through the
+services (`seed_classes`). Everything people do with them comes from the simulation
+(`training/simulation.py`, run by `seed_demo`).
 """
 
 from __future__ import annotations
 
 import datetime
 import random
-from dataclasses import dataclass
 from decimal import Decimal
 
 from django.utils import timezone
 
 from organisation.models import Department, Role, RoleAssignment
-from roster.bulk import insert_rows
 
 from .content import sanitise_html
 from .models import (
     CompletionRule,
-    CreditSource,
-    Enrolment,
-    EnrolmentStatus,
-    LessonProgress,
     LevelHeld,
-    ModuleCompletion,
-    MonthlyExam,
     Programme,
-    StudyHourCredit,
     Tier,
     Track,
     WeeklyModule,
 )
 from .models import Lesson as LessonModel
-from .services import enrolment_sync, module_exam_material_ensure
+
+# The demo township, where every window clerk uses the system (its coordinator and a
+# README learner work there).
+DEMO_TOWNSHIP = "360102-T01"
 
 # Knowledge points (知识点) of the work type, the same names as the demo question bank
 # (exams.demo_bank.POINTS); ids are local to the demo until the exam engine is present.
@@ -269,15 +263,6 @@ def _body(paragraphs: list[str]) -> str:
     return sanitise_html("".join(f"<p>{p}</p>" for p in paragraphs))
 
 
-@dataclass
-class TrainingDemoResult:
-    modules: int = 0
-    enrolments: int = 0
-    completions: int = 0
-    plans: int = 0
-    classes: int = 0
-
-
 def _bank_point_ids() -> dict[int, int]:
     """Local knowledge point number -> the exam engine's KnowledgePoint id (created by
     name when missing), so modules, practice sets and plans use real ids."""
@@ -289,89 +274,7 @@ def _bank_point_ids() -> dict[int, int]:
     }
 
 
-def seed_training(*, rng: random.Random) -> TrainingDemoResult:
-    result = TrainingDemoResult()
-    bank_ids = _bank_point_ids()
-    today = timezone.localdate()
-    now = timezone.now()
-    city = Department.objects.filter(depth=1).order_by("path").first()
-    if city is None:
-        return result
-    programme = Programme.objects.create(
-        name=f"综窗人员岗位能力提升 {today.year}",
-        year=today.year,
-        department=city,
-        annual_hours_target=Decimal("40"),
-    )
-    in_service = Track.objects.create(
-        programme=programme,
-        name="在岗综窗人员（五级/初级）",
-        tier=Tier.IN_SERVICE,
-        target_level=5,
-        level_held=LevelHeld.ANY,
-    )
-    new_staff = Track.objects.create(
-        programme=programme,
-        name="新入职人员岗前培训",
-        tier=Tier.NEW_STAFF,
-        target_level=5,
-        hired_within_days=180,
-    )
-    refresher = Track.objects.create(
-        programme=programme,
-        name="持证人员复训（四级/中级）",
-        tier=Tier.REFRESHER,
-        target_level=4,
-        level_held=LevelHeld.CERTIFIED,
-    )
-
-    # Twelve weeks: ten already started, the current week, and next week.
-    first_monday = today - datetime.timedelta(days=today.weekday()) - datetime.timedelta(weeks=10)
-    modules: list[WeeklyModule] = []
-    for track in (in_service, new_staff, refresher):
-        weeks = WEEKS if track is in_service else WEEKS[:6]
-        for index, (title, points, _lessons) in enumerate(weeks):
-            starts = first_monday + datetime.timedelta(weeks=index)
-            modules.append(
-                WeeklyModule(
-                    track=track,
-                    week=index + 1,
-                    title=title,
-                    summary=f"本周学习：{title}。",
-                    starts_on=starts,
-                    due_on=starts + datetime.timedelta(days=6),
-                    published_at=now if starts <= today else None,
-                    knowledge_points=[KNOWLEDGE_POINTS[p] for p in points],
-                    knowledge_point_ids=[bank_ids[p] for p in points],
-                    completion_rule=CompletionRule.LESSONS,
-                )
-            )
-    WeeklyModule.objects.bulk_create(modules)
-    result.modules = len(modules)
-    modules = list(WeeklyModule.objects.filter(track__programme=programme).order_by("pk"))
-    lessons = []
-    for module in modules:
-        for order, (title, paragraphs) in enumerate(WEEKS[module.week - 1][2], start=1):
-            lessons.append(
-                LessonModel(module=module, order=order, title=title, body_html=_body(paragraphs))
-            )
-    LessonModel.objects.bulk_create(lessons)
-
-    for module in modules:
-        if module.published_at is not None:
-            module_exam_material_ensure(module=module)  # the week's practice set in the engine
-    enrolment_sync(programme=programme)
-    back = now - datetime.timedelta(weeks=11)
-    Enrolment.objects.filter(track=in_service).update(enrolled_at=back)
-    result.enrolments = Enrolment.objects.filter(track__programme=programme).count()
-
-    _seed_progress(rng=rng, programme=programme, today=today, now=now, result=result)
-    _seed_guidance(rng=rng, programme=programme, today=today, result=result, bank_ids=bank_ids)
-    _seed_classes(rng=rng, programme=programme, now=now, result=result, bank_ids=bank_ids)
-    return result
-
-
-def _seed_classes(*, rng, programme, now, result, bank_ids) -> None:
+def seed_classes(*, rng: random.Random) -> int:
     """Two in-person classes in the unit of the most local coordinator: one given two
     weeks ago (checked in, closed, rated by enough people to show the aggregate) and one
     next week, to which the unit's window staff are invited. Through the services, on
@@ -393,16 +296,19 @@ def _seed_classes(*, rng, programme, now, result, bank_ids) -> None:
         .order_by("-department__depth", "department__path")
         .first()
     )
-    if assignment is None:
-        return
+    programme = Programme.objects.filter(is_active=True).order_by("-year", "pk").first()
+    if assignment is None or programme is None:
+        return 0
     unit, coordinator = assignment.department, assignment.user
+    bank_ids = _bank_point_ids()
+    now = timezone.now()
     people = list(
         Staff.objects.filter(
             unit.subtree_q("department__"), status=StaffStatus.ACTIVE, is_window_staff=True
         ).order_by("staff_number")[:40]
     )
     if len(people) < 6:
-        return
+        return 0
     day = timezone.localdate(now)
     capacity = len(class_audience(department=unit, audience_departments=[unit])) + 10
 
@@ -463,140 +369,22 @@ def _seed_classes(*, rng, programme, now, result, bank_ids) -> None:
         audience_posts=[],
         now=now,
     )
-    result.classes = 2
+    return 2
 
 
-def _seed_progress(*, rng, programme, today, now, result) -> None:
-    """Each unit has its own diligence; each person a bit of their own."""
-    lessons_by_module: dict[int, list[int]] = {}
-    for lesson_id, module_id in LessonModel.objects.filter(
-        module__track__programme=programme
-    ).values_list("pk", "module_id"):
-        lessons_by_module.setdefault(module_id, []).append(lesson_id)
-    modules = {
-        m.pk: m
-        for m in WeeklyModule.objects.filter(track__programme=programme, published_at__isnull=False)
-    }
-    by_track: dict[int, list[WeeklyModule]] = {}
-    for module in modules.values():
-        by_track.setdefault(module.track_id, []).append(module)
-    unit_rate: dict[int, float] = {}
-    completions, progress, credits = [], [], []
-    enrolments = Enrolment.objects.filter(
-        track__programme=programme, status=EnrolmentStatus.ACTIVE
-    ).values_list("staff_id", "staff__department_id", "track_id", "enrolled_at")
-    for staff_id, department_id, track_id, enrolled_at in enrolments.order_by("pk"):
-        rate = unit_rate.setdefault(department_id, rng.uniform(0.55, 0.98))
-        personal = min(1.0, max(0.1, rate + rng.uniform(-0.2, 0.1)))
-        for module in sorted(by_track.get(track_id, []), key=lambda m: m.week):
-            if module.due_on < timezone.localtime(enrolled_at).date():
-                continue
-            current = module.due_on >= today
-            chance = personal * (0.5 if current else 1.0)
-            lesson_ids = lessons_by_module.get(module.pk, [])
-            if rng.random() < chance:
-                late = rng.random() < 0.15 and not current
-                day = module.due_on + datetime.timedelta(days=rng.randint(1, 4) if late else 0)
-                at = timezone.make_aware(
-                    datetime.datetime.combine(min(day, today), datetime.time(10, 0))
-                )
-                completions.append(
-                    {"staff_id": staff_id, "module_id": module.pk, "completed_at": at}
-                )
-                for lesson_id in lesson_ids:
-                    # Time really spent reading (a few minutes to half an hour), and the
-                    # hours the programme's credit table gives for it.
-                    seconds = float(rng.randint(3, 35) * 60)
-                    progress.append(
-                        {
-                            "staff_id": staff_id,
-                            "lesson_id": lesson_id,
-                            "watched_seconds": 0.0,
-                            "read_seconds": seconds,
-                            "read_at": at,
-                            "completed_at": at,
-                        }
-                    )
-                    hours = programme.credit_for_seconds(seconds)
-                    if hours:
-                        credits.append(
-                            {
-                                "staff_id": staff_id,
-                                "year": programme.year,
-                                "source": CreditSource.LESSON,
-                                "source_key": f"lesson:{lesson_id}",
-                                "hours": hours,
-                                "credited_at": at,
-                            }
-                        )
-            elif lesson_ids and rng.random() < 0.3:
-                progress.append(
-                    {
-                        "staff_id": staff_id,
-                        "lesson_id": lesson_ids[0],
-                        "watched_seconds": 0.0,
-                        "read_seconds": float(rng.randint(1, 5) * 60),
-                        "read_at": now,
-                        "completed_at": now,
-                    }
-                )
-    # A quarter of a million rows: the import's fast insert (COPY on PostgreSQL, one
-    # executemany on SQLite) instead of bulk_create, whose per-field preparation took
-    # most of the demo's build time.
-    insert_rows(ModuleCompletion, completions)
-    insert_rows(LessonProgress, progress)
-    insert_rows(StudyHourCredit, credits)
-    result.completions = len(completions)
-
-
-def _seed_guidance(*, rng, programme, today, result, bank_ids) -> None:
-    """Guidance after last month's exam, made by the real service from the recorded
-    attempts of the demo county's last monthly sitting (so every plan shows the score
-    and weak points of the attempt its learner sees); a coordinator records a mentor
-    session for about half of the plans."""
-    from exams.models import ExamSession, SessionKind
-
-    from .services import guidance_generate, mentor_session_record
-
-    last = (
-        ExamSession.objects.filter(kind=SessionKind.MONTHLY, closes_at__lt=timezone.now())
-        .order_by("-opens_at")
-        .first()
-    )
-    if last is None:
-        return
-    exam = MonthlyExam.objects.create(
-        programme=programme,
-        month=timezone.localtime(last.opens_at).date().replace(day=1),
-        exam_session_id=last.pk,
-    )
-    plans = guidance_generate(monthly_exam=exam).created
-    result.plans = len(plans)
-    for plan in plans:
-        if rng.random() >= 0.5:
-            continue
-        recorder = plan.mentor_user or _coordinator_over(plan.staff.department)
-        if recorder is None:
-            continue
-        mentor_session_record(
-            plan=plan,
-            held_on=today - datetime.timedelta(days=rng.randint(1, 10)),
-            topic=f"{plan.weak_points[0]['name']}专项辅导" if plan.weak_points else "专项辅导",
-            attendees=[plan.staff] + ([plan.mentor] if plan.mentor_id else []),
-            notes="结合真实办件逐项讲解，现场演示平台操作，布置针对性练习。",
-            actor=recorder,
-        )
-
-
-def _coordinator_over(department: Department):
-    above = [department.path[:end] for end in range(len(department.path), 0, -department.steplen)]
-    assignment = (
-        RoleAssignment.objects.filter(role=Role.COORDINATOR, department__path__in=above)
-        .select_related("user")
-        .order_by("-department__depth")
-        .first()
-    )
-    return assignment.user if assignment else None
+def seed_programmes(*, start: datetime.date, end: datetime.date) -> list[Programme]:
+    """The city's programme of each calendar year from `start` to `end` (a programme,
+    its monthly exams, hours targets and reports are a year's). A week that straddles
+    the new year belongs to the year it starts in."""
+    programmes = []
+    for year in range(start.year, end.year + 1):
+        first = datetime.date(year, 1, 1)
+        if year > start.year:  # the first Monday of the year
+            first += datetime.timedelta(days=(7 - first.weekday()) % 7)
+        begins, ends = max(start, first), min(end, datetime.date(year + 1, 1, 1))
+        if begins < ends:
+            programmes.append(seed_programme(start=begins, end=ends))
+    return programmes
 
 
 def seed_programme(*, start: datetime.date, end: datetime.date) -> Programme:

@@ -67,8 +67,9 @@ def _url(names: tuple[str, ...], *args) -> str:
 
 
 def _session_url(session) -> str:
-    """The learner's exam list (it starts the sitting with a POST)."""
-    return _url(("exams:list",))
+    """The session's row on the learner's exam list (it starts the sitting with a POST)."""
+    listing = _url(("exams:list",))
+    return f"{listing}#session-{session.public_id}" if listing else ""
 
 
 def open_exams(*, staff) -> list[ExamLink]:
@@ -512,11 +513,17 @@ def session_title(*, session_id: int | None) -> str:
     )
 
 
+def exam_link(*, session_id: int | None) -> ExamLink | None:
+    """The session's title, its row on the learner's exam list and its window."""
+    session = _models().ExamSession.objects.filter(pk=session_id).first() if session_id else None
+    if session is None:
+        return None
+    return ExamLink(session.title, _session_url(session), session.opens_at, session.closes_at)
+
+
 def quiz_url(*, session_id: int | None) -> str:
-    if not session_id:
-        return ""
-    session = _models().ExamSession.objects.filter(pk=session_id).first()
-    return _session_url(session) if session else ""
+    link = exam_link(session_id=session_id)
+    return link.url if link else ""
 
 
 def session_is_over(*, session_id: int) -> bool:
@@ -542,6 +549,42 @@ def session_results(*, session_id: int) -> dict[int, ExamResult]:
         for staff_id, row in engine_results(session=session).items()
         if row["passed"] is not None
     }
+
+
+def session_scores(*, session_id: int) -> dict[int, Decimal]:
+    """{staff id: percent} of the counted, scored attempts: `session_results` without
+    the knowledge-point breakdown (a weekly quiz's result needs only the score)."""
+    from exams.selectors import counted_attempts
+
+    session = _models().ExamSession.objects.filter(pk=session_id).first()
+    if session is None:
+        return {}
+    return {
+        staff_id: attempt.percent if attempt.percent is not None else Decimal(0)
+        for staff_id, attempt in counted_attempts(session=session).items()
+        if attempt.passed is not None
+    }
+
+
+def sessions_with_finished_attempts(*, session_ids: Iterable[int]) -> set[int]:
+    """Of these sessions, the ones somebody has finished an attempt in."""
+    models = _models()
+    return set(
+        models.Attempt.objects.filter(
+            session_id__in=list(session_ids), status__in=models.FINISHED_STATUSES
+        )
+        .values_list("session_id", flat=True)
+        .distinct()
+    )
+
+
+def sessions_closing_since(*, session_ids: Iterable[int], since: datetime.datetime) -> set[int]:
+    """Of these sessions, the ones still open or closed at `since` or later."""
+    return set(
+        _models()
+        .ExamSession.objects.filter(pk__in=list(session_ids), closes_at__gte=since)
+        .values_list("pk", flat=True)
+    )
 
 
 def year_results(*, staff_ids: Iterable[int], year: int) -> dict[int, list[str]]:

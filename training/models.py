@@ -412,7 +412,6 @@ class Notification(models.Model):
     url = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     read_at = models.DateTimeField(null=True, blank=True)
-    emailed = models.BooleanField(default=False)
 
     class Meta:
         verbose_name = _("notification")

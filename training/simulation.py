@@ -106,12 +106,16 @@ class CitySimulation:
         people_fraction: float = 1.0,
         run_worker: bool | None = None,
         heartbeat_seconds: int | None = None,
+        end: datetime.date | None = None,
+        always: dict[int, float | None] | None = None,
+        leave_checks: frozenset[int] = frozenset(),
+        settled: frozenset[int] = frozenset(),
     ):
         self.months = months
         self.rng = random.Random(seed)
         today = timezone.localdate()
         if start is None:
-            start = _add_months(today.replace(day=1), -months)
+            start = add_months(today, -months)
         self.start = start
         self.on_month_end = on_month_end
         self.people_fraction = people_fraction
@@ -129,11 +133,23 @@ class CitySimulation:
         # each heartbeat credits up to it. A longer one simulates the same time spent
         # with fewer calls (bench/city_year.py).
         self.heartbeat_seconds = heartbeat_seconds
+        # The day the simulation stops (exclusive): by default the end of its last
+        # month; the demo city is lived until yesterday.
+        self.end = end
+        # Staff simulated whatever the share, with a base ability when one is given
+        # (the demo's named learners: one who struggles, one who does well).
+        self.always = always or {}
+        # Staff who leave their follow-up checks untaken (the demo's struggling learner:
+        # whoever walks the demo as them finds an open plan and takes the check).
+        self.leave_checks = leave_checks
+        # Staff the roster changes never transfer or let go (the demo's sign-ins, whose
+        # unit and account the README names).
+        self.settled = settled
 
     # --- the loop ----------------------------------------------------------------
 
     def run(self) -> list[MonthReport]:
-        end = _add_months(self.start.replace(day=1), self.months)
+        end = self.end or add_months(self.start, self.months)
         interval = (
             override_settings(TRAINING_HEARTBEAT_SECONDS=self.heartbeat_seconds)
             if self.heartbeat_seconds
@@ -145,7 +161,7 @@ class CitySimulation:
             while day < end:
                 self.simulate_day(day, report)
                 tomorrow = day + datetime.timedelta(days=1)
-                if tomorrow.day == 1:
+                if tomorrow.day == 1 or tomorrow == end:
                     self.reports.append(report)
                     if self.on_month_end is not None:
                         self.clock.set_local(day, 23, 30)
@@ -213,14 +229,27 @@ class CitySimulation:
     # --- people ------------------------------------------------------------------
 
     def _accounts_for_new_staff(self) -> None:
-        """Window staff without an account get one (the roster's initial passwords);
-        the simulation then knows them as people."""
+        """New window staff are drawn into the simulated share (or left as bystanders,
+        who never sign in); the simulated ones without an account get one (the
+        roster's initial passwords) and the simulation knows them as people."""
+        from exams.models import KnowledgePoint
+
         User = get_user_model()
-        missing = list(
-            Staff.objects.filter(
-                status=StaffStatus.ACTIVE, is_window_staff=True, user__isnull=True
-            ).values_list("pk", "staff_number")
-        )
+        points = list(KnowledgePoint.objects.values_list("pk", flat=True))
+        joining = []
+        for staff_id, user_id, number in (
+            Staff.objects.filter(status=StaffStatus.ACTIVE, is_window_staff=True)
+            .order_by("pk")
+            .values_list("pk", "user_id", "staff_number")
+        ):
+            if staff_id in self.people or staff_id in self.bystanders:
+                continue
+            if staff_id not in self.always and self.rng.random() > self.people_fraction:
+                self.bystanders.add(staff_id)
+                continue
+            joining.append((staff_id, user_id, number))
+        missing = [(pk, number) for pk, user_id, number in joining if user_id is None and number]
+        users: dict[int, int] = {}
         if missing:
             taken = set(
                 User.objects.filter(username__in=[n for _, n in missing]).values_list(
@@ -228,37 +257,33 @@ class CitySimulation:
                 )
             )
             unusable = make_password(None)  # they sign in with an initial code
-            users = User.objects.bulk_create(
+            User.objects.bulk_create(
                 [
                     User(username=number, password=unusable)
                     for _pk, number in missing
-                    if number and number not in taken
+                    if number not in taken
                 ]
             )
-            by_name = {u.username: u.pk for u in users}
-            if not all(by_name.values()):
-                by_name = dict(
-                    User.objects.filter(username__in=list(by_name)).values_list("username", "pk")
+            by_name = dict(
+                User.objects.filter(username__in=[n for _, n in missing]).values_list(
+                    "username", "pk"
                 )
+            )
             for pk, number in missing:
-                if number in by_name:
+                if number in by_name and number not in taken:
                     Staff.objects.filter(pk=pk, user__isnull=True).update(user_id=by_name[number])
-        from exams.models import KnowledgePoint
-
-        points = list(KnowledgePoint.objects.values_list("pk", flat=True))
-        for staff_id, user_id in Staff.objects.filter(
-            status=StaffStatus.ACTIVE, is_window_staff=True, user__isnull=False
-        ).values_list("pk", "user_id"):
-            if staff_id in self.people or staff_id in self.bystanders:
+                    users[pk] = by_name[number]
+        for staff_id, user_id, _number in joining:
+            user_id = user_id or users.get(staff_id)
+            if user_id is None:
                 continue
-            if self.rng.random() > self.people_fraction:
-                self.bystanders.add(staff_id)
-                continue
-            base = self.rng.uniform(0.35, 0.8)
+            base = self.always.get(staff_id) or self.rng.uniform(0.35, 0.8)
             self.people[staff_id] = Person(
                 staff_id=staff_id,
                 user_id=user_id,
-                diligence=min(0.98, max(0.25, self.rng.gauss(0.75, 0.18))),
+                diligence=0.95
+                if staff_id in self.always
+                else min(0.98, max(0.25, self.rng.gauss(0.75, 0.18))),
                 device="phone" if self.rng.random() < 0.55 else "desktop",
                 ability={p: min(0.95, max(0.1, self.rng.gauss(base, 0.12))) for p in points},
                 study_weekday=self.rng.randrange(7),
@@ -271,8 +296,6 @@ class CitySimulation:
         """On their study day, people read the lessons of their open modules (the
         current week's and any overdue one) and practise its knowledge points."""
         from training.models import Enrolment, EnrolmentStatus, LessonProgress, WeeklyModule
-
-        from . import services
 
         todays = [p for p in self.people.values() if p.study_weekday == day.weekday()]
         if not todays:
@@ -317,7 +340,6 @@ class CitySimulation:
                     for point in module.knowledge_point_ids or ():
                         person.learn(point, 0.02)
                     self._practise(member, person, module.knowledge_point_ids or [], report)
-                    services.module_completion_refresh(staff=member, module=module)
 
     def _read(self, member: Staff, lesson, person: Person, report: MonthReport) -> None:
         from . import services
@@ -433,6 +455,8 @@ class CitySimulation:
                     # longer offers a start, so nobody presses one.
                     continue
                 plan = followups.get(session.pk)
+                if plan is not None and member.pk in self.leave_checks:
+                    continue
                 if plan is not None and plan.staff_id == member.pk:
                     for point in _weak_ids(plan):
                         person.learn(point, 0.08)  # the mentor's and targeted practice's effect
@@ -535,9 +559,10 @@ class CitySimulation:
             report.certificates += self._assess(day)
 
     def _assess(self, day: datetime.date) -> int:
-        """People who passed two monthly exams and hold no certificate sit the skill
-        assessment: theory from their best monthly exam, the practical task scored by
-        the examiners; a pass gets the certificate."""
+        """People who have passed a monthly exam and hold no certificate sit the skill
+        assessment (once): theory from their best monthly exam, the practical task
+        scored by the examiners; a pass gets the certificate. One pass is enough, so a
+        city that went live a month ago has certified people in its last week."""
         from certificates.models import Assessment, Certificate
         from certificates.services import (
             assessment_create,
@@ -563,7 +588,7 @@ class CitySimulation:
             passes.setdefault(attempt.staff_id, []).append(attempt)
         issued = 0
         for staff_id, attempts in sorted(passes.items()):
-            if staff_id in holders or staff_id in assessed or len(attempts) < 2:
+            if staff_id in holders or staff_id in assessed:
                 continue
             best = max(attempts, key=lambda a: a.percent or 0)
             candidate = best.staff
@@ -626,10 +651,13 @@ class CitySimulation:
         )
         if len(present) < 3:
             return
-        leaver = self.rng.choice(present)
+        leaver = self.rng.choice([s for s in present if s.pk not in self.settled] or [None])
+        if leaver is None:
+            return
         rows = [_row(s, unit) for s in present if s.pk != leaver.pk]
         mover = (
             Staff.objects.filter(department=other, status=StaffStatus.ACTIVE)
+            .exclude(pk__in=self.settled)
             .order_by("staff_number")
             .first()
         )
@@ -668,7 +696,17 @@ class CitySimulation:
             report.roster_changes += 1
 
 
-def _add_months(day: datetime.date, months: int) -> datetime.date:
+def went_live(today: datetime.date, months: int) -> datetime.date:
+    """When a city that has lived `months` months on the product went live: the first of
+    the month `months` back, or `months - 1` back from the 15th on. By the 15th the
+    last month's exam, its make-up and its guidance are over and the plans' follow-up
+    checks are open (guidance runs on about the 8th), so with two months the first
+    month's cycle has always closed, in 1½ to 2½ months of history rather than 2 to 3."""
+    return add_months(today, -(months if today.day < 15 else months - 1))
+
+
+def add_months(day: datetime.date, months: int) -> datetime.date:
+    """The first of the month `months` after (or before) `day`'s month."""
     index = day.year * 12 + day.month - 1 + months
     return day.replace(year=index // 12, month=index % 12 + 1, day=1)
 

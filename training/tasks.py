@@ -30,11 +30,18 @@ def reminders_task() -> dict:
 
 
 def monthly_exams_create(*, month=None) -> int:
+    """This month's exam of every active programme; how many sessions this run made
+    (a second run the same month makes none)."""
     month = services.month_start(month or timezone.localdate())
+    had = set(
+        MonthlyExam.objects.filter(month=month, exam_session_id__isnull=False).values_list(
+            "programme_id", flat=True
+        )
+    )
     created = 0
     for programme in Programme.objects.filter(is_active=True, year=month.year):
         exam = services.monthly_exam_create(programme=programme, month=month)
-        created += exam.exam_session_id is not None
+        created += exam.exam_session_id is not None and programme.pk not in had
     return created
 
 

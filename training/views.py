@@ -222,6 +222,7 @@ def plan_detail(request, public_id):
         # Visible but not the user's to record: answered like a missing page.
         record_denied(request.user, "training.guidanceplan", plan.public_id)
         raise Http404
+    check = exams_adapter.exam_link(session_id=plan.followup_session_id)
     return render(
         request,
         "training/plan.html",
@@ -231,6 +232,8 @@ def plan_detail(request, public_id):
             "sessions": MentorSession.objects.filter(plan=plan).prefetch_related("attendees"),
             "form": form,
             "practice_url": exams_adapter.practice_url(practice_set_id=plan.practice_set_id),
+            "followup_url": check.url if check else "",
+            "followup_over": bool(check and check.ends_at and check.ends_at <= timezone.now()),
             "is_own": plan.staff.user_id == request.user.pk,
             "mentor_form": MentorForm(plan=plan)
             if plans_managed_by(request.user).filter(pk=plan.pk).exists()

@@ -199,8 +199,9 @@ def sitting_link_theory(
 ) -> Sitting:
     """Make a formal theory exam of the organiser's units the sitting's theory part
     (its audience becomes the confirmed candidates while it has not opened). The exam it
-    replaces, if it has not opened, loses the candidates as its audience."""
-    from exams.services import exam_session_update
+    replaces, if it has not opened, loses the candidates as its audience and, when that
+    leaves it nobody to sit it, is withdrawn (unpublished, its papers dropped)."""
+    from exams.services import exam_session_update, exam_session_withdraw
 
     check_organiser(acting_user, sitting)
     if sitting.results_at is not None:
@@ -214,6 +215,8 @@ def sitting_link_theory(
             and previous.doors_open_at > timezone.now()
         ):
             exam_session_update(session=previous, fields={}, staff_ids=[], acting_user=acting_user)
+            if not previous.audience_departments.exists():  # nobody is left to sit it
+                exam_session_withdraw(session=previous, acting_user=acting_user, request=request)
         sitting.theory_session = session
         sitting.save(update_fields=["theory_session"])
         _sync_theory_audience(sitting, acting_user)

@@ -436,6 +436,8 @@ NOTICES_APP_USERID_SECONDS = int(env("NOTICES_APP_USERID_SECONDS", "86400") or 8
 NOTICES_HTTP_TIMEOUT = int(env("NOTICES_HTTP_TIMEOUT", "10") or 10)
 NOTICES_MAX_ATTEMPTS = int(env("NOTICES_MAX_ATTEMPTS", "4") or 4)
 NOTICES_RETRY_SECONDS = int(env("NOTICES_RETRY_SECONDS", "60") or 60)  # then 2x, 4x...
+# A try still "sending" after this long was cut off (its worker died): settled as failed.
+NOTICES_SENDING_STUCK_SECONDS = int(env("NOTICES_SENDING_STUCK_SECONDS", "900") or 900)
 # Local time "HH:MM-HH:MM" during which the channels below wait (empty: never).
 NOTICES_QUIET_HOURS = env("NOTICES_QUIET_HOURS", "21:00-08:00")
 NOTICES_QUIET_CHANNELS = env_list("NOTICES_QUIET_CHANNELS", "sms")

@@ -6,7 +6,12 @@ conditional UPDATE and answers; it touches nothing else.
 
 from django.conf import settings
 from django.http import Http404, HttpResponse
-from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_field,
+    inline_serializer,
+)
 from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -177,28 +182,52 @@ StateSerializer = inline_serializer(
         "remaining_seconds": serializers.IntegerField(),
         "leave_count": serializers.IntegerField(),
         "leave_limit": serializers.IntegerField(allow_null=True),
+        "answers": serializers.ListField(
+            child=inline_serializer(
+                "ExamStoredAnswer",
+                {
+                    "position": serializers.IntegerField(),
+                    "answer": serializers.JSONField(allow_null=True),
+                    "seq": serializers.IntegerField(),
+                },
+            ),
+            required=False,
+            help_text="With ?after=N: the answers stored by saves numbered above N.",
+        ),
     },
 )
 
 
 class StateView(APIView):
     """The exam page's light check when it comes back into view: still this device's,
-    still open, how long is left. 409 (reason "device") when another device holds it."""
+    still open, how long is left. 409 (reason "device") when another device holds it.
+    With `?after=N`, also the answers stored by saves numbered above N: a page that was
+    rendered while one of its saves was still being stored asks for what it missed."""
 
     throttle_classes: list = []
 
-    @extend_schema(responses={200: StateSerializer, 409: DeviceConflictSerializer})
+    @extend_schema(
+        parameters=[OpenApiParameter("after", int, required=False)],
+        responses={200: StateSerializer, 409: DeviceConflictSerializer},
+    )
     def get(self, request, public_id):
         attempt = get_own_attempt(request.user, public_id)
         _refuse_other_device(attempt, request)
-        return Response(
-            {
-                "status": attempt.status,
-                "remaining_seconds": selectors.remaining_seconds(attempt),
-                "leave_count": attempt.leave_count,
-                "leave_limit": attempt.session.leave_limit,
-            }
-        )
+        state = {
+            "status": attempt.status,
+            "remaining_seconds": selectors.remaining_seconds(attempt),
+            "leave_count": attempt.leave_count,
+            "leave_limit": attempt.session.leave_limit,
+        }
+        after = request.query_params.get("after", "")
+        if after.isdigit():
+            state["answers"] = [
+                {"position": position, "answer": answer, "seq": seq}
+                for position, answer, seq in attempt.items.filter(seq__gt=int(after))
+                .order_by("position")
+                .values_list("position", "answer", "seq")
+            ]
+        return Response(state)
 
 
 class SaveView(APIView):

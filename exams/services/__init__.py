@@ -45,6 +45,7 @@ from .sessions import (
     exam_session_create,
     exam_session_publish,
     exam_session_update,
+    exam_session_withdraw,
 )
 from .taking import (
     HandIn,
@@ -101,6 +102,7 @@ __all__ = [
     "exam_session_prepare_papers",
     "exam_session_publish",
     "exam_session_update",
+    "exam_session_withdraw",
     "item_grade",
     "key_correction_check",
     "mistakes_from_attempt",

@@ -14,6 +14,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.bulk import insert_rows
+
 from ..audience import audience_staff
 from ..messages import MSG_BANK_SHORT
 from ..models import (
@@ -30,13 +32,17 @@ from ..selectors.bank import point_and_below
 LETTERS = "ABCDEFGH"
 
 
-def _candidates(rule: BlueprintRule) -> list[Question]:
+def _candidate_questions(rule: BlueprintRule):
     queryset = Question.objects.filter(status=QuestionStatus.ACTIVE, type=rule.type)
     if rule.knowledge_point_id:
         queryset = queryset.filter(knowledge_point_id__in=point_and_below(rule.knowledge_point_id))
     if rule.difficulty:
         queryset = queryset.filter(difficulty=rule.difficulty)
-    return list(queryset.select_related("knowledge_point").order_by("id"))
+    return queryset
+
+
+def _candidates(rule: BlueprintRule) -> list[Question]:
+    return list(_candidate_questions(rule).select_related("knowledge_point").order_by("id"))
 
 
 @dataclass(frozen=True)
@@ -63,7 +69,7 @@ def blueprint_check(*, session: ExamSession) -> list[Shortage]:
     """Rules the active bank cannot fill (checked before a session opens)."""
     shortages = []
     for rule in session.rules.select_related("knowledge_point"):
-        available = len(_candidates(rule))
+        available = _candidate_questions(rule).count()
         if available < rule.count:
             shortages.append(Shortage(rule, available))
     return shortages
@@ -105,30 +111,28 @@ class PaperDrawer:
             drawn.append((question, points, order))
         return drawn
 
+    def item_rows(self, seed: int) -> list[dict]:
+        """The paper of `seed` as AttemptItem rows ({attname: value}, no attempt yet)."""
+        return [
+            {
+                "position": position,
+                "question_id": question.pk,
+                "type": question.type,
+                "stem": question.stem,
+                "options": [{"key": LETTERS[i], "text": question.options[i]} for i in order],
+                "key": question.answer,
+                "rubric": question.rubric,
+                "reference_answer": question.reference_answer,
+                "explanation": question.explanation,
+                "points": points,
+                "knowledge_point_id": question.knowledge_point_id,
+                "knowledge_point_name": question.knowledge_point.name,
+            }
+            for position, (question, points, order) in enumerate(self.draw(seed), 1)
+        ]
+
     def items_for(self, attempt: Attempt) -> list[AttemptItem]:
-        items = []
-        for position, (question, points, order) in enumerate(self.draw(attempt.seed), 1):
-            # Options keep their own letter (the key refers to it); only the order shown
-            # changes. So a key correction applies to every attempt alike.
-            options = [{"key": LETTERS[i], "text": question.options[i]} for i in order]
-            items.append(
-                AttemptItem(
-                    attempt=attempt,
-                    position=position,
-                    question=question,
-                    type=question.type,
-                    stem=question.stem,
-                    options=options,
-                    key=question.answer,
-                    rubric=question.rubric,
-                    reference_answer=question.reference_answer,
-                    explanation=question.explanation,
-                    points=points,
-                    knowledge_point_id=question.knowledge_point_id,
-                    knowledge_point_name=question.knowledge_point.name,
-                )
-            )
-        return items
+        return [AttemptItem(attempt=attempt, **row) for row in self.item_rows(attempt.seed)]
 
 
 def _new_seed() -> int:
@@ -136,62 +140,85 @@ def _new_seed() -> int:
 
 
 def exam_session_prepare_papers(*, session: ExamSession, batch_size: int = 500) -> int:
-    """Draw a paper for every audience member who has none yet (run before the window
-    opens, as a background task). Safe to run twice. Returns how many were drawn."""
+    """Draw a paper for every audience member who can sign in and has none yet (run
+    before the window opens, as a background task). Safe to run twice. Returns how many
+    were drawn. Someone without an active account cannot start; if they get one later,
+    their start draws their paper then (the start's ordinary path)."""
     drawer = PaperDrawer(session)
     have = Attempt.objects.filter(session=session).values("staff_id")
     staff_ids = list(
-        audience_staff(session=session).exclude(pk__in=have).values_list("pk", flat=True)
+        audience_staff(session=session)
+        .filter(user__isnull=False, user__is_active=True)
+        .exclude(pk__in=have)
+        .values_list("pk", flat=True)
     )
     made = 0
     for start in range(0, len(staff_ids), batch_size):
         chunk = staff_ids[start : start + batch_size]
         # Drawn before anything is written: each attempt row is inserted with its paper
         # ready to send (`render_paper`) and its maximum score, then the items; nothing
-        # is updated afterwards.
+        # is updated afterwards. A city's monthly exam is a few hundred thousand item
+        # rows: they go in through the fast insert (COPY on PostgreSQL, one executemany
+        # on SQLite) as plain rows, not model instances.
+        seeds = [_new_seed() for _pk in chunk]
+        papers = [drawer.item_rows(seed) for seed in seeds]
         attempts = [
-            Attempt(session=session, staff_id=pk, number=1, seed=_new_seed()) for pk in chunk
+            {
+                "session_id": session.pk,
+                "staff_id": pk,
+                "number": 1,
+                "seed": seed,
+                "paper": render_paper_rows(rows),
+                "max_score": sum((row["points"] for row in rows), Decimal(0)),
+            }
+            for pk, seed, rows in zip(chunk, seeds, papers, strict=True)
         ]
-        papers = [drawer.items_for(a) for a in attempts]
-        for attempt, items in zip(attempts, papers, strict=True):
-            attempt.paper = render_paper(items)
-            attempt.max_score = sum((i.points for i in items), Decimal(0))
         with transaction.atomic():
-            Attempt.objects.bulk_create(attempts)
-            if not all(a.pk for a in attempts):  # backends without RETURNING ids
-                pks = dict(
-                    Attempt.objects.filter(session=session, staff_id__in=chunk).values_list(
-                        "staff_id", "pk"
-                    )
-                )
-                for attempt in attempts:
-                    attempt.pk = pks[attempt.staff_id]
-            for items in papers:
-                for item in items:
-                    item.attempt_id = item.attempt.pk
-            AttemptItem.objects.bulk_create([i for items in papers for i in items], batch_size=2000)
+            ids = insert_rows(Attempt, attempts)
+            items = []
+            for attempt_id, rows in zip(ids, papers, strict=True):
+                for row in rows:
+                    row["attempt_id"] = attempt_id
+                items.extend(rows)
+            insert_rows(AttemptItem, items)
         made += len(chunk)
     ExamSession.objects.filter(pk=session.pk).update(papers_prepared_at=timezone.now())
     return made
+
+
+def render_paper_rows(rows: list[dict]) -> str:
+    """`render_paper` for item rows (`PaperDrawer.item_rows`)."""
+    return json.dumps(
+        [
+            {
+                "position": row["position"],
+                "type": row["type"],
+                "stem": row["stem"],
+                "options": row["options"],
+                "points": str(row["points"]),
+                "answer": None,
+                "seq": 0,
+            }
+            for row in rows
+        ],
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
 
 
 def render_paper(items: list[AttemptItem]) -> str:
     """The paper as the start returns it (JSON, no key, nothing answered), written when
     the paper is drawn ahead so that a mass start sends it without reading the items
     (`selectors.attempt_payload_json`)."""
-    return json.dumps(
+    return render_paper_rows(
         [
             {
                 "position": item.position,
                 "type": item.type,
                 "stem": item.stem,
-                "options": [{"key": o["key"], "text": o["text"]} for o in item.options],
-                "points": str(item.points),
-                "answer": None,
-                "seq": 0,
+                "options": item.options,
+                "points": item.points,
             }
             for item in items
-        ],
-        ensure_ascii=False,
-        separators=(",", ":"),
+        ]
     )

@@ -256,3 +256,25 @@ def exam_session_publish(*, session: ExamSession, acting_user, request=None, now
         transaction.on_commit(partial(_enqueue_prepare_papers, session.pk))
         transaction.on_commit(partial(forget_start_facts, session.public_id))
     return session
+
+
+def exam_session_withdraw(*, session: ExamSession, acting_user, request=None, now=None):
+    """Take a published session back before its doors open (it was replaced): nobody
+    can start it, the papers drawn ahead are dropped, and it can be published again
+    later. Refused once the doors have opened. Audited."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        session = ExamSession.objects.select_for_update().get(pk=session.pk)
+        if not session.published:
+            return session
+        if session.doors_open_at <= now:
+            raise ValidationError(MSG_LOCKED_AFTER_OPENING)
+        session.published = False
+        session.papers_prepared_at = None
+        session.save(update_fields=["published", "papers_prepared_at"])
+        Attempt.objects.filter(session=session, status=AttemptStatus.PREPARED).delete()
+        audit_record(
+            action="exam.session_withdrawn", actor=acting_user, target=session, request=request
+        )
+        transaction.on_commit(partial(forget_start_facts, session.public_id))
+    return session

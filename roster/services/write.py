@@ -10,11 +10,11 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from accounts.services import initial_codes_generate, initial_password_hashes
+from core.bulk import insert_rows
 from organisation.crypto import encrypt_id_number, hash_id_number
 from organisation.idnumbers import mask_id_number
 from organisation.models import Staff, StaffStatus
 
-from ..bulk import insert_rows
 from .analysis import _chunks, _Plan
 
 

@@ -27,6 +27,7 @@
   var timerBox = document.getElementById("timer");
   var queueKey = "exam:" + attemptId + ":queue";
   var seqKey = "exam:" + attemptId + ":seq";
+  var ackKey = "exam:" + attemptId + ":acked";  // the highest save the server confirmed
   var timers = {};
   var sending = false;
   var closed = false;
@@ -134,6 +135,7 @@
       if (response.status === 200) {
         queue = queue.filter(function (s) { return s !== save && !(s.item === save.item && s.seq <= save.seq); });
         store(queueKey, queue);
+        store(ackKey, Math.max(load(ackKey, 0), save.seq));
         retryDelay = 1000;
         send();
       } else if (response.status === 409) {
@@ -174,6 +176,24 @@
     if (fs) { applyAnswer(fs, s.answer); markAnswered(s.item, s.answer); }
   });
 
+  // A reload while a save was being stored: the server may render this page before
+  // that save commits, while the old page, told it was stored, has already dropped it
+  // from the queue. A save confirmed above the highest one this page was rendered with
+  // means exactly that: ask once for the answers stored since (a newer unsent one in
+  // the queue still wins).
+  var renderedSeq = parseInt(root.dataset.maxSeq, 10) || 0;
+  if (load(ackKey, 0) > renderedSeq) {
+    fetch(stateUrl + "?after=" + renderedSeq, { credentials: "same-origin", headers: { "Accept": "application/json" } })
+      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (body) {
+        (body && body.answers || []).forEach(function (stored) {
+          if (queue.some(function (s) { return s.item === stored.position; })) { return; }
+          var fs = document.getElementById("q" + stored.position);
+          if (fs) { applyAnswer(fs, stored.answer); markAnswered(stored.position, stored.answer); }
+        });
+      }).catch(function () { /* the answers are stored; the next load shows them */ });
+  }
+
   form.querySelectorAll("fieldset.question").forEach(function (fieldset) {
     var position = parseInt(fieldset.dataset.position, 10);
     function changed() {
@@ -183,6 +203,14 @@
     }
     fieldset.addEventListener("change", changed);
     fieldset.addEventListener("input", changed);
+    // Answered before this script ran (on a slow phone the page is shown and touched
+    // before its script arrives) or put back into the form by the browser: what the
+    // page shows differs from what it was rendered with, so it is saved now.
+    if (queue.some(function (s) { return s.item === position; })) { return; }
+    var touched = Array.prototype.some.call(fieldset.querySelectorAll("input, textarea"), function (i) {
+      return (i.type === "radio" || i.type === "checkbox") ? i.checked !== i.defaultChecked : i.value !== i.defaultValue;
+    });
+    if (touched) { enqueue(position, answerOf(fieldset)); }
   });
 
   window.addEventListener("online", function () { retryDelay = 1000; send(); });
@@ -307,7 +335,7 @@
     var sure = window.confirm(question);
     inDialog = false;
     if (!sure) { e.preventDefault(); return; }
-    try { localStorage.removeItem(queueKey); localStorage.removeItem(seqKey); } catch (err) { /* ignore */ }
+    try { localStorage.removeItem(queueKey); localStorage.removeItem(seqKey); localStorage.removeItem(ackKey); } catch (err) { /* ignore */ }
   });
 
   showStatus();

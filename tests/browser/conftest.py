@@ -8,6 +8,8 @@ Chromium from reaching for the internet.
 import json
 import os
 import shutil
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -33,6 +35,38 @@ def pytest_collection_modifyitems(items):
                     pytest.mark.django_db(transaction=True, serialized_rollback=True),
                     append=False,
                 )
+
+
+@pytest.fixture(autouse=True)
+def _no_page_outlives_its_test(request):
+    """Close every browser context a test leaves open before its data are flushed. The
+    live server and the browser last the whole session, and an open page keeps calling
+    the server (heartbeats, saves, polling); on SQLite the live server's threads share
+    the test database's connection, so a forgotten page could write into the next
+    test's transaction."""
+    if not {"browser", "page", "context"} & set(request.fixturenames):
+        yield
+        return
+    browser = request.getfixturevalue("browser")
+    if request.node.get_closest_marker("django_db"):
+        # Set up before this fixture finishes, so torn down (flushed) after it.
+        request.getfixturevalue("_django_db_helper")
+    yield
+    for context in list(browser.contexts):
+        context.close()
+    _live_server_requests_finished()
+
+
+def _live_server_requests_finished(timeout: float = 15.0) -> None:
+    """Wait for the live server's request threads to end. A request the page sent just
+    before it closed is still being served after the test: on SQLite that thread shares
+    the test database's connection, and an atomic block it opened between two tests
+    makes the next test's transaction a savepoint inside it, committed with it (seen in
+    CI as a whole city fixture and an audit entry left behind on one worker)."""
+    deadline = time.monotonic() + timeout
+    for thread in threading.enumerate():
+        if thread is not threading.current_thread() and "process_request_thread" in thread.name:
+            thread.join(max(0.0, deadline - time.monotonic()))
 
 
 @pytest.fixture(scope="session")

@@ -28,6 +28,15 @@ def examinee(city):
     return user, session
 
 
+def _started(page, live_server, sign_in) -> str:
+    """The examinee signs in and starts the exam; the exam page's address."""
+    sign_in(page, "EXAM1", PASSWORD)
+    page.goto(f"{live_server.url}/exams/")
+    page.get_by_role("button", name="开始或继续").click()
+    expect(page).to_have_url(re.compile(r"/exams/attempts/"))
+    return page.url
+
+
 def _seconds(text: str) -> int:
     parts = [int(p) for p in text.split(":")]
     return sum(p * 60**i for i, p in enumerate(reversed(parts)))
@@ -45,8 +54,11 @@ def test_exam_survives_going_offline_and_a_reload_on_a_phone(
     expect(page).to_have_url(re.compile(r"/exams/attempts/"))
     status = page.locator("#save-status")
 
-    # Question 1 (single choice): answer, saved.
-    page.locator("#q1 .option").nth(1).click()
+    # Question 1 (single choice): answer, saved (the status read "all saved" before the
+    # answer too: wait for the save itself).
+    with page.expect_response(re.compile(r"/save/$")) as saved:
+        page.locator("#q1 .option").nth(1).click()
+    assert saved.value.status == 200
     expect(status).to_have_text("全部已保存")
     screenshot(page, "40-exam-phone")
     assert axe_check(page) == []
@@ -68,6 +80,7 @@ def test_exam_survives_going_offline_and_a_reload_on_a_phone(
     page.context.set_offline(False)
     page.evaluate("window.dispatchEvent(new Event('online'))")
     expect(status).to_have_text("全部已保存", timeout=15000)
+    assert attempt.items.get(position=1).answer is not None
     assert attempt.items.get(position=3).answer is not None
     assert attempt.items.get(position=7).answer == ["一网通办"]
 
@@ -99,13 +112,52 @@ def test_exam_survives_going_offline_and_a_reload_on_a_phone(
     assert "['" not in page.locator("main").inner_text()
 
 
+def test_an_answer_given_before_the_pages_script_arrived_is_saved(
+    page, live_server, examinee, sign_in
+):
+    """On a slow phone the exam page shows (and is touched) before its script has
+    arrived: the answer given then is saved once the script runs."""
+    _user, _session = examinee
+    url = _started(page, live_server, sign_in)
+    held = []
+    page.route(re.compile(r"/js/exam[^/]*\.js"), lambda route: held.append(route))
+    page.goto(url, wait_until="commit")
+    page.locator("#q2 .option").first.click()  # the script is still on its way
+    assert held, "the exam script was not requested"
+    assert Attempt.objects.get().items.get(position=2).answer is None
+    with page.expect_response(re.compile(r"/save/$")) as saved:
+        held[0].continue_()
+    assert saved.value.status == 200
+    expect(page.locator("#save-status")).to_have_text("全部已保存")
+    assert Attempt.objects.get().items.get(position=2).answer is not None
+    expect(page.locator('[data-nav="2"]')).to_have_class(re.compile("answered"))
+
+
+def test_a_reload_rendered_before_its_last_save_was_stored_shows_that_answer(
+    page, live_server, examinee, sign_in
+):
+    """The race of a reload while a save is in flight: the server renders the new page
+    before the save commits, and the old page, told the save was stored, drops it from
+    its queue. Played here by serving the page as rendered before the save."""
+    _user, _session = examinee
+    url = _started(page, live_server, sign_in)
+    before = page.request.get(url).text()  # the page as the server renders it now
+    page.get_by_role("link", name="第 2 题").click()
+    with page.expect_response(re.compile(r"/save/$")) as saved:
+        page.locator("#q2 .option").first.click()
+    assert saved.value.status == 200
+    expect(page.locator("#save-status")).to_have_text("全部已保存")
+    assert Attempt.objects.get().items.get(position=2).answer is not None
+    page.route(url, lambda route: route.fulfill(body=before, content_type="text/html"))
+    page.goto(url)
+    page.get_by_role("link", name="第 2 题").click()
+    expect(page.locator("#q2 .option input").first).to_be_checked()
+    expect(page.locator('[data-nav="2"]')).to_have_class(re.compile("answered"))
+
+
 def test_answers_typed_offline_survive_a_reload_while_offline(page, live_server, examinee, sign_in):
     _user, _session = examinee
-    sign_in(page, "EXAM1", PASSWORD)
-    page.goto(f"{live_server.url}/exams/")
-    page.get_by_role("button", name="开始或继续").click()
-    expect(page).to_have_url(re.compile(r"/exams/attempts/"))
-    url = page.url
+    url = _started(page, live_server, sign_in)
     page.context.set_offline(True)
     page.get_by_role("link", name="第 2 题").click()
     page.locator("#q2 .option").first.click()

@@ -13,7 +13,7 @@ from exams.models import Attempt, ExamSession
 from organisation.models import Role
 
 from ..exams.helpers import make_bank
-from ..factories import StaffFactory, make_user_with_role
+from ..factories import make_learner, make_user_with_role
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 FMT = "%Y-%m-%dT%H:%M"
@@ -29,7 +29,7 @@ def test_coordinator_is_stopped_by_a_short_bank_then_publishes(
     phone, live_server, city, sign_in, screenshot, axe_check
 ):
     make_bank()  # 4 questions of each type on each of 3 topics
-    people = [StaffFactory(department=city.township_a1) for _ in range(3)]
+    people = [make_learner(city.township_a1)[1] for _ in range(3)]
     coordinator = make_user_with_role(Role.COORDINATOR, city.county_a)
     sign_in(phone, coordinator.username, "correct-horse-42")
 

@@ -238,6 +238,41 @@ def test_a_unit_coordinator_sees_only_their_people_in_the_sitting(client, seated
     assert response.status_code == 404
 
 
+def test_a_unit_coordinator_finds_the_citys_sitting_and_proposes_their_own_first(
+    client, city, levels, organiser, theory_bank
+):
+    """Before anyone of theirs is in it, a township's coordinator sees the city's
+    sitting, proposes one of their people and confirms them; nothing of the rooms is
+    offered to them (the sign-in sheets are the organisers')."""
+    client.force_login(organiser)
+    client.post(reverse("certificates:sittings"), _plan_form(levels, scenario_task()))
+    sitting = Sitting.objects.get()
+    _post(client, "sitting_room_add", sitting.public_id, number=1, name="一楼机房", capacity=10)
+    mine = StaffFactory(department=city.township_b1, name="赵敏")
+    StaffFactory(department=city.township_a1, name="钱坤")  # not theirs
+    township = make_user_with_role(Role.COORDINATOR, city.township_b1)
+    client.force_login(township)
+    assert sitting.title in client.get(reverse("certificates:sittings")).content.decode()
+    page = client.get(reverse("certificates:sitting", args=[sitting.public_id]))
+    html = page.content.decode()
+    assert "赵敏" in html and "钱坤" not in html  # only their own people are offered
+    assert "sign-in-" not in html and "/rooms/1/" not in html
+    response = _post(
+        client, "sitting_propose", sitting.public_id, staff=[str(mine.public_id)], recommended="on"
+    )
+    assert "1" in _messages(response)
+    (candidate,) = Candidate.objects.filter(sitting=sitting)
+    assert candidate.staff == mine and candidate.proposed_by == township
+    _post(client, "candidate_confirm", sitting.public_id, candidate.public_id)
+    assert Candidate.objects.get(pk=candidate.pk).status == CandidateStatus.CONFIRMED
+    # Still not theirs to organise: adding a room is refused.
+    response = client.post(
+        reverse("certificates:sitting_room_add", args=[sitting.public_id]),
+        {"number": 2, "name": "二楼", "capacity": 5},
+    )
+    assert response.status_code == 404 and sitting.rooms.count() == 1
+
+
 def test_results_export_is_a_workbook_with_score_sheets(client, seated):
     response = client.get(reverse("certificates:sitting_results_xlsx", args=[seated.public_id]))
     book = load_workbook(io.BytesIO(response.content))
@@ -330,6 +365,9 @@ def test_the_theory_exam_is_linked_on_the_page_and_takes_the_candidates(client, 
     seated.refresh_from_db()
     assert seated.theory_session == session
     assert not created.audience_staff.exists()  # the candidates no longer sit the old one
+    created.refresh_from_db()
+    assert not created.published  # withdrawn: nobody is left to sit it
+    assert not created.attempts.exists()  # nor any paper drawn for it
     assert set(session.audience_staff.values_list("pk", flat=True)) == set(
         Candidate.objects.values_list("staff_id", flat=True)
     )
@@ -460,3 +498,14 @@ def test_the_organiser_lists_the_eligible_staff_of_one_unit(client, seated, city
     assert "孙可报" in response.content.decode() and "周可报" not in response.content.decode()
     client.force_login(make_user_with_role(Role.COORDINATOR, city.county_a))
     assert client.get(url, {"unit": city.county_b.pk}).status_code == 404
+
+
+def test_planning_without_any_practical_task_says_where_to_add_one(client, city, organiser):
+    client.force_login(organiser)
+    html = client.get(reverse("certificates:sittings")).content.decode()
+    assert "题库中还没有带评分细则的情景操作题" in html
+    assert f'href="{reverse("exams_bank:new")}"' in html
+    scenario_task()
+    html = client.get(reverse("certificates:sittings")).content.decode()
+    assert "题库中还没有带评分细则的情景操作题" not in html
+    assert 'name="tasks"' in html

@@ -1,6 +1,7 @@
 """Plans that tell the truth: the plan page names the exam the plan was made from, its
 score, result and weak points, and every link on it works for its learner."""
 
+import datetime
 import re
 from decimal import Decimal
 
@@ -60,3 +61,28 @@ def test_the_plan_page_shows_its_exam_and_only_working_links(city, client):
         if link.startswith(("/accounts/logout", "/static/")):
             continue
         assert client.get(link).status_code in (200, 302), link
+    assert "参加复测" in page
+
+
+def test_an_open_plan_whose_check_closed_untaken_says_so(city, client):
+    """The learner is not sent to an exam list without the check: the plan says the
+    check closed and that the next monthly exam's guidance sets a new one."""
+    from exams.models import ExamSession
+
+    programme = make_programme(city.city)
+    user, staff = make_learner(city.township_a1)
+    point = KnowledgePoint.objects.create(name="政务服务平台操作")
+    fill_bank([point], single=35, multiple=12, true_false=22)
+    exam = monthly_exam_create(programme=programme, month=timezone.localdate())
+    result = ExamResult(
+        staff_id=staff.pk, score=Decimal("43.0"), passed=False, points={point.pk: ("x", 30.0)}
+    )
+    plan = guidance_generate(monthly_exam=exam, results={staff.pk: result}).created[0]
+    ExamSession.objects.filter(pk=plan.followup_session_id).update(
+        closes_at=timezone.now() - datetime.timedelta(hours=1)
+    )
+
+    client.force_login(user)
+    page = client.get(f"/training/plans/{plan.public_id}/").content.decode()
+    assert "复测已截止，未参加" in page
+    assert "参加复测" not in page

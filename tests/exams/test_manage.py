@@ -124,13 +124,21 @@ def test_item_statistics_on_a_hand_computed_example(city):
     assert analysis.pass_rate == 50.0
 
 
-def test_administrators_edit_questions_in_the_admin_with_an_audit_entry(
+def test_the_admin_shows_questions_read_only_and_sends_edits_to_the_bank_page(
     client, city, administrator
 ):
+    """An edit saved in the admin would bypass versions, review and re-scoring: the
+    admin only shows questions, links to the bank page, and refuses (and audits) a POST."""
     points = make_bank(per_type=1)
     question = Question.objects.filter(type="single").first()
     client.force_login(administrator)
     assert client.get("/admin/exams/question/").status_code == 200
+    page = client.get(f"/admin/exams/question/{question.pk}/change/")
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert 'name="_save"' not in text
+    assert f'href="/exams/bank/{question.public_id}/"' in text  # "view on site"
+    assert client.get("/admin/exams/question/add/").status_code == 403
     response = client.post(
         f"/admin/exams/question/{question.pk}/change/",
         {
@@ -145,9 +153,11 @@ def test_administrators_edit_questions_in_the_admin_with_an_audit_entry(
             "knowledge_point": points["政策法规"].pk,
         },
     )
-    assert response.status_code == 302, response.content[:500]
-    assert Question.objects.get(pk=question.pk).stem == "改写后的题干"
-    assert AuditEntry.objects.filter(action="exam.question_changed").exists()
+    assert response.status_code == 403
+    assert Question.objects.get(pk=question.pk).stem == question.stem
+    assert AuditEntry.objects.filter(
+        action="access.denied", target_type="exams.question", target_id=str(question.pk)
+    ).exists()
 
 
 def test_an_answer_of_an_attempt_still_in_progress_cannot_be_graded(client, city):
@@ -178,3 +188,39 @@ def test_an_answer_of_an_attempt_still_in_progress_cannot_be_graded(client, city
     assert response.status_code == 404
     item.refresh_from_db()
     assert item.awarded is None
+
+
+def test_a_session_is_withdrawn_before_its_doors_open_and_not_after(city):
+    """Withdrawing (a sitting's theory exam replaced): nobody can start it, its papers
+    drawn ahead are dropped, it is audited; once the doors have opened it is refused."""
+    import datetime
+
+    from django.core.exceptions import ValidationError
+    from django.utils import timezone
+
+    from exams.models import Attempt, AttemptStatus
+    from exams.services import exam_session_prepare_papers, exam_session_withdraw
+
+    make_bank()
+    learner = StaffFactory(department=city.township_a1, user=UserFactory())
+    later = open_session(
+        city.county_a,
+        staff=[learner],
+        opens=timezone.now() + datetime.timedelta(days=1),
+        closes=timezone.now() + datetime.timedelta(days=2),
+        published=True,
+    )
+    exam_session_prepare_papers(session=later)
+    assert Attempt.objects.filter(session=later, status=AttemptStatus.PREPARED).count() == 1
+    exam_session_withdraw(session=later, acting_user=None)
+    later.refresh_from_db()
+    assert not later.published and not later.attempts.exists()
+    assert AuditEntry.objects.filter(
+        action="exam.session_withdrawn", target_id=str(later.public_id)
+    ).exists()
+
+    running = open_session(city.county_a, staff=[learner], published=True)
+    with pytest.raises(ValidationError):
+        exam_session_withdraw(session=running, acting_user=None)
+    running.refresh_from_db()
+    assert running.published

@@ -11,7 +11,7 @@ from exams.models import Attempt, AttemptStatus, ExamSession, ExtraTime
 from exams.services import attempt_start
 from organisation.models import Role
 
-from ..factories import StaffFactory, make_user_with_role
+from ..factories import StaffFactory, make_learner, make_user_with_role
 from .helpers import make_bank, open_session
 
 FMT = "%Y-%m-%dT%H:%M"
@@ -134,7 +134,7 @@ def test_publishing_enqueues_paper_preparation_and_papers_exist_afterwards(
     client, city, bank, coordinator_a, django_capture_on_commit_callbacks
 ):
     session = _unpublished(city)
-    people = StaffFactory.create_batch(3, department=city.township_a2)
+    people = [make_learner(city.township_a2)[1] for _ in range(3)]
     client.force_login(coordinator_a)
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         response = client.post(f"/exams/manage/{session.public_id}/publish/")
@@ -280,7 +280,8 @@ def test_editing_a_published_session_before_it_opens_redraws_prepared_papers(
     session = _unpublished(city)
     ExamSession.objects.filter(pk=session.pk).update(published=True)
     session.refresh_from_db()
-    StaffFactory.create_batch(2, department=city.township_a1)
+    for _ in range(2):
+        make_learner(city.township_a1)
     exam_session_prepare_papers(session=session)
     assert {a.max_score for a in Attempt.objects.filter(session=session)} == {100}
     with django_capture_on_commit_callbacks(execute=True):
@@ -294,3 +295,36 @@ def test_editing_a_published_session_before_it_opens_redraws_prepared_papers(
     assert attempts.count() == 2
     assert {a.max_score for a in attempts} == {30}
     assert all(a.items.count() == 3 for a in attempts)
+
+
+def test_a_fixed_paper_takes_each_questions_own_points_when_none_are_given(
+    client, city, bank, coordinator_a
+):
+    """A fixed paper's line is a question ID and its points; without points, the
+    question's own (the 分值 column of a bank import); a question with none says so."""
+    from decimal import Decimal
+
+    from exams.models import Question
+
+    first, second, third = Question.objects.filter(status="active").order_by("pk")[:3]
+    Question.objects.filter(pk=first.pk).update(points=Decimal("5"))
+    client.force_login(coordinator_a)
+    fixed = _form(
+        city,
+        bank,
+        paper="fixed",
+        fixed_paper=f"{first.public_id}\n{second.public_id} 12\n{third.public_id}",
+        **{f"rules-0-{name}": "" for name in ("count", "points", "knowledge_point", "type")},
+    )
+    response = client.post("/exams/manage/new/", fixed)
+    assert response.status_code == 200
+    errors = " ".join(response.context["form"].errors.get("fixed_paper", []))
+    assert "第 3 行：该试题没有设定分值" in errors
+    assert not ExamSession.objects.exists()
+    Question.objects.filter(pk=third.pk).update(points=Decimal("8"))
+    response = client.post("/exams/manage/new/", fixed)
+    assert response.status_code == 302, response.context["form"].errors
+    session = ExamSession.objects.get()
+    assert list(
+        session.fixed_questions.order_by("position").values_list("question_id", "points")
+    ) == [(first.pk, Decimal("5")), (second.pk, Decimal("12")), (third.pk, Decimal("8"))]

@@ -20,7 +20,7 @@ from exams.services import (
     exam_session_prepare_papers,
 )
 
-from ..factories import StaffFactory, UserFactory
+from ..factories import StaffFactory, UserFactory, make_learner
 from .helpers import make_bank, open_session
 
 
@@ -162,6 +162,22 @@ def test_resume_on_another_device_shows_saved_answers_and_the_same_time(client, 
     assert abs(body["remaining_seconds"] - expected) <= 2
 
 
+def test_the_state_gives_the_answers_stored_after_a_save_number(client, session, learner):
+    """What a page rendered before its last save was stored asks for (exam.js)."""
+    user, staff = learner
+    attempt = attempt_start(session=session, staff=staff)
+    attempt_save(attempt_id=attempt.public_id, user_id=user.pk, position=2, answer=["B"], seq=3)
+    attempt_save(attempt_id=attempt.public_id, user_id=user.pk, position=5, answer=["A"], seq=4)
+    client.force_login(user)
+    url = f"/api/exams/attempts/{attempt.public_id}/state/"
+    assert "answers" not in client.get(url).json()  # the light check stays light
+    assert client.get(url, {"after": 3}).json()["answers"] == [
+        {"position": 5, "answer": ["A"], "seq": 4}
+    ]
+    assert [a["position"] for a in client.get(url, {"after": 0}).json()["answers"]] == [2, 5]
+    assert "answers" not in client.get(url, {"after": "x"}).json()
+
+
 def test_submit_is_idempotent_and_scores_objective_items(session, learner):
     user, staff = learner
     attempt = attempt_start(session=session, staff=staff)
@@ -206,10 +222,13 @@ def test_prepared_papers_make_start_a_single_update(
     session, learner, city, django_assert_max_num_queries
 ):
     _, staff = learner
-    StaffFactory.create_batch(3, department=city.township_a2)
+    for _ in range(3):
+        make_learner(city.township_a2)
+    no_account = StaffFactory(department=city.township_a2)  # cannot start: drawn if they do
     assert exam_session_prepare_papers(session=session) == 4
     assert exam_session_prepare_papers(session=session) == 0  # safe twice
     assert AttemptItem.objects.count() == 40
+    assert not Attempt.objects.filter(staff=no_account).exists()
     attempt = Attempt.objects.get(staff=staff)
     assert attempt.status == AttemptStatus.PREPARED and attempt.max_score == 100
     started = attempt_start(session=session, staff=staff)

@@ -154,6 +154,51 @@ def test_a_failing_provider_is_retried_with_back_off_then_the_coordinator_hears(
     assert len(providers.of("dingtalk")) == 4
 
 
+def test_a_try_cut_off_by_a_dead_worker_is_settled_as_failed_and_never_sent_again(
+    city,
+    overdue,
+    providers,
+    county_a_channels,
+    client,
+    settings,
+    django_capture_on_commit_callbacks,
+):
+    """A worker that dies during a try leaves the row "sending". A later run settles it
+    (failed, interrupted), tells the coordinator, and does not send it again: the
+    provider may have delivered it."""
+    settings.NOTICES_SENDING_STUCK_SECONDS = 900
+    coordinator = make_user_with_role(Role.COORDINATOR, city.county_a)
+    user, _ = overdue(city.township_a1)
+    choose(client, user, Channel.WECOM)
+    with django_capture_on_commit_callbacks(execute=True):
+        remind()
+    delivery = Delivery.objects.get(user=user)
+    sent_before = len(providers.of("wecom"))
+    # As a worker that claimed the try and died before recording its outcome leaves it.
+    Delivery.objects.filter(pk=delivery.pk).update(
+        status=DeliveryStatus.SENDING, sent_at=None, updated_at=timezone.now()
+    )
+    call_command("notices_retry", stdout=io.StringIO())  # soon after: still its try
+    assert Delivery.objects.get(pk=delivery.pk).status == DeliveryStatus.SENDING
+    with SimulatedClock(timezone.now() + datetime.timedelta(minutes=16)).running():
+        call_command("notices_retry", stdout=io.StringIO())
+        call_command("notices_retry", stdout=io.StringIO())
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.reason) == (DeliveryStatus.FAILED, "interrupted")
+    assert len(providers.of("wecom")) == sent_before  # not sent again
+    report = Notification.objects.get(user=coordinator, key=f"delivery-failed:{delivery.pk}")
+    assert "发送中断" in report.body
+    assert (
+        AuditEntry.objects.filter(
+            action="notices.delivery_failed", target_id=str(delivery.pk)
+        ).count()
+        == 1
+    )
+    client.force_login(coordinator)
+    log = client.get(reverse("notices:deliveries") + "?status=failed").content.decode()
+    assert "发送中断" in log
+
+
 def test_a_failure_then_success_is_logged_as_sent(
     city, overdue, providers, county_a_channels, client, django_capture_on_commit_callbacks
 ):
@@ -289,6 +334,11 @@ def test_the_delivery_log_is_scoped_filtered_and_exported(
     )
 
     client.force_login(coordinator_a)
+    # Before anything went out, the empty log says why and where the rest is.
+    Delivery.objects.update(department=city.county_b)
+    empty = client.get(reverse("notices:deliveries")).content.decode()
+    assert "尚无站外发送记录" in empty and "通知接收方式" in empty
+    Delivery.objects.filter(user=mine).update(department=city.township_a1)
     page = client.get(reverse("notices:deliveries")).content.decode()
     assert mine.get_full_name() in page
     assert theirs.get_full_name() not in page
@@ -297,6 +347,7 @@ def test_the_delivery_log_is_scoped_filtered_and_exported(
     assert "服务商拒绝发送（密钥、签名、模板或应用设置有误）" in page
     filtered = client.get(reverse("notices:deliveries"), {"status": "sent"}).content.decode()
     assert mine.get_full_name() not in filtered
+    assert "暂无发送记录" in filtered and "尚无站外发送记录" not in filtered
     response = client.get(reverse("notices:deliveries"), {"status": "failed", "format": "xlsx"})
     rows = list(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
     assert len(rows) == 2 and rows[1][1] == mine.get_full_name()

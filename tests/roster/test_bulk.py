@@ -1,4 +1,4 @@
-"""Fast inserts (roster/bulk.py) store what the ORM would, on the database the tests
+"""Fast inserts (core/bulk.py) store what the ORM would, on the database the tests
 run on (SQLite by default, PostgreSQL with DATABASE_URL): values read back through
 the ORM are the ones given, lookups by UUID and date work, and the next ordinary
 insert gets a fresh primary key."""
@@ -9,8 +9,8 @@ import uuid
 from django.db import transaction
 from django.utils import timezone
 
+from core.bulk import insert_rows
 from organisation.models import Staff, StaffStatus
-from roster.bulk import insert_rows
 from tests.factories import StaffFactory
 
 

@@ -1,6 +1,7 @@
 """Every scheduled job has a command that is safe to run twice."""
 
 import datetime
+import io
 
 import pytest
 from django.core.management import call_command
@@ -56,9 +57,12 @@ def test_month_exam_and_guidance_commands_with_the_engine(programme):
     month = timezone.localdate().replace(day=1)
     next_month = (month + datetime.timedelta(days=32)).replace(day=2)
 
+    runs = [io.StringIO(), io.StringIO()]
     with SimulatedClock(at(month, 2)).running():
-        call_command("training_monthly_exams")
-        call_command("training_monthly_exams")
+        call_command("training_monthly_exams", stdout=runs[0])
+        call_command("training_monthly_exams", stdout=runs[1])
+    assert "created 1, held back 0" in runs[0].getvalue()
+    assert "created 0, held back 0" in runs[1].getvalue()  # once per month
     session = ExamSession.objects.get(pk=MonthlyExam.objects.get().exam_session_id)
     assert session.published
     with SimulatedClock(at(month.replace(day=21), 10)).running():

@@ -13,7 +13,7 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from organisation.models import Role
-from tests.factories import make_learner, make_user_with_role
+from tests.factories import StaffFactory, make_learner, make_user_with_role
 from training.models import Enrolment, ModuleCompletion, Notification, StudyHourCredit
 from training.services import modules_publish_due
 from training.services.reminders import reminders_send, week_tag
@@ -73,6 +73,24 @@ def test_reminders_go_to_overdue_learners_once_a_week(cohort, django_capture_on_
     assert {n.user_id for n in keys} == {p.user_id for p in people[1:]}
     assert Notification.objects.filter(key__startswith=f"overdue:{week1.pk}:").count() == 6
     assert len([m for m in mail.outbox if "逾期" in m.subject or "Overdue" in m.subject]) == 10
+
+
+def test_last_years_programme_leaves_the_overdue_list_and_the_reminders(cohort, city):
+    """A city that left last year's programme active: its unfinished modules are
+    nobody's overdue work this year (no list row, no reminder)."""
+    from organisation.models import Staff
+    from training.selectors import overdue_rows
+
+    _track, people, week1, _week2 = cohort
+    old = make_track(make_programme(city.city, year=timezone.localdate().year - 1))
+    for staff in people:
+        Enrolment.objects.create(
+            staff=staff, track=old, enrolled_at=timezone.now() - datetime.timedelta(days=400)
+        )
+    make_module(old, week=50, starts_on=days(-380), due_on=days(-373))
+    rows = overdue_rows(staff_queryset=Staff.objects.all(), today=timezone.localdate())
+    assert {r.module.pk for r in rows} == {week1.pk}
+    assert reminders_send().reminders == 3  # week 1 only, as without the old programme
 
 
 def test_a_manager_gets_one_weekly_digest_after_n_days(cohort, city):
@@ -279,3 +297,21 @@ def test_no_second_reminder_or_digest_within_seven_days_across_a_week_boundary(c
             ).count()
             == 1
         )
+
+
+def test_people_without_an_account_count_in_the_digest_but_get_no_reminder(cohort, city):
+    track, _people, _week1, _week2 = cohort
+    no_account = StaffFactory(department=city.township_a2)
+    Enrolment.objects.create(
+        staff=no_account, track=track, enrolled_at=timezone.now() - datetime.timedelta(days=30)
+    )
+    manager_a = make_user_with_role(Role.MANAGER, city.county_a)
+
+    result = reminders_send()
+
+    assert result.reminders == 3  # the cohort's three overdue learners, nobody else
+    digest = Notification.objects.get(user=manager_a, key__startswith="digest:")
+    # County A: two of the cohort and the one without an account, in two townships.
+    assert "3" in digest.title and "2" in digest.title
+    # The rest of the week (every manager has had the digest) reminds nobody again.
+    assert reminders_send().reminders == 0

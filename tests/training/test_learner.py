@@ -92,7 +92,7 @@ def test_next_step_is_an_open_exam_before_anything_else(learner):
 
     assert session.published
     assert home.next_step.kind == StepKind.EXAM
-    assert home.next_step.url == reverse("exams:list")
+    assert home.next_step.url == f"{reverse('exams:list')}#session-{session.public_id}"
     assert session.title in home.next_step.detail + home.next_step.title
 
 
@@ -318,3 +318,43 @@ def test_my_record_lists_modules_and_credits(client, learner):
 def test_my_record_is_only_for_learners(client, coordinator_a):
     client.force_login(coordinator_a)
     assert client.get(reverse("training:my_record")).status_code == 404
+
+
+def test_the_home_page_says_when_only_the_quiz_is_left(client, learner):
+    user, staff, track = learner
+    module = make_module(track, week=2, completion_rule=CompletionRule.LESSONS_AND_QUIZ)
+    lesson = make_lesson(module)
+    client.force_login(user)
+    assert "还需通过周测" not in client.get("/").content.decode()  # a lesson to read first
+    LessonProgress.objects.create(staff=staff, lesson=lesson, completed_at=timezone.now())
+    page = client.get("/").content.decode()
+    assert "1/1" in page and "还需通过周测" in page
+    ModuleCompletion.objects.create(
+        staff=staff, module=module, completed_at=timezone.now(), quiz_passed_at=timezone.now()
+    )
+    assert "还需通过周测" not in client.get("/").content.decode()
+
+
+def test_last_years_unfinished_module_is_not_overdue_on_the_home_page(learner, city):
+    _user, staff, track = learner
+    old = make_track(make_programme(city.county_a, year=today().year - 1))
+    Enrolment.objects.create(
+        staff=staff, track=old, enrolled_at=timezone.now() - datetime.timedelta(days=400)
+    )
+    last_year = make_module(
+        old,
+        week=52,
+        starts_on=today() - datetime.timedelta(days=380),
+        due_on=today() - datetime.timedelta(days=374),
+    )
+    make_lesson(last_year)
+    late = make_module(
+        track,
+        week=1,
+        starts_on=today() - datetime.timedelta(days=14),
+        due_on=today() - datetime.timedelta(days=8),
+    )
+    make_lesson(late)
+    home = learner_home(staff=staff)
+    assert [s.module for s in home.overdue] == [late]
+    assert home.next_step.url == reverse("training:module", args=[late.pk])

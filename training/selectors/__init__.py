@@ -23,6 +23,7 @@ from .coordinators import (
     monthly_exams_visible,
     overdue_page,
     overdue_rows,
+    overdue_rows_where,
     staff_in_units_of,
     weak_points_by_unit,
 )
@@ -85,6 +86,7 @@ __all__ = [
     "monthly_exams_visible",
     "overdue_page",
     "overdue_rows",
+    "overdue_rows_where",
     "responses_visible_to",
     "staff_in_units_of",
     "unit_rates",

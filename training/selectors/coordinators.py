@@ -44,9 +44,16 @@ class OverdueRow:
 
 
 def _due_modules(today: datetime.date) -> list[WeeklyModule]:
+    """Published modules past their due date, of this year's active programmes: a
+    programme is a year's (its hours, its exams), so when the year is over its modules
+    leave the overdue list, the reminders and the digests (a city left last year's
+    programme active would otherwise remind everyone weekly of last year's modules)."""
     return list(
         WeeklyModule.objects.filter(
-            published_at__isnull=False, due_on__lt=today, track__programme__is_active=True
+            published_at__isnull=False,
+            due_on__lt=today,
+            track__programme__is_active=True,
+            track__programme__year__gte=today.year,
         ).select_related("track__programme")
     )
 
@@ -136,6 +143,20 @@ def overdue_rows(*, staff_queryset: QuerySet[Staff], today: datetime.date) -> li
     """People behind on a published module past its due date, most overdue first
     (constant queries)."""
     return _rows(sorted(_overdue_pairs(staff_queryset=staff_queryset, today=today), key=_order))
+
+
+def overdue_rows_where(
+    *, staff_queryset: QuerySet[Staff], today: datetime.date, keep
+) -> list[OverdueRow]:
+    """`overdue_rows` of only the pairs `keep(staff_id, module, days_overdue)` accepts:
+    the pairs are read as plain values and only the people kept are read as objects (a
+    daily reminder run acts on few of the city's tens of thousands of pairs)."""
+    pairs = [
+        p
+        for p in _overdue_pairs(staff_queryset=staff_queryset, today=today)
+        if keep(p[3], p[4], -p[0])
+    ]
+    return _rows(sorted(pairs, key=_order))
 
 
 def overdue_page(

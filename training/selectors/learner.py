@@ -60,6 +60,17 @@ class ModuleStatus:
     def is_completed(self) -> bool:
         return self.completed_at is not None
 
+    @property
+    def quiz_left(self) -> bool:
+        """Every lesson read (or none needed) and only the quiz stands between the
+        learner and the module: the home page says so, not just "2/2"."""
+        return (
+            not self.is_completed
+            and self.module.needs_quiz
+            and not self.quiz_passed
+            and (not self.module.needs_lessons or self.lessons_done >= self.lessons_total)
+        )
+
 
 @dataclass
 class LearnerHome:
@@ -202,7 +213,15 @@ def learner_home(*, staff: Staff, today: datetime.date | None = None) -> Learner
     today = today or timezone.localdate()
     modules = learner_modules(staff=staff, today=today)
     current = [s for s in modules if s.module.due_on >= today]
-    overdue = [s for s in modules if s.module.due_on < today and not s.is_completed]
+    # Last year's unfinished modules are not this year's overdue work (the year, its
+    # hours and its exams are closed), as on the coordinators' lists and in reminders.
+    overdue = [
+        s
+        for s in modules
+        if s.module.due_on < today
+        and not s.is_completed
+        and s.module.track.programme.year >= today.year
+    ]
     open_plan = (
         GuidancePlan.objects.filter(staff=staff, status=GuidanceStatus.OPEN)
         .order_by("-created_at")

@@ -72,7 +72,6 @@ from .reminders import (
     ReminderResult,
     manager_map,
     managers_of_unit,
-    overdue_enrolments,
     reminders_send,
 )
 
@@ -135,7 +134,6 @@ __all__ = [
     "notification_mark_read",
     "notification_send",
     "notifications_send_many",
-    "overdue_enrolments",
     "personal_code",
     "programme_audience_ids",
     "reading_heartbeat",

@@ -46,18 +46,36 @@ def weak_points_of(result: exams_adapter.ExamResult, threshold: float) -> list[d
 def mentor_for(*, staff: Staff, weak_ids: set[int], certified: set[int], coordinators) -> dict:
     """An experienced certified colleague in the same unit (longest service first), else
     the unit's nearest coordinator."""
+    # The unit's staff are few; the city's certified people are thousands, so they are
+    # matched here rather than sent to the database as a list of ids for every plan.
     colleagues = (
-        Staff.objects.filter(
-            department_id=staff.department_id, status=StaffStatus.ACTIVE, pk__in=certified
-        )
+        Staff.objects.filter(department_id=staff.department_id, status=StaffStatus.ACTIVE)
         .exclude(pk=staff.pk)
         .order_by(F("hire_date").asc(nulls_last=True), "pk")
+        .values_list("pk", flat=True)
     )
-    colleague = colleagues.first()
+    colleague = next((pk for pk in colleagues if pk in certified), None)
     if colleague is not None:
-        return {"mentor": colleague}
+        return {"mentor": Staff.objects.get(pk=colleague)}
     coordinator = coordinators(staff.department)
     return {"mentor_user": coordinator}
+
+
+def _carry_over(
+    weak: list[dict], before: list[dict], result: exams_adapter.ExamResult | None, threshold: float
+) -> list[dict]:
+    """The weak points of a plan that continues an open one: this exam's, then the open
+    plan's that this exam did not show mastered (weakest first). A point the exam shows
+    at or above the threshold is dropped, so a plan does not grow month after month;
+    when that would leave nothing, the open plan's points stay (a plan is closed by its
+    follow-up check, not by the exam)."""
+    known = {p["id"] for p in weak}
+    mastered = {
+        k for k, (_name, score) in (result.points if result else {}).items() if score >= threshold
+    }
+    left = [p for p in before if p["id"] not in known]
+    carried = [p for p in left if p["id"] not in mastered] or ([] if weak else left)
+    return weak + sorted(carried, key=lambda p: (p["score"], p["name"]))
 
 
 def _nearest_coordinator_factory():
@@ -139,8 +157,7 @@ def guidance_generate(
         failed = bool(result and not result.passed)
         previous = open_before.get(staff_id)
         if previous is not None:
-            known = {p["id"] for p in weak}
-            weak += [p for p in previous.weak_points if p["id"] not in known]
+            weak = _carry_over(weak, previous.weak_points, result, threshold)
         if not (failed or weak or previous):
             continue
         if failed and not weak and result:
@@ -273,12 +290,22 @@ def guidance_followup_record(
 
 
 def guidance_followups_collect() -> int:
-    """Read the follow-up quiz results from the exam engine for open plans."""
+    """Read the follow-up quiz results from the exam engine for open plans (only the
+    checks somebody has finished: most open plans' checks are not yet taken)."""
     closed = 0
-    plans = GuidancePlan.objects.filter(
-        status=GuidanceStatus.OPEN, followup_session_id__isnull=False, followup_score__isnull=True
-    ).select_related("monthly_exam__programme")
+    plans = list(
+        GuidancePlan.objects.filter(
+            status=GuidanceStatus.OPEN,
+            followup_session_id__isnull=False,
+            followup_score__isnull=True,
+        ).select_related("monthly_exam__programme")
+    )
+    taken = exams_adapter.sessions_with_finished_attempts(
+        session_ids=[plan.followup_session_id for plan in plans]
+    )
     for plan in plans:
+        if plan.followup_session_id not in taken:
+            continue
         result = exams_adapter.session_results(session_id=plan.followup_session_id).get(
             plan.staff_id
         )

@@ -94,25 +94,42 @@ def module_exam_material_ensure(*, module: WeeklyModule) -> None:
         module.save(update_fields=fields)
 
 
+QUIZ_COLLECT_DAYS = 14
+
+
 def weekly_quizzes_collect() -> int:
     """Record the weekly quiz results from the exam engine (best attempt counts);
-    repeat-safe: a result is only ever raised, hours credited once."""
+    repeat-safe: a result is only ever raised, hours credited once. Only quizzes still
+    open or closed within `QUIZ_COLLECT_DAYS` are read: a closed quiz's results no longer
+    change, and the daily run has collected them (a fortnight covers a run that did not
+    happen for days), so a run does not grow with the year."""
     recorded = 0
-    modules = WeeklyModule.objects.filter(
-        quiz_session_id__isnull=False, track__programme__is_active=True
-    ).select_related("track__programme")
+    modules = list(
+        WeeklyModule.objects.filter(
+            quiz_session_id__isnull=False, track__programme__is_active=True
+        ).select_related("track__programme")
+    )
+    counting = exams_adapter.sessions_closing_since(
+        session_ids=[m.quiz_session_id for m in modules],
+        since=timezone.now() - datetime.timedelta(days=QUIZ_COLLECT_DAYS),
+    )
     for module in modules:
-        results = exams_adapter.session_results(session_id=module.quiz_session_id)
+        if module.quiz_session_id not in counting:
+            continue
+        scores = exams_adapter.session_scores(session_id=module.quiz_session_id)
         done = dict(
             ModuleCompletion.objects.filter(
-                module=module, staff_id__in=list(results), quiz_score__isnull=False
+                module=module, staff_id__in=list(scores), quiz_score__isnull=False
             ).values_list("staff_id", "quiz_score")
         )
-        staff_by_id = Staff.objects.in_bulk(list(results))
-        for staff_id, result in results.items():
-            if done.get(staff_id) is not None and done[staff_id] >= result.score:
-                continue
-            module_quiz_record(staff=staff_by_id[staff_id], module=module, score=result.score)
+        new = {
+            staff_id: score
+            for staff_id, score in scores.items()
+            if done.get(staff_id) is None or done[staff_id] < score
+        }
+        staff_by_id = Staff.objects.in_bulk(list(new))
+        for staff_id, score in new.items():
+            module_quiz_record(staff=staff_by_id[staff_id], module=module, score=score)
             recorded += 1
     return recorded
 

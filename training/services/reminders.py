@@ -23,7 +23,7 @@ from audit.services import audit_record
 from organisation.models import Department, Role, RoleAssignment, Staff
 
 from ..models import ClassAttendance, Notification
-from ..selectors import overdue_rows
+from ..selectors import overdue_rows_where
 from .notifications import NotificationDraft, notifications_send_many
 
 
@@ -56,12 +56,6 @@ def manager_map() -> dict[str, list]:
     return dict(by_path)
 
 
-def overdue_enrolments(*, today: datetime.date):
-    """(module, staff) pairs overdue: a published module past its due date, an active
-    enrolment in its track, and no completion."""
-    return overdue_rows(staff_queryset=Staff.objects.all(), today=today)
-
-
 DIGEST_UNITS_SHOWN = 5
 DIGEST_MODULES_SHOWN = 3
 
@@ -92,7 +86,27 @@ def reminders_send(*, today: datetime.date | None = None) -> ReminderResult:
     reminders: list[NotificationDraft] = []
     # manager id -> (manager, {staff id}, Counter(unit name), Counter(module title))
     digests: dict[int, tuple] = {}
-    for row in overdue_enrolments(today=today):
+    # Only the pairs this run can act on are read as objects: a reminder not yet sent
+    # this week, or a pair overdue long enough while a manager still lacks a digest.
+    users = dict(
+        Staff.objects.filter(user__isnull=False, user__is_active=True).values_list("pk", "user_id")
+    )
+    all_digested = digested >= {u.pk for unit in by_path.values() for u in unit}
+
+    def acts_on(staff_id: int, module, days_overdue: int) -> bool:
+        user_id = users.get(staff_id)
+        if user_id and (user_id, str(module.pk)) not in reminded:
+            return True
+        return not all_digested and days_overdue >= module.track.programme.escalate_after_days
+
+    # On the six days of a week when every manager has had their digest, only people
+    # who can be reminded (an active account) matter; the digest counts everyone.
+    people = (
+        Staff.objects.all()
+        if not all_digested
+        else Staff.objects.filter(user__isnull=False, user__is_active=True)
+    )
+    for row in overdue_rows_where(staff_queryset=people, today=today, keep=acts_on):
         staff, module = row.staff, row.module
         if (
             staff.user_id

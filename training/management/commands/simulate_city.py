@@ -39,20 +39,22 @@ class Command(BaseCommand):
     def handle(self, *args, months, seed, people, check, heartbeat_seconds, **options):
         from exams.demo import seed_bank
         from exams.models import Question
-        from training.demo import seed_programme
-        from training.simulation import CitySimulation, _add_months, city_invariants
+        from training.demo import seed_programmes
+        from training.simulation import CitySimulation, add_months, city_invariants
 
         if not Department.objects.exists():
             raise CommandError("The database has no units: load a roster or run seed_demo.")
         if months < 1:
             raise CommandError("--months must be at least 1.")
         today = timezone.localdate()
-        start = _add_months(today.replace(day=1), -months)
+        start = add_months(today, -months)
         end = today.replace(day=1) - datetime.timedelta(days=1)
         if not Question.objects.exists():
             seed_bank()
-        if not Programme.objects.filter(year=start.year, is_active=True).exists():
-            seed_programme(start=start, end=end)
+        if not Programme.objects.filter(
+            year__in=range(start.year, end.year + 1), is_active=True
+        ).exists():
+            seed_programmes(start=start, end=end)  # one a calendar year, as a city runs them
         problems = {}
 
         def month_end(day, report):

@@ -1,4 +1,4 @@
-"""Fast inserts for large imports.
+"""Fast inserts for large imports and prepared exam papers.
 
 On PostgreSQL rows go in with COPY, their ids drawn first from the table's sequence
 (`nextval` over `generate_series`), so the caller gets the new pks back in order.
@@ -11,6 +11,8 @@ Columns the caller does not give get the model field's default, as `Model()` wou
 """
 
 from __future__ import annotations
+
+import json
 
 from django.db import connection
 from django.db.models import Model
@@ -45,7 +47,16 @@ def insert_rows(model: type[Model], rows: list[dict]) -> list[int]:
         ids = [row[0] for row in cursor.fetchall()]
         statement = f"COPY {quote(meta.db_table)} ({columns}) FROM STDIN"
         with cursor.cursor.copy(statement) as copy:
-            for line in zip(ids, *_columns(attnames, rows, defaults), strict=True):
+            columns = _columns(attnames, rows, defaults)
+            for index, field in enumerate(fields):
+                if field.get_internal_type() == "JSONField":
+                    # COPY's text format takes the JSON text; a list would be sent
+                    # as a PostgreSQL array.
+                    columns[index] = [
+                        None if value is None else json.dumps(value, cls=field.encoder)
+                        for value in columns[index]
+                    ]
+            for line in zip(ids, *columns, strict=True):
                 copy.write_row(line)
     return ids
 
@@ -81,7 +92,9 @@ def _sqlite_adapter(field):
             value, field.max_digits, field.decimal_places
         )
     if kind == "JSONField":
-        return lambda value: field.get_db_prep_save(value, connection)
+        # What JSONField stores on SQLite (its text), without the per-value field calls:
+        # a prepared exam paper has over a million JSON values.
+        return lambda value: json.dumps(value, cls=field.encoder)
     return None
 
 
