@@ -59,7 +59,9 @@ def identity_system(live_server, settings):
 def _sign_in_through_the_identity_system(page, live_server, login: str) -> None:
     page.goto(f"{live_server.url}/accounts/login/")
     page.get_by_role("button", name="使用统一身份认证登录").click()
-    # The identity system's own (development) sign-in form, then its consent page.
+    # The identity system's own (development) sign-in form, then its consent page. This
+    # system's sign-in page has an `input[name=login]` too: wait to have left it.
+    page.wait_for_url(lambda url: not url.startswith(live_server.url))
     page.locator("input[name=login]").fill(login)
     page.locator("input[name=password]").fill("any password")
     page.locator("button[type=submit]").click()
@@ -87,15 +89,8 @@ def test_the_first_sign_in_links_the_account_and_lands_on_the_persons_home(
     assert AuditEntry.objects.filter(action="account.identity_linked").count() == 1
 
     # The next sign-in finds the link (and links nothing again).
-    page.context.clear_cookies()
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_role("button", name="使用统一身份认证登录").click()
-    if page.locator("input[name=login]").count():
-        page.locator("input[name=login]").fill("HZ009001")
-        page.locator("input[name=password]").fill("any password")
-        page.locator("button[type=submit]").click()
-    if page.locator("button[type=submit]", has_text="Continue").count():
-        page.locator("button[type=submit]", has_text="Continue").click()
+    page.context.clear_cookies()  # the identity system's session too: it asks again
+    _sign_in_through_the_identity_system(page, live_server, "HZ009001")
     expect(page.locator("h1")).to_contain_text("李文")
     assert SocialAccount.objects.count() == 1
     assert AuditEntry.objects.filter(action="account.identity_linked").count() == 1
