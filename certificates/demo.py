@@ -134,3 +134,72 @@ def seed_certificates(
     result.certificates = len(certificates)
     result.snapshots = len(rate_snapshots_rebuild(months=12, today=before))
     return result
+
+
+def seed_sitting(*, today: datetime.date | None = None, keep: tuple[str, ...] = ()):
+    """The city's next assessment sitting (认定批次), planned by its coordinator on the
+    real services three weeks ahead: the required level, the demo bank's practical
+    tasks, the theory exam created with the plan, two rooms, and everyone who has passed
+    a monthly exam and holds no certificate proposed and confirmed, except in the units
+    coded `keep` (the README's township), whose coordinator proposes on the page.
+    Returns the sitting, or None when the city has no coordinator or no practical task."""
+    from exams.models import Question, QuestionStatus, QuestionType
+    from organisation.models import Role
+
+    from .services import (
+        candidate_confirm,
+        candidate_propose,
+        eligible_staff,
+        sitting_create,
+        sitting_room_add,
+    )
+
+    today = today or timezone.localdate()
+    assignment = (
+        RoleAssignment.objects.filter(role=Role.COORDINATOR, department__depth=1)
+        .select_related("user", "department")
+        .order_by("pk")
+        .first()
+    )
+    tasks = list(
+        Question.objects.filter(type=QuestionType.SCENARIO, status=QuestionStatus.ACTIVE)
+        .exclude(rubric=[])
+        .order_by("pk")
+    )
+    if assignment is None or not tasks:
+        return None
+    city, organiser = assignment.department, assignment.user
+    level = certification_settings_get().required_level
+    if not level.is_offered:
+        level = SkillLevel.objects.filter(is_offered=True).order_by("-code").first()
+    day = today + datetime.timedelta(days=21)
+
+    def at(hour: int, minute: int = 0) -> datetime.datetime:
+        return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour, minute)))
+
+    sitting = sitting_create(
+        title=f"{day.year}年{day.month}月政务服务综合窗口办事员认定（{level.name}）",
+        level=level,
+        department=city,
+        theory_starts_at=at(9),
+        theory_ends_at=at(10, 30),
+        practical_starts_at=at(14),
+        practical_ends_at=at(17),
+        confirm_by=day - datetime.timedelta(days=7),
+        tasks=tasks,
+        create_theory=True,
+        acting_user=organiser,
+    )
+    sitting_room_add(
+        sitting=sitting, number=1, name="市政务服务中心三楼机房", capacity=40, acting_user=organiser
+    )
+    sitting_room_add(
+        sitting=sitting, number=2, name="市政务服务中心四楼机房", capacity=40, acting_user=organiser
+    )
+    within = Department.objects.filter(city.subtree_q())
+    for unit in Department.objects.filter(code__in=keep):
+        within = within.exclude(unit.subtree_q())
+    for staff in [s for s in eligible_staff(sitting=sitting, within=within) if s.passed_exam]:
+        candidate = candidate_propose(sitting=sitting, staff=staff, acting_user=organiser)
+        candidate_confirm(candidate=candidate, acting_user=organiser)
+    return sitting

@@ -199,6 +199,45 @@ BANK = {
 
 LETTERS = "ABCD"
 
+# The practical tasks of the skill assessment (操作技能考核): scenario tasks scored by
+# examiners per rubric criterion, picked when a sitting is planned (never drawn into
+# an exam paper: no blueprint asks for the type).
+SCENARIOS = [
+    (
+        "综合窗口受理流程",
+        "情景操作：群众到综合窗口办理“企业开办一件事”，材料缺少一份股东身份证明。"
+        "请完成接待、受理审核、一次性告知和系统登记。",
+        [
+            ("接待与身份核验", 20),
+            ("受理材料审核", 40),
+            ("一次性告知与答复", 20),
+            ("系统登记与台账", 20),
+        ],
+    ),
+    (
+        "好差评与投诉处理",
+        "情景操作：办事群众对办理时限不满，在窗口情绪激动并要求投诉。"
+        "请完成安抚沟通、问题核实、投诉登记和“好差评”回访。",
+        [
+            ("安抚与沟通礼仪", 30),
+            ("问题核实与解释", 30),
+            ("投诉登记与转办", 20),
+            ("好差评回访", 20),
+        ],
+    ),
+    (
+        "帮办代办",
+        "情景操作：一位老年人不会使用网上办事平台，需办理社保待遇资格认证。"
+        "请完成帮办代办的告知、授权确认、代为操作和结果反馈。",
+        [
+            ("帮办服务告知", 20),
+            ("授权与身份确认", 30),
+            ("代为操作规范", 30),
+            ("结果反馈与留档", 20),
+        ],
+    ),
+]
+
 
 def _statement(stem: str, answer: str) -> str:
     return f"{stem}{answer}。"
@@ -273,7 +312,8 @@ def generated_questions() -> list[dict]:
 
 def bank_rows() -> list[dict]:
     """Every demo question: the generated ones, then the hand-written ones whose type
-    and stem are not already there (fill in the blank, short answers and a few more)."""
+    and stem are not already there (fill in the blank, short answers and a few more),
+    then the practical tasks."""
     rows = generated_questions()
     seen = {(r["type"], r["stem"]) for r in rows}
     for name, items in BANK.items():
@@ -292,6 +332,20 @@ def bank_rows() -> list[dict]:
                     "difficulty": 2 + (i % 3),
                 }
             )
+    for point, stem, rubric in SCENARIOS:
+        rows.append(
+            {
+                "type": "scenario",
+                "stem": stem,
+                "options": [],
+                "answer": [],
+                "explanation": "",
+                "point": point,
+                "difficulty": 3,
+                "rubric": [{"item": item, "points": points} for item, points in rubric],
+                "points": sum(points for _item, points in rubric),
+            }
+        )
     return rows
 
 
@@ -308,6 +362,8 @@ def seed_bank() -> dict[str, KnowledgePoint]:
                 explanation=row["explanation"],
                 knowledge_point=points[row["point"]],
                 difficulty=row["difficulty"],
+                rubric=row.get("rubric", []),
+                points=row.get("points"),
             )
             for row in bank_rows()
         ],

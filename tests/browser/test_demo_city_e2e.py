@@ -140,6 +140,12 @@ def _realistic_as_the_readme_promises(printed: str) -> None:
     assert GuidancePlan.objects.count() > 30
     assert GuidancePlan.objects.filter(status=GuidanceStatus.CLOSED).exists()
     assert Certificate.objects.filter(source="issued", assessment__isnull=False).exists()
+    # The city's next assessment sitting is planned; the township is left to its
+    # coordinator, who sees it and has people to propose.
+    planned = Sitting.objects.get()
+    assert planned.theory_starts_at > timezone.now() and planned.theory_session.published
+    assert planned.tasks.count() == 3 and planned.rooms.count() == 2
+    assert not planned.candidates.filter(staff__department__name="东湖区滨江街道").exists()
 
 
 def _every_role_walks_after_the_scheduled_commands() -> None:

@@ -20,7 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from audit.services import audit_record
-from certificates.demo import seed_certificates
+from certificates.demo import seed_certificates, seed_sitting
 from exams.demo import seed_bank
 from organisation.demo import seed_organisation
 from organisation.models import Department, Staff, StaffStatus
@@ -120,6 +120,7 @@ class Command(BaseCommand):
             on_month_end=month_end,
         ).run()
         seed_classes(rng=random.Random(seed))
+        seed_sitting(today=today, keep=(DEMO_TOWNSHIP,))
         audit_record(
             action="demo.seeded",
             data={"units": result.units, "staff": result.staff, "months": months},

@@ -1,0 +1,73 @@
+"""The demo city's planned assessment sitting, made on the real services."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from certificates.demo import seed_sitting
+from certificates.models import CandidateStatus
+from certificates.services import candidate_propose, certification_settings_get
+from exams.demo import seed_bank
+from exams.models import QuestionType
+from exams.services import attempt_save, attempt_start
+from organisation.models import Role
+
+from ..exams.helpers import hand_in_and_score, open_session
+from ..factories import StaffFactory, UserFactory, make_user_with_role
+
+pytestmark = pytest.mark.django_db
+
+
+def _passed_a_monthly_exam(unit):
+    user = UserFactory()
+    staff = StaffFactory(department=unit, user=user)
+    session = open_session(
+        unit, departments=[unit], rules=[{"type": "single", "count": 2, "points": 50}]
+    )
+    attempt = attempt_start(session=session, staff=staff)
+    for item in attempt.items.all():
+        attempt_save(
+            attempt_id=attempt.public_id,
+            user_id=user.pk,
+            position=item.position,
+            answer=item.key,
+            seq=1,
+        )
+    assert hand_in_and_score(attempt).passed
+    return staff
+
+
+def test_the_city_plans_its_next_sitting_and_leaves_the_township_to_its_coordinator(city):
+    seed_bank()
+    make_user_with_role(Role.COORDINATOR, city.city)
+    waiting = _passed_a_monthly_exam(city.township_b1)
+    township = _passed_a_monthly_exam(city.township_a1)
+    StaffFactory(department=city.county_b)  # has not passed an exam: not proposed
+
+    sitting = seed_sitting(keep=("A1",))
+
+    day = timezone.localdate() + datetime.timedelta(days=21)
+    assert sitting.department == city.city
+    assert sitting.level == certification_settings_get().required_level
+    assert timezone.localtime(sitting.theory_starts_at).date() == day
+    assert sitting.confirm_by == day - datetime.timedelta(days=7)
+    assert sitting.theory_session.published
+    tasks = list(sitting.tasks.all())
+    assert len(tasks) == 3
+    assert {t.type for t in tasks} == {QuestionType.SCENARIO}
+    assert all(sum(r["points"] for r in t.rubric) == t.points == 100 for t in tasks)
+    assert sitting.rooms.count() == 2
+    assert {c.staff_id: c.status for c in sitting.candidates.all()} == {
+        waiting.pk: CandidateStatus.CONFIRMED
+    }
+    # The township's coordinator proposes their own person on the page.
+    their_coordinator = make_user_with_role(Role.COORDINATOR, city.township_a1)
+    assert candidate_propose(sitting=sitting, staff=township, acting_user=their_coordinator)
+
+
+def test_no_city_coordinator_no_sitting(city):
+    seed_bank()
+    assert seed_sitting() is None
