@@ -175,7 +175,7 @@ class CertificationSettings(models.Model):
 class AssessmentStatus(models.TextChoices):
     PENDING = "pending", pgettext_lazy("assessment status", "In progress")
     PASSED = "passed", _("Passed")
-    FAILED = "failed", _("Failed")
+    FAILED = "failed", pgettext_lazy("result", "Failed")
 
 
 class Assessment(models.Model):

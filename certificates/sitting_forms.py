@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from exams.models import ExamSession, Question, QuestionStatus, QuestionType, SessionKind
 
@@ -146,7 +147,7 @@ class ReviewPanelForm(forms.Form):
     panel = forms.CharField(label=_("Panel members"), max_length=200)
     passed = forms.TypedChoiceField(
         label=_("Decision"),
-        choices=[("1", _("Passed")), ("0", _("Failed"))],
+        choices=[("1", _("Passed")), ("0", pgettext_lazy("result", "Failed"))],
         coerce=lambda v: v == "1",
         widget=forms.RadioSelect,
     )

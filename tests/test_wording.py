@@ -39,3 +39,18 @@ def test_admin_and_training_words_are_chinese():
         assert str(BLANK_CHOICE_LABEL) == "- 请选择 -"
         assert "Django" not in str(admin.site.site_title)
         assert str(Cell.LABELS[Cell.IN_PROGRESS]) == "学习中"
+
+
+def test_failed_reads_as_its_own_thing_not_as_a_failed_import():
+    """One msgid "Failed" read "导入失败" (a failed roster import) on the delivery log,
+    the certificate bundles and an assessment's result."""
+    from certificates.models import AssessmentStatus, BundleStatus
+    from certificates.sitting_forms import ReviewPanelForm
+    from notices.models import DeliveryStatus
+    from roster.models import ImportStatus
+
+    with translation.override("zh-hans"):
+        assert str(AssessmentStatus.FAILED.label) == "不合格"
+        assert dict(ReviewPanelForm().fields["passed"].choices)["0"] == "不合格"
+        for status in (DeliveryStatus.FAILED, BundleStatus.FAILED, ImportStatus.FAILED):
+            assert str(status.label) == "失败"
