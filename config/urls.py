@@ -49,6 +49,7 @@ urlpatterns = [
     path("api/", include("exams.api_urls")),
     path("api/", include("certificates.api_urls")),
     path("api/", include("training.api_urls")),
+    path("api/", include("notices.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
 ]
