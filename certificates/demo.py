@@ -28,6 +28,7 @@ from .models import (
     WORK_TYPE,
     Certificate,
     CertificateSource,
+    Sitting,
     SkillLevel,
 )
 from .rates import rate_snapshots_rebuild
@@ -169,6 +170,13 @@ def seed_sitting(*, today: datetime.date | None = None, keep: tuple[str, ...] = 
     if assignment is None or not tasks:
         return None
     city, organiser = assignment.department, assignment.user
+    planned = (
+        Sitting.objects.filter(department=city, theory_starts_at__gt=timezone.now())
+        .order_by("theory_starts_at")
+        .first()
+    )
+    if planned is not None:  # the city's month already has its sitting
+        return planned
     level = certification_settings_get().required_level
     if not level.is_offered:
         level = SkillLevel.objects.filter(is_offered=True).order_by("-code").first()

@@ -11,9 +11,10 @@ chance to study in a given week: people sometimes miss a week); a device (phone 
 desktop: a phone reader takes a little longer). They read the week's lessons, practise,
 take the weekly quiz, sit the monthly exam (or the make-up sitting), get a guidance
 plan, meet their mentor and sit the follow-up check. Coordinators grade open answers,
-record mentor sessions, run the skill assessment (theory from the exam engine, the
-practical task scored by examiners) and issue certificates; each month one unit's
-roster is uploaded again with a new hire, a transfer and a leaver.
+record mentor sessions; the city's coordinator holds a monthly assessment sitting
+(`simulation_sittings.py`: theory in the exam engine, the practical task scored by
+examiners, certificates issued); each month one unit's roster is uploaded again with a
+new hire, a transfer and a leaver.
 
 `CitySimulation(...).run()` returns a report per month; `on_month_end` is called after
 every simulated month (the invariants test checks the city there).
@@ -40,6 +41,8 @@ from django.test.utils import override_settings
 from django.utils import timezone
 
 from organisation.models import Department, Role, RoleAssignment, Staff, StaffStatus
+
+from .simulation_sittings import CitySittings
 
 FIRST_OF_MONTH_COMMANDS = ("training_monthly_exams", "certificate_snapshots")
 
@@ -145,6 +148,8 @@ class CitySimulation:
         # Staff the roster changes never transfer or let go (the demo's sign-ins, whose
         # unit and account the README names).
         self.settled = settled
+        # The month's assessment sitting, run by the city's coordinator.
+        self.sittings = CitySittings(self)
 
     # --- the loop ----------------------------------------------------------------
 
@@ -196,8 +201,12 @@ class CitySimulation:
         self._tasks()
         clock.set_local(day, 10, 0)
         self._study(day, report)
+        clock.set_local(day, 11, 30)
+        self.sittings.morning(day, report)
         clock.set_local(day, 14, 0)
         self._sit_exams(day, report)
+        clock.set_local(day, 15, 0)
+        self.sittings.afternoon(day, report)
         clock.set_local(day, 16, 0)
         if day.weekday() == 4:
             self._coordinators_weekly(day, report)
@@ -206,6 +215,8 @@ class CitySimulation:
         clock.set_local(day, 18, 30)
         self._command("finalise_attempts", report)
         self._tasks()
+        clock.set_local(day, 19, 0)
+        self.sittings.evening(day, report)
 
     def _command(self, name: str, report: MonthReport) -> None:
         out = io.StringIO()
@@ -462,7 +473,9 @@ class CitySimulation:
                         person.learn(point, 0.08)  # the mentor's and targeted practice's effect
                 self._sit(session, member, person, report)
 
-    def _sit(self, session, member: Staff, person: Person, report: MonthReport) -> None:
+    def _sit(
+        self, session, member: Staff, person: Person, report: MonthReport, *, tally: bool = True
+    ) -> None:
         from exams.models import SessionKind
         from exams.services import attempt_save, attempt_start, attempt_submit
 
@@ -487,6 +500,8 @@ class CitySimulation:
         self.clock.at += datetime.timedelta(minutes=self.rng.randint(8, 40))
         attempt_submit(attempt=attempt)
         self.clock.at -= datetime.timedelta(minutes=1)
+        if not tally:
+            return
         if session.kind == SessionKind.MONTHLY:
             report.exams_taken += 1
         elif attempt.session.audience_staff.count() == 1:
@@ -555,14 +570,14 @@ class CitySimulation:
                 for point in _weak_ids(plan):
                     person.learn(point, 0.1)
             report.mentor_sessions += 1
-        if day.day > 21:  # the assessment is held in the last week of a month
+        if day.day > 21 and self.sittings.records_elsewhere(day):
             report.certificates += self._assess(day)
 
     def _assess(self, day: datetime.date) -> int:
-        """People who have passed a monthly exam and hold no certificate sit the skill
-        assessment (once): theory from their best monthly exam, the practical task
-        scored by the examiners; a pass gets the certificate. One pass is enough, so a
-        city that went live a month ago has certified people in its last week."""
+        """Where the city holds no sitting of its own (`CitySittings.records_elsewhere`):
+        people who have passed a monthly exam and hold no certificate sit the skill
+        assessment elsewhere (once), recorded here: theory from their best monthly exam,
+        the practical score; a pass gets the certificate."""
         from certificates.models import Assessment, Certificate
         from certificates.services import (
             assessment_create,

@@ -80,9 +80,11 @@ def _realistic_as_the_readme_promises(printed: str) -> None:
     assert kinds.count(DepartmentKind.COUNTY) == 19
     assert 200 <= kinds.count(DepartmentKind.TOWNSHIP) <= 240
     assert 5500 <= Staff.objects.filter(is_window_staff=True).count() <= 6500
+    # Examiners were appointed for the sittings the city held.
     assert set(RoleAssignment.objects.values_list("role", flat=True)) == {
         "administrator",
         "coordinator",
+        "examiner",
         "manager",
     }
     # Every ID number is valid, and stored encrypted, never in clear.
@@ -140,12 +142,19 @@ def _realistic_as_the_readme_promises(printed: str) -> None:
     assert GuidancePlan.objects.count() > 30
     assert GuidancePlan.objects.filter(status=GuidanceStatus.CLOSED).exists()
     assert Certificate.objects.filter(source="issued", assessment__isnull=False).exists()
-    # The city's next assessment sitting is planned; the township is left to its
-    # coordinator, who sees it and has people to propose.
-    planned = Sitting.objects.get()
-    assert planned.theory_starts_at > timezone.now() and planned.theory_session.published
-    assert planned.tasks.count() == 3 and planned.rooms.count() == 2
-    assert not planned.candidates.filter(staff__department__name="东湖区滨江街道").exists()
+    # Each month the city held its assessment sitting: certified people came from them
+    # (theory from the exam engine, practical from three examiners' scores).
+    held = Sitting.objects.filter(results_at__isnull=False)
+    assert held.exists() and all(s.rooms.filter(signed_off_at__isnull=False) for s in held)
+    assert Certificate.objects.filter(assessment__sitting_candidate__sitting__in=held).exists()
+    # The next one is planned, with its theory exam and practical tasks, and the
+    # township's coordinator sees it.
+    from certificates.access import sittings_visible_to
+
+    planned = Sitting.objects.get(theory_starts_at__gt=timezone.now())
+    assert planned.theory_session.published and planned.tasks.count() == 3
+    township = get_user_model().objects.get(username="HZ001337")
+    assert sittings_visible_to(township).filter(pk=planned.pk).exists()
 
 
 def _every_role_walks_after_the_scheduled_commands() -> None:
@@ -419,7 +428,8 @@ def _an_assessment_sitting(browser, live_server, screenshot, axe_check, tmp_path
     assign.get_by_label("考评员账号（用户名）").fill("HZ001336")  # a README learner of 滨江街道
     assign.get_by_role("button", name="安排考评员").click()
     expect(org.locator("main")).to_contain_text("考评员不得考核本单位及其上下级单位")
-    assert not RoleAssignment.objects.filter(role=Role.EXAMINER).exists()
+    examiners_before = RoleAssignment.objects.filter(role=Role.EXAMINER).count()
+    assert not RoleAssignment.objects.filter(role=Role.EXAMINER, user__username="HZ001336")
     proposed = [
         value
         for value in org.locator("select[name=proposed] option").evaluate_all(
@@ -437,7 +447,7 @@ def _an_assessment_sitting(browser, live_server, screenshot, axe_check, tmp_path
             assign.get_by_label("考评组长").check()
         assign.get_by_role("button", name="安排考评员").click()
         expect(org.locator("main")).to_contain_text("考评员已安排")
-    assert RoleAssignment.objects.filter(role=Role.EXAMINER).count() == 3
+    assert RoleAssignment.objects.filter(role=Role.EXAMINER).count() == examiners_before + 3
     assert axe_check(org) == []
     screenshot(org, "sitting-01-coordinator")
 

@@ -5,6 +5,7 @@ invariants of `training.simulation.city_invariants`. Nothing of the product is s
 import datetime
 
 import pytest
+from django.utils import timezone
 
 from exams.demo import seed_bank
 from organisation.models import DepartmentKind, Role, StaffStatus
@@ -74,3 +75,76 @@ def test_a_small_city_keeps_its_invariants_every_month(settings):
     assert GuidancePlan.objects.filter(status=GuidanceStatus.CLOSED).exists()
     assert Certificate.objects.exists()
     assert Staff.objects.filter(status=StaffStatus.LEFT).exists()
+
+
+def test_a_city_with_a_coordinator_at_the_top_holds_a_sitting_a_month(settings):
+    """The month's assessment through the real sitting services: planned by the city's
+    coordinator, candidates proposed and confirmed by their units' coordinators, seated,
+    examined by certified people of the other county, signed off, reviewed, certified."""
+    from certificates.models import (
+        OCCUPATION,
+        WORK_TYPE,
+        Assessment,
+        Certificate,
+        CertificateSource,
+        Sitting,
+    )
+    from certificates.services import certification_settings_get
+    from organisation.models import Department, RoleAssignment, Staff
+
+    settings.TRAINING_HEARTBEAT_SECONDS = 300
+    city = small_city()
+    make_user_with_role(Role.COORDINATOR, city)
+    county_b = Department.objects.get(code="B")
+    level = certification_settings_get().required_level
+    for i, staff in enumerate(Staff.objects.filter(county_b.subtree_q("department__"))):
+        Certificate.objects.create(  # held before the city went live
+            number=f"JX2025{i:06d}",
+            verification_code=f"CODE{i:08d}",
+            staff=staff,
+            source=CertificateSource.EXTERNAL,
+            level=level,
+            holder_name=staff.name,
+            id_number_masked=staff.id_number_masked,
+            occupation=OCCUPATION,
+            work_type=WORK_TYPE,
+            issue_date=START - datetime.timedelta(days=400),
+            assessment_body="江西省职业技能鉴定指导中心",
+        )
+    violations = {}
+
+    def check(day, report):
+        found = city_invariants(today=day)
+        if found:
+            violations[report.month] = found[:10]
+
+    [report] = CitySimulation(months=1, seed=7, start=START, on_month_end=check).run()
+
+    assert violations == {}
+    assert not report.refused_starts, report.refused_starts
+    sitting = Sitting.objects.get()
+    assert sitting.department == city
+    assert timezone.localtime(sitting.theory_starts_at).date() == datetime.date(2026, 3, 28)
+    people = list(sitting.candidates.select_related("staff__department", "assessment"))
+    assert people
+    county_a = Department.objects.get(code="A")
+    assert all(p.staff.department.path.startswith(county_a.path) for p in people)
+    for room in sitting.rooms.all():
+        assert room.signed_off_at is not None
+        examiners = list(room.examiners.select_related("user"))
+        assert len(examiners) == certification_settings_get().examiners_per_room
+        assert sum(e.is_chief for e in examiners) == 1
+        for examiner in examiners:
+            staff = Staff.objects.get(user=examiner.user)
+            assert staff.department.path.startswith(county_b.path)
+            assert RoleAssignment.objects.filter(user=examiner.user, role=Role.EXAMINER).exists()
+    assert sitting.results_at is not None
+    present = [p for p in people if p.attendance == "present"]
+    assert present and all(p.assessment is not None for p in present)
+    assert all(p.assessment.theory_score is not None for p in present)
+    assert all(p.assessment.practical_score == p.practical_score for p in present)
+    issued = Certificate.objects.filter(assessment__sitting_candidate__sitting=sitting)
+    passed = [p for p in present if p.assessment.status == "passed"]
+    assert issued.count() == len(passed) == sitting.issue_done == report.certificates > 0
+    # Nothing was recorded as held elsewhere.
+    assert not Assessment.objects.filter(sitting_candidate__isnull=True).exists()

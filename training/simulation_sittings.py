@@ -1,0 +1,352 @@
+"""The skill assessment in a simulated city, run as a city runs it: one assessment
+sitting (认定批次) a month through the real sitting services.
+
+The city's coordinator plans the month's sitting on the first (held on the 28th: the
+theory exam in the exam engine before noon, the practical task in the afternoon, unit
+coordinators confirming candidates until the 26th). Each evening until then the units'
+coordinators propose and confirm whoever has passed a monthly exam and holds no
+certificate. On the 27th the organiser adds rooms, seats everyone and appoints three
+certified people of units away from the candidates' as examiners (the first the chief).
+On the day candidates are checked in at the door by their ticket, sit the theory exam,
+and are scored per rubric criterion by every examiner of their room; the chief examiner
+resolves wide spreads and signs the room off. In the evening the organiser reviews the
+results (theory from the exam, practical the examiners' mean) and issues the passed
+candidates' certificates in the background task.
+
+A city without a coordinator at its top unit, or whose sitting cannot be staffed with
+examiners away from the candidates' units, records the assessment held elsewhere instead
+(`CitySimulation._assess`)."""
+
+from __future__ import annotations
+
+import datetime
+import math
+from decimal import ROUND_HALF_UP, Decimal
+from typing import TYPE_CHECKING
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
+from django.utils import timezone
+
+from organisation.models import Department, Role, RoleAssignment, Staff, StaffStatus
+
+if TYPE_CHECKING:
+    from .simulation import CitySimulation, MonthReport
+
+SITTING_DAY = 28
+CONFIRM_BY = 26
+ROOM_SEATS = 40
+TENTH = Decimal("0.1")
+
+
+class CitySittings:
+    def __init__(self, city: CitySimulation):
+        self.city = city
+        assignment = (
+            RoleAssignment.objects.filter(
+                role=Role.COORDINATOR, department__depth=1, user__is_active=True
+            )
+            .select_related("user", "department")
+            .order_by("pk")
+            .first()
+        )
+        self.organiser = assignment.user if assignment else None
+        self.top = assignment.department if assignment else None
+        # Months whose sitting could not be staffed: the assessment is recorded instead.
+        self.unstaffed: set[str] = set()
+
+    @property
+    def active(self) -> bool:
+        return self.organiser is not None and self._tasks_exist()
+
+    def records_elsewhere(self, day: datetime.date) -> bool:
+        """Whether this month's assessment is recorded rather than held here."""
+        return not self.active or day.strftime("%Y-%m") in self.unstaffed
+
+    def _tasks_exist(self) -> bool:
+        return bool(self._tasks())
+
+    def _tasks(self):
+        from exams.models import Question, QuestionStatus, QuestionType
+
+        return list(
+            Question.objects.filter(type=QuestionType.SCENARIO, status=QuestionStatus.ACTIVE)
+            .exclude(rubric=[])
+            .order_by("pk")[:3]
+        )
+
+    def _sitting(self, day: datetime.date):
+        from certificates.models import Sitting
+
+        return (
+            Sitting.objects.filter(
+                department=self.top,
+                theory_starts_at__date=day.replace(day=SITTING_DAY),
+            )
+            .order_by("pk")
+            .first()
+        )
+
+    def _at(self, day: datetime.date, hour: int, minute: int = 0) -> datetime.datetime:
+        return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour, minute)))
+
+    # --- the day's three moments --------------------------------------------------
+
+    def morning(self, day: datetime.date, report: MonthReport) -> None:
+        """On the day: the door, then the theory exam in the engine."""
+        if not self.active or day.day != SITTING_DAY:
+            return
+        sitting = self._sitting(day)
+        if sitting is None or sitting.seated_at is None:
+            return
+        from certificates.models import CandidateStatus
+        from certificates.services import check_in
+
+        people = list(
+            sitting.candidates.filter(status=CandidateStatus.CONFIRMED, room__isnull=False)
+            .select_related("room", "staff")
+            .order_by("room__number", "seat")
+        )
+        chiefs = self._chiefs(sitting)
+        staff = self.city._active_people()
+        for candidate in people:
+            person = self.city.people.get(candidate.staff_id)
+            member = staff.get(candidate.staff_id)
+            if person is None or member is None or self.city.rng.random() < 0.03:
+                continue  # left, or did not come
+            check_in(
+                room=candidate.room,
+                scanned=candidate.ticket_number,
+                acting_user=chiefs[candidate.room_id],
+            )
+            self.city.clock.set_local(day, 11, 50)
+            self.city._sit(sitting.theory_session, member, person, report, tally=False)
+        self.city.clock.set_local(day, 13, 30)
+
+    def afternoon(self, day: datetime.date, report: MonthReport) -> None:
+        """On the day: the practical task scored by every examiner of the room, wide
+        spreads looked at again by the chief examiner, the rooms signed off."""
+        if not self.active or day.day != SITTING_DAY:
+            return
+        sitting = self._sitting(day)
+        if sitting is None or sitting.seated_at is None:
+            return
+        from certificates.models import Attendance, CandidateStatus
+        from certificates.services import (
+            practical_flag_resolve,
+            practical_score_record,
+            room_record_absences,
+            room_sign_off,
+            sitting_criteria,
+        )
+
+        criteria = sitting_criteria(sitting)
+        for room in sitting.rooms.order_by("number"):
+            examiners = list(room.examiners.select_related("user").order_by("-is_chief", "pk"))
+            present = list(
+                room.candidates.filter(
+                    status=CandidateStatus.CONFIRMED, attendance=Attendance.PRESENT
+                ).select_related("staff__department", "room")
+            )
+            for candidate in present:
+                person = self.city.people.get(candidate.staff_id)
+                ability = sum(person.ability.values()) / len(person.ability) if person else 0.6
+                level = max(0.2, min(1.0, self.city.rng.gauss(ability + 0.12, 0.1)))
+                for examiner in examiners:
+                    scores = {}
+                    for criterion in criteria:
+                        share = max(0.0, min(1.0, level + self.city.rng.gauss(0, 0.04)))
+                        points = (criterion.max_points * Decimal(str(share))).quantize(
+                            TENTH, rounding=ROUND_HALF_UP
+                        )
+                        scores[criterion.key] = str(min(points, criterion.max_points))
+                    practical_score_record(
+                        candidate=candidate, scores=scores, acting_user=examiner.user
+                    )
+                candidate.refresh_from_db()
+                if candidate.flagged:
+                    practical_flag_resolve(
+                        candidate=candidate,
+                        note="复看操作过程记录，评分依据充分，维持平均分",
+                        acting_user=examiners[0].user,
+                    )
+            if room.candidates.filter(
+                status=CandidateStatus.CONFIRMED, attendance=Attendance.UNKNOWN
+            ).exists():
+                room_record_absences(room=room, acting_user=examiners[0].user)
+            room_sign_off(room=room, acting_user=examiners[0].user)
+
+    def evening(self, day: datetime.date, report: MonthReport) -> None:
+        """Planning, proposals, seats and examiners on the days before; the results
+        and certificates on the day."""
+        if not self.active or day.strftime("%Y-%m") in self.unstaffed:
+            return
+        sitting = self._sitting(day)
+        if sitting is None:
+            if day.day <= CONFIRM_BY - 7:
+                self._plan(day)
+            return
+        if day.day <= CONFIRM_BY:
+            self._propose(sitting)
+        elif day.day == CONFIRM_BY + 1:
+            if not self._seat_and_staff(sitting):
+                self.unstaffed.add(day.strftime("%Y-%m"))
+        elif day.day == SITTING_DAY and sitting.seated_at is not None:
+            report.certificates += self._results(sitting)
+
+    # --- before the day -----------------------------------------------------------
+
+    def _plan(self, day: datetime.date) -> None:
+        from certificates.services import certification_settings_get, sitting_create
+
+        level = certification_settings_get().required_level
+        held = day.replace(day=SITTING_DAY)
+        sitting_create(
+            title=f"{held.year}年{held.month}月政务服务综合窗口办事员认定（{level.name}）",
+            level=level,
+            department=self.top,
+            theory_starts_at=self._at(held, 11, 45),
+            theory_ends_at=self._at(held, 13, 15),
+            practical_starts_at=self._at(held, 14, 30),
+            practical_ends_at=self._at(held, 17, 30),
+            confirm_by=held.replace(day=CONFIRM_BY),
+            tasks=self._tasks(),
+            create_theory=True,
+            acting_user=self.organiser,
+        )
+
+    def _propose(self, sitting) -> None:
+        """The units' coordinators propose and confirm their simulated people who have
+        passed a monthly exam and hold no certificate."""
+        from certificates.services import candidate_confirm, candidate_propose, eligible_staff
+
+        within = Department.objects.filter(self.top.subtree_q())
+        for staff in eligible_staff(sitting=sitting, within=within).filter(
+            pk__in=list(self.city.people)
+        ):
+            if not staff.passed_exam:
+                continue
+            coordinator = self.city._coordinator_for(staff.department)
+            if coordinator is None:
+                continue
+            try:
+                candidate = candidate_propose(sitting=sitting, staff=staff, acting_user=coordinator)
+                candidate_confirm(candidate=candidate, acting_user=coordinator)
+            except (PermissionDenied, ValidationError):
+                continue  # an administrator found as the coordinator does not propose
+
+    def _seat_and_staff(self, sitting) -> bool:
+        """Rooms for everyone confirmed, seats, then examiners away from each room's
+        candidates' units. False when the rooms cannot be staffed."""
+        from certificates.models import CandidateStatus
+        from certificates.services import (
+            certification_settings_get,
+            examiner_appoint,
+            sitting_assign_seats,
+            sitting_room_add,
+        )
+        from organisation.access import units_in_line_with
+
+        confirmed = sitting.candidates.filter(status=CandidateStatus.CONFIRMED).count()
+        if not confirmed:
+            return True
+        for number in range(1, math.ceil(confirmed / ROOM_SEATS) + 1):
+            sitting_room_add(
+                sitting=sitting,
+                number=number,
+                name=f"市政务服务中心{number + 2}楼机房",
+                capacity=ROOM_SEATS,
+                acting_user=self.organiser,
+            )
+        sitting_assign_seats(
+            sitting=sitting, seed=self.city.rng.randrange(2**31), acting_user=self.organiser
+        )
+        needed = certification_settings_get().examiners_per_room
+        pool = self._examiner_pool(sitting)
+        taken: set[int] = set()
+        plan: list[tuple] = []
+        for room in sitting.rooms.order_by("number"):
+            units = set(
+                room.candidates.filter(status=CandidateStatus.CONFIRMED).values_list(
+                    "staff__department_id", flat=True
+                )
+            )
+            chosen = []
+            for staff in pool:
+                if staff.user_id in taken:
+                    continue
+                line = set(units_in_line_with([staff.department]).values_list("pk", flat=True))
+                if line & units:
+                    continue
+                chosen.append(staff)
+                taken.add(staff.user_id)
+                if len(chosen) == needed:
+                    break
+            if len(chosen) < needed:
+                return False
+            plan.extend((room, staff, i == 0) for i, staff in enumerate(chosen))
+        for room, staff, chief in plan:
+            examiner_appoint(room=room, user=staff.user, is_chief=chief, acting_user=self.organiser)
+        return True
+
+    def _examiner_pool(self, sitting) -> list[Staff]:
+        """Simulated people holding a valid certificate, none of the README's sign-ins,
+        no candidate, no other role; examiners of earlier sittings first."""
+        from certificates.models import Certificate
+
+        today = timezone.localdate()
+        holders = Certificate.objects.filter(revoked_on__isnull=True).filter(
+            Q(expires_on__isnull=True) | Q(expires_on__gte=today)
+        )
+        roles = RoleAssignment.objects.exclude(role=Role.EXAMINER).values("user_id")
+        pool = list(
+            Staff.objects.filter(
+                pk__in=list(self.city.people),
+                status=StaffStatus.ACTIVE,
+                user__isnull=False,
+            )
+            .filter(pk__in=holders.values("staff_id"))
+            .exclude(pk__in=list(self.city.settled))
+            .exclude(user_id__in=roles)
+            .exclude(pk__in=sitting.candidates.values("staff_id"))
+            .select_related("department", "user")
+            .order_by("pk")
+        )
+        seasoned = set(
+            RoleAssignment.objects.filter(role=Role.EXAMINER).values_list("user_id", flat=True)
+        )
+        self.city.rng.shuffle(pool)
+        return sorted(pool, key=lambda s: s.user_id not in seasoned)
+
+    def _chiefs(self, sitting) -> dict[int, object]:
+        from certificates.models import ExaminerAssignment
+
+        return {
+            assignment.room_id: assignment.user
+            for assignment in ExaminerAssignment.objects.filter(
+                room__sitting=sitting, is_chief=True
+            ).select_related("user")
+        }
+
+    # --- after the day --------------------------------------------------------------
+
+    def _results(self, sitting) -> int:
+        from certificates.services import (
+            sitting_issue_request,
+            sitting_issue_run,
+            sitting_results_compute,
+        )
+
+        if not sitting.rooms.exists():
+            return 0
+        summary = sitting_results_compute(sitting=sitting, acting_user=self.organiser)
+        if not summary.passed:
+            return 0
+        sitting_issue_request(sitting=sitting, acting_user=self.organiser)
+        self.city._tasks()
+        sitting.refresh_from_db()
+        if sitting.issue_finished_at is None:
+            # No worker took the task (a test's transaction holds the on-commit enqueue
+            # back): do its work as the worker would.
+            sitting = sitting_issue_run(sitting_id=sitting.pk, acting_user_id=self.organiser.pk)
+        return sitting.issue_done
