@@ -4,8 +4,8 @@ on `seed_demo` itself, which builds the demo city by running the simulation
 (training/simulation.py) on a fresh database.
 
     .venv/bin/python bench/city_year.py                          # a year, every clerk
-    .venv/bin/python bench/city_year.py --months 12 --people 0.01     # a year, the demo's share
-    .venv/bin/python bench/city_year.py --months 2 --people 0.01 --sqlite   # the demo
+    .venv/bin/python bench/city_year.py --months 12 --people 0.007    # a year, the demo's share
+    .venv/bin/python bench/city_year.py --months 2 --people 0.007 --sqlite  # the demo
 
 The city lives from the first of the month `--months` back until today, one month less
 from the 15th on (`training.simulation.went_live`: `--months 12` is eleven or twelve
@@ -73,7 +73,7 @@ def main() -> None:
         raise SystemExit(f"seed_demo failed ({process.returncode})")
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print(
-        f"total: {args.months} months, {args.people:.0%} of the window staff, "
+        f"total: {args.months} months, {args.people:.1%} of the window staff, "
         f"{'SQLite' if args.sqlite else 'PostgreSQL'}: {time.perf_counter() - started:.0f} s, "
         f"peak RSS {peak:.0f} MB"
     )

@@ -3,8 +3,8 @@ sitting (认定批次) a month through the real sitting services.
 
 The city's coordinator plans the month's sitting on the first (held on the 28th: the
 theory exam in the exam engine before noon, the practical task in the afternoon, unit
-coordinators confirming candidates until the 26th). Each evening until then the units'
-coordinators propose and confirm whoever has passed a monthly exam and holds no
+coordinators confirming candidates until the 26th). On Fridays and on the 26th the
+units' coordinators propose and confirm whoever has passed a monthly exam and holds no
 certificate. On the 27th the organiser adds rooms, seats everyone and appoints three
 certified people of units away from the candidates' as examiners (the first the chief).
 On the day candidates are checked in at the door by their ticket, sit the theory exam,
@@ -187,7 +187,8 @@ class CitySittings:
                 self._plan(day)
             return
         if day.day <= CONFIRM_BY:
-            self._propose(sitting)
+            if day.weekday() == 4 or day.day == CONFIRM_BY:  # Fridays, and the last day
+                self._propose(sitting)
         elif day.day == CONFIRM_BY + 1:
             if not self._seat_and_staff(sitting):
                 self.unstaffed.add(day.strftime("%Y-%m"))

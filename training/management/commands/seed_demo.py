@@ -32,7 +32,7 @@ from training.simulation import CitySimulation, went_live
 # follow-up check they leave for whoever walks the demo as them) and
 # the share of the rest of the city's window staff that uses the system.
 STRUGGLING_LEARNER = "HZ001336"
-DEFAULT_PEOPLE = 0.01
+DEFAULT_PEOPLE = 0.007
 
 
 class Command(BaseCommand):
@@ -87,7 +87,7 @@ class Command(BaseCommand):
             seed_programmes(start=live, end=today + datetime.timedelta(days=14))
         self.stdout.write(
             f"Demo city: {result.units} units, {result.staff} staff; living from {live} "
-            f"to {today} ({people:.0%} of the window staff, all of the demo township)…"
+            f"to {today} ({people:.1%} of the window staff, all of the demo township)…"
         )
 
         def month_end(day, report):
@@ -115,8 +115,8 @@ class Command(BaseCommand):
                 Staff.objects.filter(user__isnull=False).values_list("pk", flat=True)
             ),
             # Pages post a heartbeat every 15 s; the demo credits the same time spent
-            # with one every five minutes.
-            heartbeat_seconds=300,
+            # with one every ten minutes.
+            heartbeat_seconds=600,
             on_month_end=month_end,
         ).run()
         seed_classes(rng=random.Random(seed))
