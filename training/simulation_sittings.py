@@ -22,16 +22,12 @@ from __future__ import annotations
 import datetime
 import math
 from decimal import ROUND_HALF_UP, Decimal
-from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.utils import timezone
 
 from organisation.models import Department, Role, RoleAssignment, Staff, StaffStatus
-
-if TYPE_CHECKING:
-    from .simulation import CitySimulation, MonthReport
 
 SITTING_DAY = 28
 CONFIRM_BY = 26
@@ -40,7 +36,10 @@ TENTH = Decimal("0.1")
 
 
 class CitySittings:
-    def __init__(self, city: CitySimulation):
+    """Held by a `training.simulation.CitySimulation` (`city`), whose clock, people,
+    random generator and month report (`report`) it uses."""
+
+    def __init__(self, city):
         self.city = city
         assignment = (
             RoleAssignment.objects.filter(
@@ -92,7 +91,7 @@ class CitySittings:
 
     # --- the day's three moments --------------------------------------------------
 
-    def morning(self, day: datetime.date, report: MonthReport) -> None:
+    def morning(self, day: datetime.date, report) -> None:
         """On the day: the door, then the theory exam in the engine."""
         if not self.active or day.day != SITTING_DAY:
             return
@@ -123,7 +122,7 @@ class CitySittings:
             self.city._sit(sitting.theory_session, member, person, report, tally=False)
         self.city.clock.set_local(day, 13, 30)
 
-    def afternoon(self, day: datetime.date, report: MonthReport) -> None:
+    def afternoon(self, day: datetime.date, report) -> None:
         """On the day: the practical task scored by every examiner of the room, wide
         spreads looked at again by the chief examiner, the rooms signed off."""
         if not self.active or day.day != SITTING_DAY:
@@ -176,7 +175,7 @@ class CitySittings:
                 room_record_absences(room=room, acting_user=examiners[0].user)
             room_sign_off(room=room, acting_user=examiners[0].user)
 
-    def evening(self, day: datetime.date, report: MonthReport) -> None:
+    def evening(self, day: datetime.date, report) -> None:
         """Planning, proposals, seats and examiners on the days before; the results
         and certificates on the day."""
         if not self.active or day.strftime("%Y-%m") in self.unstaffed:
