@@ -248,10 +248,11 @@ class CitySimulation:
         User = get_user_model()
         points = list(KnowledgePoint.objects.values_list("pk", flat=True))
         joining = []
-        for staff_id, user_id, number in (
+        names: dict[int, str] = {}
+        for staff_id, user_id, number, name in (
             Staff.objects.filter(status=StaffStatus.ACTIVE, is_window_staff=True)
             .order_by("pk")
-            .values_list("pk", "user_id", "staff_number")
+            .values_list("pk", "user_id", "staff_number", "name")
         ):
             if staff_id in self.people or staff_id in self.bystanders:
                 continue
@@ -259,6 +260,7 @@ class CitySimulation:
                 self.bystanders.add(staff_id)
                 continue
             joining.append((staff_id, user_id, number))
+            names[staff_id] = name
         missing = [(pk, number) for pk, user_id, number in joining if user_id is None and number]
         users: dict[int, int] = {}
         if missing:
@@ -270,8 +272,9 @@ class CitySimulation:
             unusable = make_password(None)  # they sign in with an initial code
             User.objects.bulk_create(
                 [
-                    User(username=number, password=unusable)
-                    for _pk, number in missing
+                    # As `organisation.services.staff_create_account` names them.
+                    User(username=number, first_name=names[pk][:150], password=unusable)
+                    for pk, number in missing
                     if number not in taken
                 ]
             )

@@ -10,6 +10,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.urls import reverse
 from django.utils import timezone, translation
 
 from audit.models import AuditEntry
@@ -590,7 +591,7 @@ def _theory_exam(sitting, organiser, city, people, right: dict):
 
 
 def test_results_take_theory_from_the_exam_and_certificates_are_issued_in_one_step(
-    scoring_room, sitting, organiser, city, django_capture_on_commit_callbacks
+    scoring_room, sitting, organiser, city, django_capture_on_commit_callbacks, client
 ):
     room, people, examiners = scoring_room
     _theory_exam(sitting, organiser, city, people, right={1: 2})  # the second gets 50
@@ -604,6 +605,11 @@ def test_results_take_theory_from_the_exam_and_certificates_are_issued_in_one_st
     assert (summary.passed, summary.failed, summary.pending) == (2, 1, 0)
     failed = Assessment.objects.get(status=AssessmentStatus.FAILED)
     assert failed.theory_score == 50 and failed.practical_score == 80
+    # The page: a failed result reads 不合格 (not 导入失败), and reviewing is offered again.
+    client.force_login(organiser)
+    page = client.get(reverse("certificates:sitting", args=[sitting.public_id])).content.decode()
+    assert "不合格" in page and "导入失败" not in page
+    assert "重新审核成绩" in page
     with django_capture_on_commit_callbacks(execute=True):
         sitting_issue_request(sitting=sitting, acting_user=organiser)
     sitting.refresh_from_db()

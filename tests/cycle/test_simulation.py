@@ -136,6 +136,7 @@ def test_a_city_with_a_coordinator_at_the_top_holds_a_sitting_a_month(settings):
         assert sum(e.is_chief for e in examiners) == 1
         for examiner in examiners:
             staff = Staff.objects.get(user=examiner.user)
+            assert examiner.user.get_full_name() == staff.name  # the page shows names
             assert staff.department.path.startswith(county_b.path)
             assert RoleAssignment.objects.filter(user=examiner.user, role=Role.EXAMINER).exists()
     assert sitting.results_at is not None
