@@ -49,6 +49,9 @@ def test_a_coordinator_reads_their_units_log_filtered_and_in_words(city, coordin
     assert (row["status_label"], row["reason_label"]) == ("失败", "未登记手机号")
     assert row["provider_answer"] == ""  # the dispatch's own answer: the reason says it
     assert row["recipient"] == "138****0000"
+    # "sent" is handed to the provider, not known to have arrived.
+    sent = _api(coordinator_a).get("/api/notices/deliveries/", {"status": "sent"}).json()
+    assert [r["status_label"] for r in sent["results"]] == ["已发出"]
 
 
 def test_a_bad_filter_is_refused_in_chinese(city, coordinator_a):
