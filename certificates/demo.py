@@ -26,6 +26,7 @@ from organisation.models import Department, RoleAssignment, Staff
 from .models import (
     OCCUPATION,
     WORK_TYPE,
+    Candidate,
     Certificate,
     CertificateSource,
     Sitting,
@@ -207,7 +208,11 @@ def seed_sitting(*, today: datetime.date | None = None, keep: tuple[str, ...] = 
     within = Department.objects.filter(city.subtree_q())
     for unit in Department.objects.filter(code__in=keep):
         within = within.exclude(unit.subtree_q())
-    for staff in [s for s in eligible_staff(sitting=sitting, within=within) if s.passed_exam]:
+    # Not whoever is already a candidate of a sitting still to be held.
+    waiting = Candidate.objects.filter(sitting__results_at__isnull=True).values("staff_id")
+    for staff in eligible_staff(sitting=sitting, within=within).exclude(pk__in=waiting):
+        if not staff.passed_exam:
+            continue
         candidate = candidate_propose(sitting=sitting, staff=staff, acting_user=organiser)
         candidate_confirm(candidate=candidate, acting_user=organiser)
     return sitting

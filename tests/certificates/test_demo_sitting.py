@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from certificates.demo import seed_sitting
-from certificates.models import CandidateStatus
+from certificates.models import CandidateStatus, Sitting
 from certificates.services import candidate_propose, certification_settings_get
 from exams.demo import seed_bank
 from exams.models import QuestionType
@@ -71,3 +71,19 @@ def test_the_city_plans_its_next_sitting_and_leaves_the_township_to_its_coordina
 def test_no_city_coordinator_no_sitting(city):
     seed_bank()
     assert seed_sitting() is None
+
+
+def test_whoever_awaits_a_sitting_still_to_be_held_is_not_proposed_again(city):
+    seed_bank()
+    organiser = make_user_with_role(Role.COORDINATOR, city.city)
+    waiting = _passed_a_monthly_exam(city.township_b1)
+    earlier = seed_sitting()
+    assert earlier.candidates.filter(staff=waiting).exists()
+    # Its day has come (held today, results not reviewed yet): the demo plans the next.
+    Sitting.objects.filter(pk=earlier.pk).update(
+        theory_starts_at=timezone.now() - datetime.timedelta(hours=1)
+    )
+    later = seed_sitting()
+    assert later.pk != earlier.pk
+    assert not later.candidates.filter(staff=waiting).exists()
+    assert organiser == later.created_by
