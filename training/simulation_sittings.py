@@ -86,6 +86,15 @@ class CitySittings:
             .first()
         )
 
+    def _held_today(self, day: datetime.date):
+        """The sitting held today, seated and staffed; None on any other day."""
+        if day.day != SITTING_DAY or self.records_elsewhere(day):
+            return None
+        sitting = self._sitting(day)
+        if sitting is None or sitting.seated_at is None:
+            return None
+        return sitting
+
     def _at(self, day: datetime.date, hour: int, minute: int = 0) -> datetime.datetime:
         return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour, minute)))
 
@@ -93,10 +102,8 @@ class CitySittings:
 
     def morning(self, day: datetime.date, report) -> None:
         """On the day: the door, then the theory exam in the engine."""
-        if not self.active or day.day != SITTING_DAY:
-            return
-        sitting = self._sitting(day)
-        if sitting is None or sitting.seated_at is None:
+        sitting = self._held_today(day)
+        if sitting is None:
             return
         from certificates.models import CandidateStatus
         from certificates.services import check_in
@@ -125,10 +132,8 @@ class CitySittings:
     def afternoon(self, day: datetime.date, report) -> None:
         """On the day: the practical task scored by every examiner of the room, wide
         spreads looked at again by the chief examiner, the rooms signed off."""
-        if not self.active or day.day != SITTING_DAY:
-            return
-        sitting = self._sitting(day)
-        if sitting is None or sitting.seated_at is None:
+        sitting = self._held_today(day)
+        if sitting is None:
             return
         from certificates.models import Attendance, CandidateStatus
         from certificates.services import (
@@ -190,7 +195,10 @@ class CitySittings:
                 self._propose(sitting)
         elif day.day == CONFIRM_BY + 1:
             if not self._seat_and_staff(sitting):
+                # Nobody can examine them here this month: the assessment held elsewhere
+                # is recorded instead, today.
                 self.unstaffed.add(day.strftime("%Y-%m"))
+                report.certificates += self.city._assess(day)
         elif day.day == SITTING_DAY and sitting.seated_at is not None:
             report.certificates += self._results(sitting)
 

@@ -149,3 +149,23 @@ def test_a_city_with_a_coordinator_at_the_top_holds_a_sitting_a_month(settings):
     assert issued.count() == len(passed) == sitting.issue_done == report.certificates > 0
     # Nothing was recorded as held elsewhere.
     assert not Assessment.objects.filter(sitting_candidate__isnull=True).exists()
+
+
+def test_a_sitting_nobody_can_examine_falls_back_to_the_assessment_held_elsewhere(settings):
+    """No certified person away from the candidates' units: the month's assessment is
+    recorded as held elsewhere (on the 27th), and the sitting is not held."""
+    from certificates.models import Assessment, Certificate, Sitting
+
+    settings.TRAINING_HEARTBEAT_SECONDS = 300
+    city = small_city()
+    make_user_with_role(Role.COORDINATOR, city)
+    [report] = CitySimulation(months=1, seed=7, start=START).run()
+
+    sitting = Sitting.objects.get()
+    assert not sitting.rooms.filter(examiners__isnull=False).exists()
+    assert sitting.results_at is None
+    assert not report.refused_starts, report.refused_starts
+    recorded = Assessment.objects.filter(sitting_candidate__isnull=True)
+    assert recorded.exists() and all(a.assessed_on.day == 27 for a in recorded)
+    assert Certificate.objects.filter(assessment__in=recorded).count() == report.certificates > 0
+    assert city_invariants(today=datetime.date(2026, 3, 31)) == []
