@@ -115,7 +115,8 @@ class CitySittings:
         )
         chiefs = self._chiefs(sitting)
         staff = self.city._active_people()
-        for candidate in people:
+        present = []
+        for candidate in people:  # at the door, before the theory starts
             person = self.city.people.get(candidate.staff_id)
             member = staff.get(candidate.staff_id)
             if person is None or member is None or self.city.rng.random() < 0.03:
@@ -125,6 +126,8 @@ class CitySittings:
                 scanned=candidate.ticket_number,
                 acting_user=chiefs[candidate.room_id],
             )
+            present.append((member, person))
+        for member, person in present:  # side by side in the room, from 11:50
             self.city.clock.set_local(day, 11, 50)
             self.city._sit(sitting.theory_session, member, person, report, tally=False)
         self.city.clock.set_local(day, 13, 30)
