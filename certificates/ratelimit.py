@@ -1,8 +1,8 @@
-"""A small fixed-window rate limit per client IP, kept in the Django cache."""
+"""A small rate limit per client IP, kept in the Django cache: a client's window starts
+with its first request and lasts `window` seconds (no wall-clock minute boundary resets
+the count, so a client never gets twice the limit by straddling one)."""
 
 from __future__ import annotations
-
-import time
 
 from django.core.cache import cache
 
@@ -10,14 +10,14 @@ from audit.services import client_ip
 
 
 def rate_limited(request, *, scope: str, limit: int, window: int = 60) -> bool:
-    """Count this request; True when the client has gone over `limit` per `window` s."""
+    """Count this request; True when the client has gone over `limit` in its window."""
     ip = client_ip(request) or "unknown"
-    key = f"ratelimit:{scope}:{ip}:{int(time.time() // window)}"
-    if cache.add(key, 1, timeout=window + 5):
+    key = f"ratelimit:{scope}:{ip}"
+    if cache.add(key, 1, timeout=window):  # the first request opens the window
         return limit < 1
     try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.add(key, 1, timeout=window + 5)
+        count = cache.incr(key)  # keeps the window's expiry
+    except ValueError:  # expired between add and incr: a new window
+        cache.add(key, 1, timeout=window)
         count = 1
     return count > limit

@@ -95,3 +95,17 @@ def test_one_environment_variable_sets_allauth_drf_and_the_project():
         check=True,
     )
     assert result.stdout.split() == ["2", "2", "2"]
+
+
+def test_a_clients_window_opens_with_its_first_request_and_closes_after_it(db):
+    """No wall-clock boundary resets the count mid-burst; the window's end does."""
+    import time
+
+    from django.core.cache import cache
+
+    cache.clear()
+    request = RequestFactory().post("/", REMOTE_ADDR="198.51.100.30")
+    counted = [rate_limited(request, scope="window", limit=2, window=1) for _ in range(3)]
+    assert counted == [False, False, True]
+    time.sleep(1.2)  # the client's own window has passed
+    assert rate_limited(request, scope="window", limit=2, window=1) is False
