@@ -138,6 +138,67 @@ def seed_certificates(
     return result
 
 
+def city_organiser():
+    """The coordinator of the city's top unit (who organises its sittings), or None."""
+    from organisation.models import Role
+
+    return (
+        RoleAssignment.objects.filter(
+            role=Role.COORDINATOR, department__depth=1, user__is_active=True
+        )
+        .select_related("user", "department")
+        .order_by("pk")
+        .first()
+    )
+
+
+def practical_tasks() -> list:
+    """The bank's practical tasks: active scenario tasks with a rubric."""
+    from exams.models import Question, QuestionStatus, QuestionType
+
+    return list(
+        Question.objects.filter(type=QuestionType.SCENARIO, status=QuestionStatus.ACTIVE)
+        .exclude(rubric=[])
+        .order_by("pk")
+    )
+
+
+def city_sitting_plan(
+    *,
+    organiser,
+    city: Department,
+    day: datetime.date,
+    confirm_by: datetime.date,
+    theory: tuple[datetime.time, datetime.time],
+    practical: tuple[datetime.time, datetime.time],
+    tasks: list,
+) -> Sitting:
+    """The city's sitting on `day` at the required level (or the lowest offered one),
+    planned through `sitting_create` with its theory exam."""
+    from .services import sitting_create
+
+    level = certification_settings_get().required_level
+    if not level.is_offered:
+        level = SkillLevel.objects.filter(is_offered=True).order_by("-code").first()
+
+    def at(moment: datetime.time) -> datetime.datetime:
+        return timezone.make_aware(datetime.datetime.combine(day, moment))
+
+    return sitting_create(
+        title=f"{day.year}年{day.month}月政务服务综合窗口办事员认定（{level.name}）",
+        level=level,
+        department=city,
+        theory_starts_at=at(theory[0]),
+        theory_ends_at=at(theory[1]),
+        practical_starts_at=at(practical[0]),
+        practical_ends_at=at(practical[1]),
+        confirm_by=confirm_by,
+        tasks=tasks,
+        create_theory=True,
+        acting_user=organiser,
+    )
+
+
 def seed_sitting(*, today: datetime.date | None = None, keep: tuple[str, ...] = ()):
     """The city's next assessment sitting (认定批次), planned by its coordinator on the
     real services three weeks ahead: the required level, the demo bank's practical
@@ -145,29 +206,16 @@ def seed_sitting(*, today: datetime.date | None = None, keep: tuple[str, ...] = 
     a monthly exam and holds no certificate proposed and confirmed, except in the units
     coded `keep` (the README's township), whose coordinator proposes on the page.
     Returns the sitting, or None when the city has no coordinator or no practical task."""
-    from exams.models import Question, QuestionStatus, QuestionType
-    from organisation.models import Role
-
     from .services import (
         candidate_confirm,
         candidate_propose,
         eligible_staff,
-        sitting_create,
         sitting_room_add,
     )
 
     today = today or timezone.localdate()
-    assignment = (
-        RoleAssignment.objects.filter(role=Role.COORDINATOR, department__depth=1)
-        .select_related("user", "department")
-        .order_by("pk")
-        .first()
-    )
-    tasks = list(
-        Question.objects.filter(type=QuestionType.SCENARIO, status=QuestionStatus.ACTIVE)
-        .exclude(rubric=[])
-        .order_by("pk")
-    )
+    assignment = city_organiser()
+    tasks = practical_tasks()
     if assignment is None or not tasks:
         return None
     city, organiser = assignment.department, assignment.user
@@ -178,26 +226,15 @@ def seed_sitting(*, today: datetime.date | None = None, keep: tuple[str, ...] = 
     )
     if planned is not None:  # the city's month already has its sitting
         return planned
-    level = certification_settings_get().required_level
-    if not level.is_offered:
-        level = SkillLevel.objects.filter(is_offered=True).order_by("-code").first()
     day = today + datetime.timedelta(days=21)
-
-    def at(hour: int, minute: int = 0) -> datetime.datetime:
-        return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour, minute)))
-
-    sitting = sitting_create(
-        title=f"{day.year}年{day.month}月政务服务综合窗口办事员认定（{level.name}）",
-        level=level,
-        department=city,
-        theory_starts_at=at(9),
-        theory_ends_at=at(10, 30),
-        practical_starts_at=at(14),
-        practical_ends_at=at(17),
+    sitting = city_sitting_plan(
+        organiser=organiser,
+        city=city,
+        day=day,
         confirm_by=day - datetime.timedelta(days=7),
+        theory=(datetime.time(9), datetime.time(10, 30)),
+        practical=(datetime.time(14), datetime.time(17)),
         tasks=tasks,
-        create_theory=True,
-        acting_user=organiser,
     )
     sitting_room_add(
         sitting=sitting, number=1, name="市政务服务中心三楼机房", capacity=40, acting_user=organiser

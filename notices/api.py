@@ -10,12 +10,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.schema import ErrorSerializer
-from organisation.access import learner_staff, require_coordinator
+from organisation.access import require_coordinator
 
 from .forms import DeliveryFilterForm
 from .models import Channel, Delivery, DeliveryStatus
 from .selectors import deliveries_visible_to
-from .services import channel_preference_set, channels_available, mask_mobile, preferred_channel
+from .services import channel_choice, channel_preference_set
 
 
 class DeliverySerializer(serializers.ModelSerializer):
@@ -96,14 +96,12 @@ class PreferenceSerializer(serializers.Serializer):
 
 
 def _preference(user) -> dict:
-    staff = learner_staff(user)
-    available = channels_available(user=user)
-    current = preferred_channel(user=user)
+    choice = channel_choice(user=user)
     return {
-        "channel": current if current in available else "",
-        "available": [{"value": c, "label": Channel(c).label} for c in available],
-        "email": user.email,
-        "mobile": mask_mobile(staff.mobile) if staff and staff.mobile else "",
+        "channel": choice.channel,
+        "available": [{"value": c, "label": Channel(c).label} for c in choice.available],
+        "email": choice.email,
+        "mobile": choice.mobile,
     }
 
 

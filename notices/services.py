@@ -69,6 +69,29 @@ def channels_available(*, user) -> list[str]:
     return _open_channels(user=user, staff=staff, unit=unit, resolver=ChannelResolver())
 
 
+@dataclass(frozen=True)
+class ChannelChoice:
+    """What a person's channel page (and its API) shows: the current choice among the
+    channels open to them, and the addresses notices would go to."""
+
+    channel: str
+    available: list[str]
+    email: str
+    mobile: str  # masked
+
+
+def channel_choice(*, user) -> ChannelChoice:
+    staff = Staff.objects.filter(user_id=user.pk).only("mobile").first()
+    available = channels_available(user=user)
+    current = preferred_channel(user=user)
+    return ChannelChoice(
+        channel=current if current in available else "",
+        available=available,
+        email=user.email,
+        mobile=mask_mobile(staff.mobile) if staff and staff.mobile else "",
+    )
+
+
 def preferred_channel(*, user) -> str:
     """The stored choice; without one, e-mail when the person has an address."""
     stored = ChannelPreference.objects.filter(user_id=user.pk).values_list("channel", flat=True)

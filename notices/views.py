@@ -13,21 +13,18 @@ from django.utils.translation import gettext as _
 
 from audit.services import audit_record
 from core.exports import safe_cell
-from organisation.access import learner_staff, require_coordinator
+from organisation.access import require_coordinator
 
 from .forms import DeliveryFilterForm, PreferenceForm
 from .selectors import deliveries_visible_to
-from .services import channel_preference_set, channels_available, mask_mobile, preferred_channel
+from .services import channel_choice, channel_preference_set
 
 
 @login_required
 def preferences(request):
-    available = channels_available(user=request.user)
-    current = preferred_channel(user=request.user)
+    choice = channel_choice(user=request.user)
     form = PreferenceForm(
-        request.POST or None,
-        available=available,
-        initial={"channel": current if current in available else ""},
+        request.POST or None, available=choice.available, initial={"channel": choice.channel}
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -39,15 +36,10 @@ def preferences(request):
         else:
             messages.success(request, _("Your choice is saved."))
             return redirect("notices:preferences")
-    staff = learner_staff(request.user)
     return render(
         request,
         "notices/preferences.html",
-        {
-            "form": form,
-            "email": request.user.email,
-            "mobile": mask_mobile(staff.mobile) if staff and staff.mobile else "",
-        },
+        {"form": form, "email": choice.email, "mobile": choice.mobile},
     )
 
 

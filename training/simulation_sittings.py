@@ -40,15 +40,10 @@ class CitySittings:
     random generator and month report (`report`) it uses."""
 
     def __init__(self, city):
+        from certificates.demo import city_organiser
+
         self.city = city
-        assignment = (
-            RoleAssignment.objects.filter(
-                role=Role.COORDINATOR, department__depth=1, user__is_active=True
-            )
-            .select_related("user", "department")
-            .order_by("pk")
-            .first()
-        )
+        assignment = city_organiser()
         self.organiser = assignment.user if assignment else None
         self.top = assignment.department if assignment else None
         # Months whose sitting could not be staffed: the assessment is recorded instead.
@@ -56,23 +51,13 @@ class CitySittings:
 
     @property
     def active(self) -> bool:
-        return self.organiser is not None and self._tasks_exist()
+        from certificates.demo import practical_tasks
+
+        return self.organiser is not None and bool(practical_tasks())
 
     def records_elsewhere(self, day: datetime.date) -> bool:
         """Whether this month's assessment is recorded rather than held here."""
         return not self.active or day.strftime("%Y-%m") in self.unstaffed
-
-    def _tasks_exist(self) -> bool:
-        return bool(self._tasks())
-
-    def _tasks(self):
-        from exams.models import Question, QuestionStatus, QuestionType
-
-        return list(
-            Question.objects.filter(type=QuestionType.SCENARIO, status=QuestionStatus.ACTIVE)
-            .exclude(rubric=[])
-            .order_by("pk")[:3]
-        )
 
     def _sitting(self, day: datetime.date):
         from certificates.models import Sitting
@@ -94,9 +79,6 @@ class CitySittings:
         if sitting is None or sitting.seated_at is None:
             return None
         return sitting
-
-    def _at(self, day: datetime.date, hour: int, minute: int = 0) -> datetime.datetime:
-        return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour, minute)))
 
     # --- the day's three moments --------------------------------------------------
 
@@ -208,22 +190,16 @@ class CitySittings:
     # --- before the day -----------------------------------------------------------
 
     def _plan(self, day: datetime.date) -> None:
-        from certificates.services import certification_settings_get, sitting_create
+        from certificates.demo import city_sitting_plan, practical_tasks
 
-        level = certification_settings_get().required_level
-        held = day.replace(day=SITTING_DAY)
-        sitting_create(
-            title=f"{held.year}年{held.month}月政务服务综合窗口办事员认定（{level.name}）",
-            level=level,
-            department=self.top,
-            theory_starts_at=self._at(held, 11, 45),
-            theory_ends_at=self._at(held, 13, 15),
-            practical_starts_at=self._at(held, 14, 30),
-            practical_ends_at=self._at(held, 17, 30),
-            confirm_by=held.replace(day=CONFIRM_BY),
-            tasks=self._tasks(),
-            create_theory=True,
-            acting_user=self.organiser,
+        city_sitting_plan(
+            organiser=self.organiser,
+            city=self.top,
+            day=day.replace(day=SITTING_DAY),
+            confirm_by=day.replace(day=CONFIRM_BY),
+            theory=(datetime.time(11, 45), datetime.time(13, 15)),
+            practical=(datetime.time(14, 30), datetime.time(17, 30)),
+            tasks=practical_tasks(),
         )
 
     def _propose(self, sitting) -> None:

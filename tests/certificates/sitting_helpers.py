@@ -18,7 +18,8 @@ from certificates.services import (
 from exams.models import KnowledgePoint, Question, QuestionType
 from organisation.models import Role, RoleAssignment
 
-from ..factories import StaffFactory, make_user_with_role
+from ..exams.helpers import hand_in_and_score, open_session
+from ..factories import StaffFactory, UserFactory, make_user_with_role
 
 RUBRIC = [
     {"item": "受理材料审核", "points": 40},
@@ -55,6 +56,31 @@ def plan_sitting(
         acting_user=organiser,
         **kwargs,
     )
+
+
+def passed_monthly_exam(unit, *, exam_unit=None):
+    """A person of `unit` who answered every question of a monthly exam of `exam_unit`
+    (their own unit by default) right, handed in and was scored (the bank must hold
+    two single-choice questions)."""
+    from exams.services import attempt_save, attempt_start
+
+    user = UserFactory()
+    staff = StaffFactory(department=unit, user=user)
+    exam_unit = exam_unit or unit
+    session = open_session(
+        exam_unit, departments=[exam_unit], rules=[{"type": "single", "count": 2, "points": 50}]
+    )
+    attempt = attempt_start(session=session, staff=staff)
+    for item in attempt.items.all():
+        attempt_save(
+            attempt_id=attempt.public_id,
+            user_id=user.pk,
+            position=item.position,
+            answer=item.key,
+            seq=1,
+        )
+    assert hand_in_and_score(attempt).passed
+    return staff
 
 
 def examiner(department, **kwargs):

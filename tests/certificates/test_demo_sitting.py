@@ -12,39 +12,19 @@ from certificates.models import CandidateStatus, Sitting
 from certificates.services import candidate_propose, certification_settings_get
 from exams.demo import seed_bank
 from exams.models import QuestionType
-from exams.services import attempt_save, attempt_start
 from organisation.models import Role
 
-from ..exams.helpers import hand_in_and_score, open_session
-from ..factories import StaffFactory, UserFactory, make_user_with_role
+from ..factories import StaffFactory, make_user_with_role
+from .sitting_helpers import passed_monthly_exam
 
 pytestmark = pytest.mark.django_db
-
-
-def _passed_a_monthly_exam(unit):
-    user = UserFactory()
-    staff = StaffFactory(department=unit, user=user)
-    session = open_session(
-        unit, departments=[unit], rules=[{"type": "single", "count": 2, "points": 50}]
-    )
-    attempt = attempt_start(session=session, staff=staff)
-    for item in attempt.items.all():
-        attempt_save(
-            attempt_id=attempt.public_id,
-            user_id=user.pk,
-            position=item.position,
-            answer=item.key,
-            seq=1,
-        )
-    assert hand_in_and_score(attempt).passed
-    return staff
 
 
 def test_the_city_plans_its_next_sitting_and_leaves_the_township_to_its_coordinator(city):
     seed_bank()
     make_user_with_role(Role.COORDINATOR, city.city)
-    waiting = _passed_a_monthly_exam(city.township_b1)
-    township = _passed_a_monthly_exam(city.township_a1)
+    waiting = passed_monthly_exam(city.township_b1)
+    township = passed_monthly_exam(city.township_a1)
     StaffFactory(department=city.county_b)  # has not passed an exam: not proposed
 
     sitting = seed_sitting(keep=("A1",))
@@ -76,7 +56,7 @@ def test_no_city_coordinator_no_sitting(city):
 def test_whoever_awaits_a_sitting_still_to_be_held_is_not_proposed_again(city):
     seed_bank()
     organiser = make_user_with_role(Role.COORDINATOR, city.city)
-    waiting = _passed_a_monthly_exam(city.township_b1)
+    waiting = passed_monthly_exam(city.township_b1)
     earlier = seed_sitting()
     assert earlier.candidates.filter(staff=waiting).exists()
     # Its day has come (held today, results not reviewed yet): the demo plans the next.

@@ -58,6 +58,7 @@ from .sitting_helpers import (
     confirmed_candidates,
     examiner,
     full_scores,
+    passed_monthly_exam,
     plan_sitting,
     scenario_task,
     set_examiners_per_room,
@@ -148,26 +149,8 @@ def test_eligibility_rule_is_configuration(sitting, organiser, city, rules):
 def test_a_passed_monthly_exam_makes_a_person_eligible(sitting, organiser, city, rules):
     rules.eligibility_rule = "exam"
     rules.save()
-    from exams.services import attempt_save, attempt_start
-
-    user = UserFactory()
-    staff = StaffFactory(department=city.township_a1, user=user)
     make_bank()
-    session = open_session(
-        city.county_a,
-        departments=[city.county_a],
-        rules=[{"type": "single", "count": 2, "points": 50}],
-    )
-    attempt = attempt_start(session=session, staff=staff)
-    for item in attempt.items.all():
-        attempt_save(
-            attempt_id=attempt.public_id,
-            user_id=user.pk,
-            position=item.position,
-            answer=item.key,
-            seq=1,
-        )
-    hand_in_and_score(attempt)
+    staff = passed_monthly_exam(city.township_a1, exam_unit=city.county_a)
     listed = eligible_staff(sitting=sitting, within=[city.township_a1])
     assert [s.passed_exam for s in listed if s.pk == staff.pk] == [True]
     assert candidate_propose(sitting=sitting, staff=staff, acting_user=organiser)
